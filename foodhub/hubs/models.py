@@ -1,0 +1,151 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from producers.validators import PHOTO_EXTENSIONS, validate_photo
+
+INVITATION_VALIDITY = timedelta(days=14)
+
+
+class Hub(models.Model):
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("short name (in addresses)"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="hubs/",
+        blank=True,
+        validators=[FileExtensionValidator(PHOTO_EXTENSIONS), validate_photo],
+    )
+    # Used for order numbers later on ("LIL-2026-000123").
+    order_prefix = models.CharField(_("order number prefix"), max_length=6, default="HUB")
+    producers = models.ManyToManyField(
+        "producers.Producer",
+        related_name="hubs",
+        blank=True,
+        verbose_name=_("producers"),
+        help_text=_("The producers this hub works with."),
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="HubMembership", related_name="managed_hubs", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("hub")
+        verbose_name_plural = _("hubs")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("hubs:public", kwargs={"hub_slug": self.slug})
+
+
+class HubMembership(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("manager")
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MANAGER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hub membership")
+        verbose_name_plural = _("hub memberships")
+        constraints = [models.UniqueConstraint(fields=["hub", "user"], name="unique_hub_member")]
+
+    def __str__(self):
+        return f"{self.user} @ {self.hub}"
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def default_invitation_expiry():
+    return timezone.now() + INVITATION_VALIDITY
+
+
+class Invitation(models.Model):
+    """An e-mailed link that makes its holder a hub manager or a producer member.
+
+    Exactly one of ``hub`` and ``producer`` is set. The link is single-use and expires.
+    """
+
+    class Kind(models.TextChoices):
+        HUB_MANAGER = "hub_manager", _("hub manager")
+        PRODUCER_MEMBER = "producer_member", _("producer member")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    email = models.EmailField(_("e-mail address"))
+    hub = models.ForeignKey(
+        Hub, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    producer = models.ForeignKey(
+        "producers.Producer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="hub_manager", hub__isnull=False, producer__isnull=True)
+                    | Q(kind="producer_member", hub__isnull=True, producer__isnull=False)
+                ),
+                name="invitation_has_one_target",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.target}"
+
+    @property
+    def target(self):
+        return self.hub if self.kind == self.Kind.HUB_MANAGER else self.producer
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    def get_absolute_url(self):
+        return reverse("invitation", kwargs={"token": self.token})

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from foodhub.hubs import views as hub_views
+
+urlpatterns = [
+    path("", hub_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("spaces/", hub_views.spaces, name="spaces"),
+    path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),
+    path("producers/", include("producers.urls")),
+    path("hubs/", include("foodhub.hubs.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Must stay last: /<hub-slug>/ is the hub's public page and shop.
+urlpatterns += [path("<slug:hub_slug>/", hub_views.hub_public, name="hub_public_root")]

@@ -1,0 +1,1 @@
+# Order cycles, offers, orders and payments arrive with the order cycle issue.
