@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("spaces/", hub_views.spaces, name="spaces"),
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),
+    path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
     path("producers/", include("producers.urls")),
     path("hubs/", include("foodhub.hubs.urls")),
 ]
@@ -21,4 +22,4 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Must stay last: /<hub-slug>/ is the hub's public page and shop.
-urlpatterns += [path("<slug:hub_slug>/", hub_views.hub_public, name="hub_public_root")]
+urlpatterns += [path("<slug:hub_slug>/", hub_views.hub_public, name="hub_public")]

@@ -108,7 +108,9 @@ class Product(models.Model):
         related_name="products",
         verbose_name=_("category"),
     )
-    labels = models.ManyToManyField(Label, blank=True, related_name="products", verbose_name=_("labels"))
+    labels = models.ManyToManyField(
+        Label, blank=True, related_name="products", verbose_name=_("labels")
+    )
     photo = models.ImageField(
         _("photo"), upload_to="products/", blank=True, validators=photo_validators
     )

@@ -22,11 +22,10 @@ def validate_photo(file):
                 "limit": filesizeformat(settings.PHOTO_MAX_BYTES),
             },
         )
-    image = getattr(file, "image", None)
+    # forms.ImageField leaves the opened image on the upload; a model FieldFile wraps it.
+    image = getattr(file, "image", None) or getattr(getattr(file, "file", None), "image", None)
     if image is not None and image.format not in PHOTO_FORMATS:
-        raise ValidationError(
-            _("Photos must be JPEG, PNG or WebP images."), code="photo_format"
-        )
+        raise ValidationError(_("Photos must be JPEG, PNG or WebP images."), code="photo_format")
 
 
 def validate_siret(value: str):

@@ -71,3 +71,13 @@ def category(db):
 @pytest.fixture
 def organic(db):
     return factories.LabelFactory(name="Agriculture biologique (AB)", slug="ab")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """allauth keeps its rate-limit counters in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -23,6 +23,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="foodhub-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="foodhub-test-static-")
 HUEY = {**HUEY, "immediate": True}  # noqa: F405
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 LANGUAGE_CODE = "fr"

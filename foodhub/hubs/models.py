@@ -2,6 +2,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import Q
@@ -13,10 +14,23 @@ from producers.validators import PHOTO_EXTENSIONS, validate_photo
 
 INVITATION_VALIDITY = timedelta(days=14)
 
+# Hub slugs live at the root of the site (/<hub-slug>/), so they must not shadow a page.
+RESERVED_SLUGS = {
+    "admin", "accounts", "spaces", "producers", "hubs", "invitations", "static", "media",
+    "i18n", "health", "api", "shop", "cms", "documents",
+}  # fmt: skip
+
+
+def validate_hub_slug(value: str):
+    if value in RESERVED_SLUGS:
+        raise ValidationError(_("This short name is reserved; choose another one."))
+
 
 class Hub(models.Model):
     name = models.CharField(_("name"), max_length=150)
-    slug = models.SlugField(_("short name (in addresses)"), max_length=80, unique=True)
+    slug = models.SlugField(
+        _("short name (in addresses)"), max_length=80, unique=True, validators=[validate_hub_slug]
+    )
     description = models.TextField(_("description"), blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
@@ -50,7 +64,7 @@ class Hub(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("hubs:public", kwargs={"hub_slug": self.slug})
+        return reverse("hub_public", kwargs={"hub_slug": self.slug})
 
 
 class HubMembership(models.Model):
@@ -135,6 +149,9 @@ class Invitation(models.Model):
     def __str__(self):
         return f"{self.email} → {self.target}"
 
+    def get_absolute_url(self):
+        return reverse("invitation", kwargs={"token": self.token})
+
     @property
     def target(self):
         return self.hub if self.kind == self.Kind.HUB_MANAGER else self.producer
@@ -146,6 +163,3 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
-
-    def get_absolute_url(self):
-        return reverse("invitation", kwargs={"token": self.token})

@@ -1,0 +1,78 @@
+# Foodhub: `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+PG_URL ?= postgres://foodhub:foodhub@127.0.0.1:5432/foodhub
+
+.PHONY: help install system-deps system-deps-test run migrate demo test test-postgres bench lint format messages lock clean
+
+help:
+	@echo "make run            install everything, migrate, load demo data, start web + worker"
+	@echo "make test           the whole test suite (browser tests included) on SQLite"
+	@echo "make test-postgres  the same on PostgreSQL (installs and starts a local server if needed)"
+	@echo "make bench          performance figures (BENCH lines)"
+	@echo "make lint           ruff, formatting, migrations and translations up to date"
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages: Pango for WeasyPrint (PDF), fonts; Chromium for the browser tests.
+system-deps:
+	@scripts/system-deps.sh runtime
+
+system-deps-test:
+	@scripts/system-deps.sh test
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo_data --if-empty
+
+run: install system-deps demo
+	@echo
+	@echo "  Foodhub runs at http://localhost:$(PORT)/  (Ctrl-C to stop web + worker)"
+	@echo
+	FOODHUB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+
+test: install system-deps system-deps-test
+	$(PY) -m pytest
+
+test-postgres: install system-deps system-deps-test
+	@scripts/postgres.sh
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+
+bench: install system-deps
+	@set -e; for script in tests/bench/bench_*.py; do \
+		$(PY) -m tests.bench.$$(basename $$script .py); \
+	done
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Refresh the French/English catalogues after changing user-facing text, then compile them.
+messages: install
+	$(PY) manage.py makemessages -l fr -l en --no-location --ignore=.venv --ignore=tests --ignore=docs
+	$(PY) manage.py compilemessages --ignore=.venv
+
+lock: install
+	$(PY) -m pip freeze --exclude-editable | { echo "# Exact versions for a reproducible install: pip install -c requirements.lock -e \".[dev]\""; echo "# Regenerate with \`make lock\` after changing pyproject.toml."; cat; } > requirements.lock
+
+clean:
+	rm -rf $(VENV) staticfiles

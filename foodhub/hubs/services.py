@@ -1,0 +1,146 @@
+"""Use cases for hubs, memberships and invitations."""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from producers.models import Producer, ProducerMembership
+
+from .models import Hub, HubMembership, Invitation
+
+User = get_user_model()
+
+
+class InvitationError(Exception):
+    """An invitation that cannot be sent or accepted; the message is for the user."""
+
+
+def _normalise(email: str) -> str:
+    return email.strip().lower()
+
+
+def _is_member(*, email: str, hub: Hub | None, producer: Producer | None) -> bool:
+    if hub is not None:
+        return HubMembership.objects.filter(hub=hub, user__email__iexact=email).exists()
+    return ProducerMembership.objects.filter(producer=producer, user__email__iexact=email).exists()
+
+
+def invite(
+    *,
+    email: str,
+    invited_by,
+    hub: Hub | None = None,
+    producer: Producer | None = None,
+) -> Invitation:
+    """Invite someone by e-mail to manage ``hub`` or to join ``producer``.
+
+    1. Refuse when that address is already a member.
+    2. Reuse a pending invitation for the same address and target (a new token and a new
+       expiry), so re-sending never leaves two valid links around.
+    3. Send the e-mail once the transaction has committed.
+    """
+    if (hub is None) == (producer is None):
+        raise ValueError("Invite to exactly one hub or producer.")
+    email = _normalise(email)
+    target = hub or producer
+    if _is_member(email=email, hub=hub, producer=producer):
+        raise InvitationError(
+            _("%(email)s is already a member of %(target)s.") % {"email": email, "target": target}
+        )
+    kind = Invitation.Kind.HUB_MANAGER if hub else Invitation.Kind.PRODUCER_MEMBER
+    with transaction.atomic():
+        Invitation.objects.filter(
+            kind=kind, hub=hub, producer=producer, email=email, accepted_at__isnull=True
+        ).update(expires_at=timezone.now())
+        invitation = Invitation.objects.create(
+            kind=kind, email=email, hub=hub, producer=producer, invited_by=invited_by
+        )
+        language = translation.get_language()
+        transaction.on_commit(lambda: send_invitation_email(invitation, language=language))
+    return invitation
+
+
+def send_invitation_email(invitation: Invitation, *, language: str | None = None) -> None:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = {
+            "invitation": invitation,
+            "url": settings.SITE_URL + invitation.get_absolute_url(),
+            "inviter": invitation.invited_by,
+            "target": invitation.target,
+            "site_name": settings.SITE_NAME,
+        }
+        subject = _("You are invited to join %(target)s on %(site)s") % {
+            "target": invitation.target,
+            "site": settings.SITE_NAME,
+        }
+        body = render_to_string("hubs/email/invitation.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+
+
+def check_invitation(invitation: Invitation) -> None:
+    if invitation.is_accepted:
+        raise InvitationError(_("This invitation has already been used."))
+    if invitation.is_expired:
+        raise InvitationError(
+            _("This invitation has expired. Ask the person who invited you to send a new one.")
+        )
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, user) -> None:
+    """Give ``user`` the membership the invitation promises; a link works once only."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    check_invitation(invitation)
+    if _normalise(user.email) != invitation.email:
+        raise InvitationError(
+            _(
+                "This invitation was sent to %(invited)s, but you are logged in as %(current)s. "
+                "Log out, then open the link again."
+            )
+            % {"invited": invitation.email, "current": user.email}
+        )
+    if invitation.hub_id:
+        HubMembership.objects.get_or_create(hub_id=invitation.hub_id, user=user)
+    else:
+        ProducerMembership.objects.get_or_create(producer_id=invitation.producer_id, user=user)
+    # Receiving the link proves the address belongs to this person.
+    EmailAddress.objects.update_or_create(
+        user=user,
+        email__iexact=invitation.email,
+        defaults={"verified": True, "email": invitation.email},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+
+
+@transaction.atomic
+def create_account_from_invitation(*, invitation: Invitation, full_name: str, password: str | None):
+    """Create the invited person's account (e-mail verified by the link) and accept."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    check_invitation(invitation)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationError(_("An account already exists for this address: please log in."))
+    user = User.objects.create_user(
+        email=invitation.email, password=password or None, full_name=full_name.strip()
+    )
+    if not password:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
+    accept_invitation(invitation=invitation, user=user)
+    return user
+
+
+@transaction.atomic
+def add_producer_to_hub(
+    *, hub: Hub, name: str, slug: str, email: str = "", city: str = ""
+) -> Producer:
+    producer = Producer.objects.create(name=name.strip(), slug=slug, email=email, city=city)
+    hub.producers.add(producer)
+    return producer

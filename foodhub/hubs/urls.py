@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "hubs"
+
+urlpatterns = [
+    path("<slug:hub_slug>/", views.hub_dashboard, name="dashboard"),
+    path("<slug:hub_slug>/invite/", views.invite_hub_manager, name="invite_manager"),
+    path("<slug:hub_slug>/producers/new/", views.add_producer, name="add_producer"),
+]

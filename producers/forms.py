@@ -1,0 +1,202 @@
+from decimal import Decimal
+
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, Label, Producer, Product, StockMode, Variant
+from .selectors import sku_taken
+
+MAX_STOCK = 1_000_000
+MAX_PRICE = Decimal("100000")
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["name", "description", "category", "labels", "photo", "is_active"]
+        widgets = {
+            "labels": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+
+    def __init__(self, *args, producer: Producer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.producer = producer
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["labels"].queryset = Label.objects.all()
+        self.fields["category"].empty_label = _("Choose a category")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        others = Product.objects.filter(producer=self.producer, name__iexact=name)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(_("You already have a product with this name."))
+        return name
+
+
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = Variant
+        fields = [
+            "name",
+            "unit",
+            "quantity_per_unit",
+            "price",
+            "vat_rate",
+            "stock_mode",
+            "stock_quantity",
+            "sku",
+            "is_active",
+        ]
+        # Localised so that "3,50" is accepted in French.
+        localized_fields = ["quantity_per_unit", "price"]
+        widgets = {
+            "quantity_per_unit": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "price": forms.TextInput(attrs={"inputmode": "decimal"}),
+        }
+
+    def __init__(self, *args, producer: Producer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.producer = producer
+        self.fields["stock_quantity"].max_value = MAX_STOCK
+        self.fields["stock_quantity"].widget.attrs["max"] = MAX_STOCK
+
+    def clean_price(self):
+        price = self.cleaned_data["price"]
+        if price is not None and price >= MAX_PRICE:
+            raise forms.ValidationError(_("This price looks wrong: check it."))
+        return price
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"].strip()
+        if sku_taken(self.producer, sku, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(_("Another of your variants already uses this reference."))
+        return sku
+
+
+class BaseVariantFormSet(BaseInlineFormSet):
+    def __init__(self, *args, producer: Producer, **kwargs):
+        self.producer = producer
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "producer": self.producer}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            producer=self.producer,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        seen_names, seen_skus = set(), set()
+        for form in self.forms:
+            if not form.cleaned_data or self._should_delete_form(form):
+                continue
+            name = form.cleaned_data["name"].strip().lower()
+            if name in seen_names:
+                form.add_error("name", _("Two variants of this product have the same name."))
+            seen_names.add(name)
+            sku = form.cleaned_data.get("sku", "").lower()
+            if sku and sku in seen_skus:
+                form.add_error("sku", _("Two variants use the same reference."))
+            seen_skus.add(sku)
+
+
+VariantFormSet = inlineformset_factory(
+    Product,
+    Variant,
+    form=VariantForm,
+    formset=BaseVariantFormSet,
+    extra=1,
+    min_num=1,
+    validate_min=True,
+    max_num=30,
+    validate_max=True,
+    can_delete=False,
+)
+
+
+class QuickVariantForm(forms.ModelForm):
+    """One row of the weekly stock-and-price editor."""
+
+    class Meta:
+        model = Variant
+        fields = ["price", "stock_quantity", "is_active"]
+        localized_fields = ["price"]
+        widgets = {"price": forms.TextInput(attrs={"inputmode": "decimal", "size": 7})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stock_quantity"].max_value = MAX_STOCK
+        self.fields["stock_quantity"].required = False
+
+    def clean_price(self):
+        price = self.cleaned_data["price"]
+        if price is not None and price >= MAX_PRICE:
+            raise forms.ValidationError(_("This price looks wrong: check it."))
+        return price
+
+    def clean_stock_quantity(self):
+        stock = self.cleaned_data.get("stock_quantity")
+        if stock is None:
+            if self.instance.stock_mode == StockMode.ON_DEMAND:
+                return self.instance.stock_quantity
+            raise forms.ValidationError(_("Enter the quantity in stock."))
+        return stock
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All categories"),
+    )
+    label = forms.ModelChoiceField(
+        label=_("Label"),
+        queryset=Label.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("All labels"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("active", _("On sale")),
+            ("inactive", _("Not on sale")),
+            ("out_of_stock", _("Out of stock")),
+        ],
+    )
+
+
+class CatalogueImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Separator ; or , — UTF-8 encoding. At most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("This file is too big (at most 5 MB)."))
+        return file

@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from producers.catalogue_csv import export_catalogue
+from producers.models import Producer
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a producer's catalogue as CSV (format: docs/catalogue-csv.md), to stdout "
+        "or, with --output, to a UTF-8 file with a BOM so that Excel shows the accents."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("producer", help="the producer's short name (slug)")
+        parser.add_argument("--output", "-o", type=Path, help="write to this file")
+
+    def handle(self, *args, producer, output, **options):
+        try:
+            producer = Producer.objects.get(slug=producer)
+        except Producer.DoesNotExist:
+            raise CommandError(
+                _("No producer with the short name “%(slug)s”.") % {"slug": producer}
+            ) from None
+        text = export_catalogue(producer=producer)
+        if output is None:
+            # No BOM on stdout: it would end up in the middle of pipes.
+            self.stdout.write(text, ending="")
+            return
+        try:
+            # newline="" keeps the CSV's own CRLF line ends as they are.
+            output.write_text(text, encoding="utf-8-sig", newline="")
+        except OSError as error:
+            raise CommandError(
+                _("Cannot write %(path)s: %(error)s") % {"path": output, "error": error.strerror}
+            ) from None
+        self.stdout.write(_("Catalogue written to %(path)s.") % {"path": output})

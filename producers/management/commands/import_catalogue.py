@@ -1,0 +1,58 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from producers.catalogue_csv import CatalogueImportError, import_catalogue
+from producers.models import Producer
+
+
+class Command(BaseCommand):
+    help = "Import a producer's catalogue from a CSV file (format: docs/catalogue-csv.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("producer", help="the producer's short name (slug)")
+        parser.add_argument("file", type=Path, help="the CSV file")
+
+    def handle(self, *args, producer, file, **options):
+        try:
+            producer = Producer.objects.get(slug=producer)
+        except Producer.DoesNotExist:
+            raise CommandError(
+                _("No producer with the short name “%(slug)s”.") % {"slug": producer}
+            ) from None
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise CommandError(
+                _("Cannot read %(path)s: %(error)s") % {"path": file, "error": error.strerror}
+            ) from None
+
+        try:
+            result = import_catalogue(producer=producer, data=data)
+        except CatalogueImportError as error:
+            for row_error in error.errors:
+                self.stderr.write(row_error.message)
+            count = len(error.errors)
+            raise CommandError(
+                ngettext(
+                    "%(count)s error; nothing was imported.",
+                    "%(count)s errors; nothing was imported.",
+                    count,
+                )
+                % {"count": count}
+            ) from None
+
+        self.stdout.write(
+            _(
+                "Catalogue imported: %(pc)s products created, %(pu)s updated; "
+                "%(vc)s variants created, %(vu)s updated."
+            )
+            % {
+                "pc": result.products_created,
+                "pu": result.products_updated,
+                "vc": result.variants_created,
+                "vu": result.variants_updated,
+            }
+        )

@@ -1,0 +1,84 @@
+"""Use cases of the producers' catalogue."""
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from .models import Producer, Product, Variant
+
+
+@transaction.atomic
+def duplicate_product(*, product: Product) -> Product:
+    """Copy a product and its variants, as a starting point for a similar one.
+
+    The copy is not on sale until the producer checks it, its references (SKU) are left
+    empty because they must stay unique, and it starts with no stock.
+    """
+    labels = list(product.labels.all())
+    variants = list(product.variants.all())
+    base_name = _("%(name)s (copy)") % {"name": product.name}
+    name, n = base_name, 2
+    while Product.objects.filter(producer_id=product.producer_id, name__iexact=name).exists():
+        name, n = f"{base_name} {n}", n + 1
+    copy = Product.objects.create(
+        producer_id=product.producer_id,
+        name=name[:150],
+        description=product.description,
+        category_id=product.category_id,
+        photo=product.photo.name if product.photo else "",
+        is_active=False,
+    )
+    copy.labels.set(labels)
+    Variant.objects.bulk_create(
+        Variant(
+            product=copy,
+            name=v.name,
+            unit=v.unit,
+            quantity_per_unit=v.quantity_per_unit,
+            price=v.price,
+            vat_rate=v.vat_rate,
+            stock_mode=v.stock_mode,
+            stock_quantity=0,
+            sku="",
+            is_active=v.is_active,
+        )
+        for v in variants
+    )
+    return copy
+
+
+def set_product_active(*, product: Product, active: bool) -> None:
+    Product.objects.filter(pk=product.pk).update(is_active=active)
+    product.is_active = active
+
+
+def remove_variant(*, variant: Variant) -> bool:
+    """Delete a variant nobody ever ordered; deactivate it otherwise.
+
+    Order lines protect the variants they point to (on_delete=PROTECT), so an ordered
+    variant cannot be deleted: we keep it, off sale, for the order history.
+    Returns True when the variant was deleted.
+    """
+    if variant.product.variants.count() <= 1:
+        raise LastVariantError(_("A product needs at least one variant: deactivate the product."))
+    try:
+        with transaction.atomic():
+            variant.delete()
+    except ProtectedError:
+        Variant.objects.filter(pk=variant.pk).update(is_active=False)
+        variant.is_active = False
+        return False
+    return True
+
+
+class LastVariantError(Exception):
+    pass
+
+
+def catalogue_counts(producer: Producer) -> dict:
+    variants = Variant.objects.filter(product__producer=producer)
+    return {
+        "products": Product.objects.filter(producer=producer).count(),
+        "variants": variants.count(),
+        "active_variants": variants.filter(is_active=True, product__is_active=True).count(),
+    }

@@ -1,0 +1,41 @@
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import formats, translation
+
+register = template.Library()
+
+
+@register.filter
+def euros(value) -> str:
+    """12.5 -> "12,50 €" in French, "€12.50" in English."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(value).quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    if (translation.get_language() or "fr").startswith("en"):
+        return f"€{number}"
+    return f"{number}\u00a0€"
+
+
+@register.filter
+def reference_price(variant) -> str:
+    """The variant's price per kg or per litre, e.g. "2,25 €/kg", or ""."""
+    reference = variant.reference_price()
+    if reference is None:
+        return ""
+    amount, unit = reference
+    return f"{euros(amount)}/{unit}"
+
+
+@register.filter
+def quantity(value) -> str:
+    """A Decimal quantity without useless trailing zeros, localised: 0.500 -> 0,5."""
+    if value is None:
+        return ""
+    value = Decimal(value).normalize()
+    places = max(0, -value.as_tuple().exponent)
+    return formats.number_format(value, places, use_l10n=True)

@@ -1,0 +1,91 @@
+"""The set-up contract: settings, migrations, deploy checks."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_locale_and_time_settings():
+    assert settings.LANGUAGE_CODE == "fr"
+    assert [code for code, _ in settings.LANGUAGES] == ["fr", "en"]
+    assert settings.TIME_ZONE == "Europe/Paris"
+    assert settings.USE_TZ is True
+
+
+def test_migrations_are_committed(db):
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def _manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_variables(tmp_path):
+    env = {
+        # The test process sets variables for itself (async-unsafe ORM, no SSL redirect)
+        # that production never has.
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k
+            not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "SECURE_SSL_REDIRECT"}
+        },
+        "DJANGO_SETTINGS_MODULE": "foodhub.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "a-long-random-production-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "foodhub.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    }
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_database_url_selects_postgresql(monkeypatch):
+    import dj_database_url
+
+    config = dj_database_url.parse("postgres://u:p@db.example.org:5432/foodhub")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["NAME"] == "foodhub"
+
+
+def test_settings_default_to_a_sqlite_file_without_database_url():
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env["DJANGO_SETTINGS_MODULE"] = "foodhub.settings"
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.DATABASES['default']['ENGINE'], settings.HUEY['huey_class'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "huey.SqliteHuey"]
+
+
+def test_redis_url_switches_huey_to_redis():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foodhub.settings"}
+    env["REDIS_URL"] = "redis://127.0.0.1:6399/0"
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.HUEY['huey_class'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "huey.RedisHuey", result.stderr
