@@ -17,7 +17,9 @@ class PickupPoint(models.Model):
     access_info = models.TextField(
         _("access information"),
         blank=True,
-        help_text=_("Door code, floor... shown only to volunteers and households with an order here."),
+        help_text=_(
+            "Door code, floor... shown only to volunteers and households with an order here."
+        ),
     )
     opening_notes = models.TextField(_("opening notes"), blank=True)
     hubs = models.ManyToManyField(

@@ -24,9 +24,7 @@ urlpatterns = [
         name="variant_remove",
     ),
     path("<slug:producer_slug>/stock/", views.quick_editor, name="quick_editor"),
-    path(
-        "<slug:producer_slug>/stock/<int:pk>/", views.quick_update, name="quick_update"
-    ),
+    path("<slug:producer_slug>/stock/<int:pk>/", views.quick_update, name="quick_update"),
     path("<slug:producer_slug>/import/", views.catalogue_import, name="import"),
     path("<slug:producer_slug>/export.csv", views.catalogue_export, name="export"),
 ]
