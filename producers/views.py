@@ -206,7 +206,10 @@ def quick_update(request, producer_slug, pk):
 @login_required
 def catalogue_import(request, producer_slug):
     producer = get_producer_for(request.user, producer_slug)
-    form = CatalogueImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        form = CatalogueImportForm(request.POST, request.FILES)
+    else:
+        form = CatalogueImportForm()
     errors = []
     if request.method == "POST" and form.is_valid():
         try:

@@ -90,7 +90,7 @@ def invite_hub_manager(request, hub_slug):
 def add_producer(request, hub_slug):
     """A manager adds a new producer to the hub and, optionally, invites its first member."""
     hub = get_managed_hub(request.user, hub_slug)
-    form = AddProducerForm(request.POST or None)
+    form = AddProducerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         producer = services.add_producer_to_hub(hub=hub, **form.cleaned_data)
         if producer.email:
@@ -110,7 +110,7 @@ def add_producer(request, hub_slug):
 def producer_team(request, producer_slug):
     """A producer's members, and inviting a colleague (by a member or a manager of its hubs)."""
     producer = _producer_for_team(request.user, producer_slug)
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.invite(
@@ -166,7 +166,9 @@ def accept_invitation(request, token):
         )
         return redirect_to_login(request.get_full_path())
 
-    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, email=invitation.email
+    )
     if request.method == "POST" and form.is_valid():
         try:
             user = services.create_account_from_invitation(

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from foodhub.accounts.models import User
 from foodhub.hubs.demo_data import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -26,6 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty=False, verbosity=1, **options):
         if if_empty and Hub.objects.exists():
             self.stdout.write("The database already has hubs: demo data not loaded.")
+            if verbosity >= 1 and User.objects.filter(email=DEMO_ACCOUNTS[0].email).exists():
+                self._print_logins()
             return
 
         summary = load_demo_data(stdout=self.stdout if verbosity >= 1 else None)
@@ -35,7 +38,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already loaded: nothing created.")
+        self._print_logins()
 
+    def _print_logins(self):
         rows = [("Role", "E-mail", "Password")]
         rows += [
             (f"{a.role} ({a.note})" if a.note else a.role, a.email, DEMO_PASSWORD)
