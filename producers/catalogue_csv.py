@@ -134,6 +134,17 @@ class ImportResult:
     variants_created: int = 0
     variants_updated: int = 0
 
+    def summary(self) -> str:
+        return _(
+            "Catalogue imported. Products: %(pc)s created, %(pu)s updated. "
+            "Variants: %(vc)s created, %(vu)s updated."
+        ) % {
+            "pc": self.products_created,
+            "pu": self.products_updated,
+            "vc": self.variants_created,
+            "vu": self.variants_updated,
+        }
+
 
 @dataclass
 class _Row:

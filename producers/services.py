@@ -60,7 +60,9 @@ def remove_variant(*, variant: Variant) -> bool:
     Returns True when the variant was deleted.
     """
     if variant.product.variants.count() <= 1:
-        raise LastVariantError(_("A product needs at least one variant: deactivate the product."))
+        raise LastVariantError(
+            _("A product needs at least one variant: take the product off sale instead.")
+        )
     try:
         with transaction.atomic():
             variant.delete()

@@ -221,16 +221,7 @@ def catalogue_import(request, producer_slug):
         else:
             messages.success(
                 request,
-                _(
-                    "Catalogue imported: %(pc)s products created, %(pu)s updated; "
-                    "%(vc)s variants created, %(vu)s updated."
-                )
-                % {
-                    "pc": result.products_created,
-                    "pu": result.products_updated,
-                    "vc": result.variants_created,
-                    "vu": result.variants_updated,
-                },
+                result.summary(),
             )
             return redirect("producers:catalogue", producer_slug=producer.slug)
     return render(

@@ -46,7 +46,7 @@ def test_import_command_imports_the_file_and_prints_a_summary(producer, category
     stdout, stderr = run("import_catalogue", producer.slug, str(path))
 
     assert stdout == (
-        "Catalogue imported: 1 products created, 0 updated; 2 variants created, 0 updated.\n"
+        "Catalogue imported. Products: 1 created, 0 updated. Variants: 2 created, 0 updated.\n"
     )
     assert stderr == ""
     assert Variant.objects.get(sku="CAR-1").price == Decimal("2.50")
@@ -134,7 +134,7 @@ def test_exported_file_imports_back_unchanged(producer, catalogue, tmp_path):
     stdout, _ = run("import_catalogue", producer.slug, str(path))
 
     assert stdout == (
-        "Catalogue imported: 0 products created, 0 updated; 0 variants created, 0 updated.\n"
+        "Catalogue imported. Products: 0 created, 0 updated. Variants: 0 created, 0 updated.\n"
     )
 
 

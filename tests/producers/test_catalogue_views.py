@@ -159,7 +159,7 @@ def test_bad_product_input_is_refused_and_nothing_is_written(
     client.force_login(producer_member)
     response = client.post(
         reverse("producers:product_create", args=[producer.slug]),
-        _product_data(category, **{field: value}),
+        {**_product_data(category), field: value},
     )
     assert response.status_code == 400
     assert "Veuillez corriger les erreurs" in response.content.decode()

@@ -44,15 +44,4 @@ class Command(BaseCommand):
                 % {"count": count}
             ) from None
 
-        self.stdout.write(
-            _(
-                "Catalogue imported: %(pc)s products created, %(pu)s updated; "
-                "%(vc)s variants created, %(vu)s updated."
-            )
-            % {
-                "pc": result.products_created,
-                "pu": result.products_updated,
-                "vc": result.variants_created,
-                "vu": result.variants_updated,
-            }
-        )
+        self.stdout.write(result.summary())
