@@ -44,7 +44,9 @@ def csv_file(rows: int, price: str) -> bytes:
     for i in range(rows):
         product = f"Légume {i // VARIANTS_PER_PRODUCT:04d}"
         n = i % VARIANTS_PER_PRODUCT + 1
-        lines.append(f"{product};legumes-bench;ab-bench;{n} kg;kg;{n};{price};5,5;counted;12;IMP-{i}")
+        lines.append(
+            f"{product};legumes-bench;ab-bench;{n} kg;kg;{n};{price};5,5;counted;12;IMP-{i}"
+        )
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 
 

@@ -37,7 +37,8 @@ def test_import_page_lists_every_bad_row_and_writes_nothing(
     client.force_login(producer_member)
     bad = (
         GOOD
-        + "Poireaux;legumes;1 kg;barrel;1;2,00;5,5;counted;5;\nNavets;legumes;1 kg;kg;1;-3;5,5;counted;5;\n"
+        + "Poireaux;legumes;1 kg;barrel;1;2,00;5,5;counted;5;\n"
+        + "Navets;legumes;1 kg;kg;1;-3;5,5;counted;5;\n"
     )
     response = _upload(client, producer, bad)
     assert response.status_code == 400
