@@ -11,6 +11,24 @@ MAX_STOCK = 1_000_000
 MAX_PRICE = Decimal("100000")
 
 
+class ProducerProfileForm(forms.ModelForm):
+    """What a producer tells about itself; the slug stays (it is in addresses and files)."""
+
+    class Meta:
+        model = Producer
+        fields = [
+            "name", "description", "address", "postcode", "city", "siret", "email", "phone",
+            "website", "photo",
+        ]  # fmt: skip
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
+
+    def clean_siret(self):
+        return self.cleaned_data["siret"].replace(" ", "")
+
+
 class ProductForm(forms.ModelForm):
     class Meta:
         model = Product

@@ -6,6 +6,7 @@ app_name = "producers"
 
 urlpatterns = [
     path("<slug:producer_slug>/", views.catalogue, name="catalogue"),
+    path("<slug:producer_slug>/profile/", views.producer_profile, name="profile"),
     path("<slug:producer_slug>/products/new/", views.product_create, name="product_create"),
     path("<slug:producer_slug>/products/<int:pk>/", views.product_edit, name="product_edit"),
     path(

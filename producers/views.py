@@ -13,6 +13,7 @@ from . import catalogue_csv, services
 from .forms import (
     CatalogueFilterForm,
     CatalogueImportForm,
+    ProducerProfileForm,
     ProductForm,
     QuickVariantForm,
     VariantFormSet,
@@ -49,6 +50,25 @@ def catalogue(request, producer_slug):
             "query": query.urlencode(),
             "counts": services.catalogue_counts(producer),
         },
+    )
+
+
+@login_required
+def producer_profile(request, producer_slug):
+    producer = get_producer_for(request.user, producer_slug)
+    if request.method == "POST":
+        form = ProducerProfileForm(request.POST, request.FILES, instance=producer)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your details are saved."))
+            return redirect("producers:profile", producer_slug=producer.slug)
+    else:
+        form = ProducerProfileForm(instance=producer)
+    return render(
+        request,
+        "producers/profile.html",
+        {"producer": producer, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -42,6 +42,7 @@ def _catalogue_urls(w):
     p, product, variant = w["producer"].slug, w["product"].pk, w["variant"].pk
     return [
         ("get", reverse("producers:catalogue", args=[p])),
+        ("get", reverse("producers:profile", args=[p])),
         ("get", reverse("producers:product_create", args=[p])),
         ("get", reverse("producers:product_edit", args=[p, product])),
         ("post", reverse("producers:product_duplicate", args=[p, product])),
@@ -112,7 +113,12 @@ def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
     if user:
         client.force_login(user)
     hub = world["hub"].slug
-    for url in [reverse("hubs:dashboard", args=[hub]), reverse("hubs:add_producer", args=[hub])]:
+    urls = [
+        reverse("hubs:dashboard", args=[hub]),
+        reverse("hubs:add_producer", args=[hub]),
+        reverse("hubs:settings", args=[hub]),
+    ]
+    for url in urls:
         assert client.get(url).status_code == HUB_EXPECTED[persona], url
 
 

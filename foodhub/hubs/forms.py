@@ -61,3 +61,7 @@ class HubForm(forms.ModelForm):
     class Meta:
         model = Hub
         fields = ["name", "description", "contact_email", "contact_phone", "address", "logo"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "logo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }

@@ -12,7 +12,7 @@ from producers.models import Producer
 from producers.selectors import get_producer_for, producers_of
 
 from . import services
-from .forms import AcceptInvitationForm, AddProducerForm, InviteForm
+from .forms import AcceptInvitationForm, AddProducerForm, HubForm, InviteForm
 from .models import Hub, HubMembership, Invitation
 from .selectors import get_managed_hub, hubs_managed_by, public_hubs
 
@@ -64,6 +64,25 @@ def hub_dashboard(request, hub_slug):
             "invite_form": InviteForm(),
             "producer_form": AddProducerForm(),
         },
+    )
+
+
+@login_required
+def hub_settings(request, hub_slug):
+    hub = get_managed_hub(request.user, hub_slug)
+    if request.method == "POST":
+        form = HubForm(request.POST, request.FILES, instance=hub)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The hub's details are saved."))
+            return redirect("hubs:dashboard", hub_slug=hub.slug)
+    else:
+        form = HubForm(instance=hub)
+    return render(
+        request,
+        "hubs/settings.html",
+        {"hub": hub, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 
