@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.db import models
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,13 @@ from .selectors import sku_taken
 
 MAX_STOCK = 1_000_000
 MAX_PRICE = Decimal("100000")
+
+
+def _https_urls(field, **kwargs):
+    # A web address typed without its scheme ("ferme.fr") means https.
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class ProducerProfileForm(forms.ModelForm):
@@ -20,6 +28,7 @@ class ProducerProfileForm(forms.ModelForm):
             "name", "description", "address", "postcode", "city", "siret", "email", "phone",
             "website", "photo",
         ]  # fmt: skip
+        formfield_callback = _https_urls
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),

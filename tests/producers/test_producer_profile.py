@@ -80,3 +80,10 @@ def test_bad_hub_details_change_nothing(client, hub, manager):
     assert response.status_code == 400
     hub.refresh_from_db()
     assert hub.name == "Drive fermier de Lille"
+
+
+def test_a_website_without_scheme_means_https(client, producer, producer_member):
+    client.force_login(producer_member)
+    client.post(reverse("producers:profile", args=[producer.slug]), _data(website="ferme.fr"))
+    producer.refresh_from_db()
+    assert producer.website == "https://ferme.fr"
