@@ -19,7 +19,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Category, Label, Producer, Product, StockMode, Unit, Variant, VatRate
+from .models import (
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MAX_STOCK,
+    Category,
+    Label,
+    Producer,
+    Product,
+    StockMode,
+    Unit,
+    Variant,
+    VatRate,
+)
 
 COLUMNS: list[str] = [
     "product",
@@ -44,9 +56,6 @@ EXPORT_DELIMITER = ";"  # what French Excel expects, with decimal commas
 LABEL_SEPARATOR = "|"
 
 # Same limits as the variant form, so a file cannot hold what the form would refuse.
-MAX_PRICE = Decimal("100000")
-MAX_QUANTITY = Decimal("100000")  # quantity_per_unit has max_digits=8, decimal_places=3
-MAX_STOCK = 1_000_000
 
 UNITS: dict[str, str] = {
     "piece": Unit.PIECE,

@@ -1,15 +1,10 @@
-from decimal import Decimal
-
 from django import forms
 from django.db import models
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, Label, Producer, Product, StockMode, Variant
+from .models import MAX_PRICE, MAX_STOCK, Category, Label, Producer, Product, StockMode, Variant
 from .selectors import sku_taken
-
-MAX_STOCK = 1_000_000
-MAX_PRICE = Decimal("100000")
 
 
 def _https_urls(field, **kwargs):

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .validators import PHOTO_EXTENSIONS, validate_photo, validate_siret
 
+# Sanity limits for what a producer types (a price of 100,000 € is a typo, not a product).
+MAX_PRICE = Decimal("100000")
+MAX_QUANTITY = Decimal("100000")  # quantity_per_unit has max_digits=8, decimal_places=3
+MAX_STOCK = 1_000_000
+
 photo_validators = [FileExtensionValidator(PHOTO_EXTENSIONS), validate_photo]
 
 
