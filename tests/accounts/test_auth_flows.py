@@ -50,6 +50,8 @@ def test_signup_creates_the_account_and_sends_a_verification_email(client):
     assert address.verified is False
     assert len(mail.outbox) == 1
     assert "nouveau@example.org" in mail.outbox[0].to
+    assert mail.outbox[0].subject.startswith("[Foodhub] ")
+    assert "Foodhub" in mail.outbox[0].body and "testserver !" not in mail.outbox[0].body
 
 
 def test_verification_is_mandatory_before_logging_in(client):
