@@ -376,3 +376,25 @@ def test_quick_editor_query_count_is_bounded(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("producers:quick_editor", args=[producer.slug]))
     assert len(response.context["rows"]) == 40
+
+
+def test_an_ordered_variant_is_kept_off_sale_instead_of_deleted(
+    client, producer, producer_member, monkeypatch
+):
+    """Order lines protect their variant (on_delete=PROTECT): removing it deactivates it."""
+    from django.db.models import ProtectedError
+
+    first = VariantFactory(product__producer=producer, name="500 g")
+    ordered = VariantFactory(product=first.product, name="1 kg")
+
+    def protected_delete(self, *args, **kwargs):
+        raise ProtectedError("ordered", {self})
+
+    monkeypatch.setattr(Variant, "delete", protected_delete)
+    client.force_login(producer_member)
+    response = client.post(
+        reverse("producers:variant_remove", args=[producer.slug, ordered.pk]), follow=True
+    )
+    ordered.refresh_from_db()
+    assert ordered.is_active is False
+    assert "hors vente" in response.content.decode()
