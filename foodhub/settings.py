@@ -126,10 +126,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # django-allauth: e-mail is the identifier; log-in by e-mail code for people without a password.
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The password is optional: people who do not want one log in with a code sent by e-mail.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1", "password2"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_SIGNUP_FORM_CLASS = "foodhub.accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "foodhub.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "foodhub.accounts.signup.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True

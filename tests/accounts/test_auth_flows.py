@@ -132,3 +132,23 @@ def test_logout(client, household):
     response = client.post(reverse("account_logout"))
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_signup_without_a_password_then_log_in_by_code(client):
+    response = _signup(client, password1="", password2="")
+    assert response.status_code == 302
+    user = User.objects.get(email="nouveau@example.org")
+    assert not user.has_usable_password()
+    client.logout()
+    mail.outbox.clear()
+    client.post(reverse("account_request_login_code"), {"email": "nouveau@example.org"})
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[0].body, re.MULTILINE).group(1)
+    client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert int(client.session["_auth_user_id"]) == user.pk
+    # The code proved the address: it is now verified.
+    assert EmailAddress.objects.get(user=user).verified
+
+
+def test_signup_page_says_the_password_is_optional(client):
+    html = client.get(reverse("account_signup")).content.decode()
+    assert "Le mot de passe est facultatif" in html

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from foodhub.accounts.models import User
 from producers.models import Product, Variant
 from tests.factories import DEFAULT_PASSWORD, CategoryFactory
 
@@ -21,13 +22,12 @@ def test_sign_up_then_log_in_with_an_email_code(page: Page, live_server, mailout
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.fill("#id_email", "nouvelle@example.org")
     page.fill("#id_full_name", "Zoé Nouvelle")
-    page.fill("#id_password1", "endives-au-jambon-59")
-    page.fill("#id_password2", "endives-au-jambon-59")
+    # No password: this person will log in with codes sent by e-mail.
     page.locator("main form button[type=submit]:not([form])").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
     assert len(mailoutbox) == 1  # the verification e-mail
 
-    # No password needed: ask for a code, read it from the mailbox, type it.
+    # Ask for a code, read it from the mailbox, type it.
     page.goto(f"{live_server.url}/accounts/login/code/")
     page.fill("#id_email", "nouvelle@example.org")
     page.locator("main form button[type=submit]:not([form])").click()
@@ -37,6 +37,8 @@ def test_sign_up_then_log_in_with_an_email_code(page: Page, live_server, mailout
     page.locator("main form button[type=submit]:not([form])").click()
     page.wait_for_url(re.compile(r"/spaces/"))
     expect(page.locator("h1")).to_contain_text("Zoé")
+    user = User.objects.get(email="nouvelle@example.org")
+    assert not user.has_usable_password()
 
 
 def _log_in(page: Page, live_server, email):
