@@ -1,6 +1,6 @@
 # Foodhub: `make run` to try it, `make test` to check it. See README.md.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
@@ -17,7 +17,7 @@ help:
 	@echo "make lint           ruff, formatting, migrations and translations up to date"
 
 $(STAMP): pyproject.toml requirements.lock
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements.lock -e ".[dev]"
@@ -27,7 +27,7 @@ install: $(STAMP)
 
 # Debian packages: Pango for WeasyPrint (PDF), fonts; Chromium for the browser tests.
 system-deps:
-	@scripts/system-deps.sh runtime
+	@PYTHON=$(PYTHON) scripts/system-deps.sh runtime
 
 system-deps-test:
 	@scripts/system-deps.sh test
@@ -38,20 +38,20 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo_data --if-empty
 
-run: install system-deps demo
+run: system-deps install demo
 	@echo
 	@echo "  Foodhub runs at http://localhost:$(PORT)/  (Ctrl-C to stop web + worker)"
 	@echo
 	FOODHUB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
-test: install system-deps system-deps-test
+test: system-deps system-deps-test install
 	$(PY) -m pytest
 
-test-postgres: install system-deps system-deps-test
+test-postgres: system-deps system-deps-test install
 	@scripts/postgres.sh
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
-bench: install system-deps
+bench: system-deps install
 	@set -e; for script in tests/bench/bench_*.py; do \
 		$(PY) -m tests.bench.$$(basename $$script .py); \
 	done

@@ -10,6 +10,11 @@ case "${1:-runtime}" in
   *) echo "usage: $0 runtime|test" >&2; exit 2 ;;
 esac
 
+# Debian's own Python needs python3-venv to create the virtualenv.
+if [ "${1:-runtime}" = runtime ] && ! "${PYTHON:-python3}" -c "import ensurepip" 2>/dev/null; then
+  packages+=(python3-venv)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
