@@ -16,10 +16,13 @@ urlpatterns = [
     path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
     path("producers/", include("producers.urls")),
     path("hubs/", include("foodhub.hubs.urls")),
+    path("orders/", include("orders.urls")),
 ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+urlpatterns += [path("", include("orders.payment_urls"))]
+
 # Must stay last: /<hub-slug>/ is the hub's public page and shop.
-urlpatterns += [path("<slug:hub_slug>/", hub_views.hub_public, name="hub_public")]
+urlpatterns += [path("", include("orders.shop_urls"))]

@@ -1,1 +1,540 @@
-# Order cycles, offers, orders and payments arrive with the order cycle issue.
+"""Order cycles, offers, orders and payments.
+
+Pickup points belong to the ``pickup_points`` app, which builds on this one: we name them
+only through string foreign keys, never by importing that app's code.
+"""
+
+import secrets
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from producers.models import VatRate
+
+ZERO = Decimal("0.00")
+
+
+class OrderCycle(models.Model):
+    """One weekly sale of a hub: it opens, households order, it closes, baskets are handed over.
+
+    Whether a cycle is upcoming, open or closed follows from the clock alone (``phase``):
+    nothing has to run at ``closes_at`` for the shop to stop taking orders. ``status`` holds
+    only what people decide: a draft is not published yet; a cancelled cycle is over.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Phase(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        UPCOMING = "upcoming", _("upcoming")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    hub = models.ForeignKey(
+        "hubs.Hub", on_delete=models.PROTECT, related_name="order_cycles", verbose_name=_("hub")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    message = models.TextField(
+        _("message to households"),
+        blank=True,
+        help_text=_("Shown at the top of the shop: news of the week, what is new."),
+    )
+    fee_percent = models.DecimalField(
+        _("hub fee (% of the goods)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    fee_fixed = models.DecimalField(
+        _("hub fee per order (€, incl. VAT)"),
+        max_digits=8,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("1000"))],
+    )
+    fee_vat_rate = models.CharField(
+        _("VAT rate of the hub fee"),
+        max_length=4,
+        choices=VatRate.choices,
+        default=VatRate.STANDARD,
+    )
+    cloned_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opens_at", "pk"]
+        verbose_name = _("order cycle")
+        verbose_name_plural = _("order cycles")
+        indexes = [models.Index(fields=["hub", "opens_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="cycle_closes_after_opening"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cycles:detail", kwargs={"hub_slug": self.hub.slug, "pk": self.pk})
+
+    def phase(self, now: datetime | None = None) -> str:
+        if self.status == self.Status.DRAFT:
+            return self.Phase.DRAFT
+        if self.status == self.Status.CANCELLED:
+            return self.Phase.CANCELLED
+        now = now or timezone.now()
+        if now < self.opens_at:
+            return self.Phase.UPCOMING
+        if now < self.closes_at:
+            return self.Phase.OPEN
+        return self.Phase.CLOSED
+
+    def get_phase_display(self) -> str:
+        return self.Phase(self.phase()).label
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Time is the law: orders are taken only between opens_at and closes_at."""
+        return self.phase(now) == self.Phase.OPEN
+
+    @property
+    def fee_vat_rate_decimal(self) -> Decimal:
+        return Decimal(self.fee_vat_rate)
+
+
+class CycleChange(models.Model):
+    """What a manager changed on a cycle once it was published (closing time above all)."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.cycle}: {self.field} {self.old_value} → {self.new_value}"
+
+
+class CyclePickupPoint(models.Model):
+    """A pickup point served by a cycle, with its pickup day (slots hang below it)."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="pickups")
+    pickup_point = models.ForeignKey(
+        "pickup_points.PickupPoint",
+        on_delete=models.PROTECT,
+        related_name="cycle_pickups",
+        verbose_name=_("pickup point"),
+    )
+    pickup_date = models.DateField(_("pickup date"))
+
+    class Meta:
+        ordering = ["pickup_date", "pickup_point__name"]
+        verbose_name = _("pickup point of a cycle")
+        verbose_name_plural = _("pickup points of a cycle")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "pickup_point"], name="unique_cycle_pickup_point"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.pickup_point} ({self.pickup_date:%d/%m/%Y})"
+
+
+class PickupSlot(models.Model):
+    """A time window at a pickup point on the pickup day, for at most ``capacity`` households.
+
+    Times are wall-clock times in Europe/Paris on the pickup date, so that cloning a cycle
+    a few weeks later keeps "17:00" across a daylight-saving change.
+    """
+
+    cycle_pickup = models.ForeignKey(
+        CyclePickupPoint, on_delete=models.CASCADE, related_name="slots"
+    )
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("to"))
+    capacity = models.PositiveIntegerField(
+        _("capacity (households)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+    )
+
+    class Meta:
+        ordering = ["cycle_pickup", "starts_at", "pk"]
+        verbose_name = _("pickup slot")
+        verbose_name_plural = _("pickup slots")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+    def starts(self) -> datetime:
+        return _local(self.cycle_pickup.pickup_date, self.starts_at)
+
+    def ends(self) -> datetime:
+        return _local(self.cycle_pickup.pickup_date, self.ends_at)
+
+
+def _local(day, at: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
+
+
+class Offer(models.Model):
+    """A variant offered in a cycle, at a price for this cycle and with an optional cap.
+
+    ``allocated`` counts the units held by live orders of this cycle. It changes only in
+    ``orders.stock`` (under a row lock), alongside the producer's own stock.
+    """
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="offers")
+    variant = models.ForeignKey(
+        "producers.Variant", on_delete=models.PROTECT, related_name="offers"
+    )
+    price = models.DecimalField(
+        _("price incl. VAT (€)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    stock_cap = models.PositiveIntegerField(
+        _("most sold in this cycle"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to sell up to the producer's stock."),
+    )
+    allocated = models.PositiveIntegerField(_("sold in this cycle"), default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "variant"], name="unique_offer_per_cycle"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="offer_price_positive"),
+            models.CheckConstraint(
+                condition=Q(stock_cap__isnull=True) | Q(allocated__lte=models.F("stock_cap")),
+                name="offer_never_over_cap",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.variant)
+
+    def available(self) -> int | None:
+        """Units still for sale, or None when unlimited. Needs ``variant__product`` loaded."""
+        variant = self.variant
+        if not (variant.is_active and variant.product.is_active):
+            return 0
+        limits = []
+        if self.stock_cap is not None:
+            limits.append(max(self.stock_cap - self.allocated, 0))
+        if not variant.is_on_demand:
+            limits.append(variant.stock_quantity)
+        return min(limits) if limits else None
+
+
+def new_access_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Order(models.Model):
+    """A household's order in a cycle. Never deleted: cancelled at most."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", _("awaiting card payment")
+        PLACED = "placed", _("placed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class PaymentMethod(models.TextChoices):
+        AT_PICKUP = "at_pickup", _("pay at pickup (cash, cheque or transfer)")
+        CARD = "card", _("card, online")
+
+    LIVE_STATUSES = (Status.AWAITING_PAYMENT, Status.PLACED)
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("order number"), max_length=30, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    email = models.EmailField(_("e-mail address"))
+    full_name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    cycle_pickup = models.ForeignKey(
+        CyclePickupPoint, on_delete=models.PROTECT, related_name="orders"
+    )
+    slot = models.ForeignKey(PickupSlot, on_delete=models.PROTECT, related_name="orders")
+    payment_method = models.CharField(
+        _("payment"), max_length=12, choices=PaymentMethod.choices, default=PaymentMethod.AT_PICKUP
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLACED
+    )
+    note = models.TextField(_("note for the hub"), blank=True, max_length=1000)
+    # Totals computed by orders.pricing from the lines (never sent by the browser).
+    goods_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+    fee_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=ZERO)
+    # The secret in the link of the confirmation e-mail, for guests without an account.
+    access_token = models.CharField(max_length=64, unique=True, default=new_access_token)
+    placed_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            # A household has at most one live order per cycle.
+            models.UniqueConstraint(
+                fields=["cycle", "email"],
+                condition=~Q(status="cancelled"),
+                name="one_live_order_per_household_and_cycle",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "status"])]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:order_detail", kwargs={"number": self.number})
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    def can_change(self, now: datetime | None = None) -> bool:
+        return self.is_live and self.cycle.is_open(now)
+
+
+class OrderLine(models.Model):
+    """What was bought, with the price, VAT and names as they were when ordered."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="lines")
+    # Protects ordered variants from deletion (the catalogue deactivates them instead).
+    variant = models.ForeignKey(
+        "producers.Variant", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    producer = models.ForeignKey(
+        "producers.Producer", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    producer_name = models.CharField(max_length=150)
+    product_name = models.CharField(max_length=150)
+    variant_name = models.CharField(max_length=100)
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["producer_name", "product_name", "variant_name", "pk"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "offer"], name="one_line_per_offer"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name} — {self.variant_name}"
+
+
+class OrderEvent(models.Model):
+    """The order's history: who did what, when (placed, changed, cancelled, paid...)."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", _("placed")
+        CHANGED = "changed", _("changed")
+        CANCELLED = "cancelled", _("cancelled")
+        PAYMENT = "payment", _("payment")
+        REFUND = "refund", _("refund")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.order} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OrderNumberSequence(models.Model):
+    """The last order number given by a hub in a year ("LIL-2026-000123")."""
+
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hub", "year"], name="unique_order_sequence")
+        ]
+
+    def __str__(self):
+        return f"{self.hub_id}/{self.year}: {self.last}"
+
+
+class Payment(models.Model):
+    """Money received for an order, or given back (a refund has ``kind=refund``)."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("cash")
+        CHEQUE = "cheque", _("cheque")
+        TRANSFER = "transfer", _("bank transfer")
+        CARD = "card", _("card")
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("payment")
+        REFUND = "refund", _("refund")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
+    amount = models.DecimalField(
+        _("amount (€)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stripe_payment_intent = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_refund = models.CharField(max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.order} {self.kind} {self.amount} {self.status}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return self.amount if self.kind == self.Kind.PAYMENT else -self.amount
+
+
+class StripeEvent(models.Model):
+    """Every Stripe webhook event handled, by id: a replayed event is a no-op."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class Basket(models.Model):
+    """A household's basket for a cycle, before checkout (it holds no stock).
+
+    Anonymous visitors' baskets are found by a token kept in their session; at log-in the
+    basket is merged into the account's. When ``order`` is set, the basket is a working
+    copy of that order being changed.
+    """
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="baskets")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="baskets",
+    )
+    token = models.CharField(max_length=64, db_index=True, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "user"],
+                condition=Q(user__isnull=False),
+                name="one_basket_per_user_and_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "token"],
+                condition=Q(user__isnull=True),
+                name="one_basket_per_token_and_cycle",
+            ),
+        ]
+
+    def __str__(self):
+        return f"basket {self.pk} ({self.cycle_id})"
+
+
+class BasketItem(models.Model):
+    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="items")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["basket", "offer"], name="one_basket_item_per_offer"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="basket_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.offer_id}"

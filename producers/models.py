@@ -224,12 +224,14 @@ class Variant(models.Model):
     def is_on_demand(self) -> bool:
         return self.stock_mode == StockMode.ON_DEMAND
 
-    def reference_price(self) -> tuple[Decimal, str] | None:
-        """Price per kg or per litre, or None for pieces and bunches."""
+    def reference_price(self, price: Decimal | None = None) -> tuple[Decimal, str] | None:
+        """Price per kg or per litre (at ``price``, the catalogue's by default), or None for
+        pieces and bunches."""
         if self.unit not in REFERENCE_UNITS:
             return None
         reference_unit, factor = REFERENCE_UNITS[self.unit]
         amount = self.quantity_per_unit * factor
         if amount <= 0:
             return None
-        return (self.price / amount).quantize(Decimal("0.01")), reference_unit
+        price = self.price if price is None else price
+        return (price / amount).quantize(Decimal("0.01")), reference_unit

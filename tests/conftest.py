@@ -81,3 +81,52 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The order world: an open cycle of ``hub`` with one pickup point, one slot and offers.
+
+
+@pytest.fixture
+def pickup_point(hub):
+    point = factories.PickupPointFactory(
+        name="La Ruche de Fives", slug="ruche-fives", tiers_lieu="Tiers-lieu de Fives"
+    )
+    point.hubs.add(hub)
+    return point
+
+
+@pytest.fixture
+def cycle(hub):
+    return factories.OrderCycleFactory(hub=hub, name="Semaine 48")
+
+
+@pytest.fixture
+def slot(cycle, pickup_point):
+    cycle_pickup = factories.CyclePickupPointFactory(cycle=cycle, pickup_point=pickup_point)
+    return factories.PickupSlotFactory(cycle_pickup=cycle_pickup, capacity=50)
+
+
+@pytest.fixture
+def offers(cycle, producer, category):
+    """Three offers: carrots (10 in stock), apples (capped at 5 this cycle), bread on demand."""
+    from decimal import Decimal
+
+    carrots = factories.VariantFactory(
+        product__producer=producer, product__name="Carottes", product__category=category,
+        name="botte 1 kg", price=Decimal("2.40"), stock_quantity=10,
+    )  # fmt: skip
+    apples = factories.VariantFactory(
+        product__producer=producer, product__name="Pommes Jonagold",
+        product__category=category, name="sac 2 kg", quantity_per_unit=Decimal("2"),
+        price=Decimal("5.90"), stock_quantity=100,
+    )  # fmt: skip
+    bread = factories.VariantFactory(
+        product__producer=producer, product__name="Pain de campagne",
+        product__category=category, name="1 kg", unit="piece", price=Decimal("4.80"),
+        vat_rate="5.5", stock_mode="on_demand", stock_quantity=0,
+    )  # fmt: skip
+    return {
+        "carrots": factories.OfferFactory(cycle=cycle, variant=carrots),
+        "apples": factories.OfferFactory(cycle=cycle, variant=apples, stock_cap=5),
+        "bread": factories.OfferFactory(cycle=cycle, variant=bread),
+    }

@@ -1,9 +1,11 @@
 """factory_boy factories for volume; named personas live in conftest.py."""
 
+from datetime import time, timedelta
 from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from foodhub.accounts.models import User
 from foodhub.hubs.models import Hub, HubMembership
@@ -123,3 +125,53 @@ class PickupPointFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Tiers-lieu {n}")
     slug = factory.Sequence(lambda n: f"tiers-lieu-{n}")
     address = "1 rue de la Paix, Lille"
+
+
+def _in_days(days: int, hour: int = 12):
+    return timezone.now().replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(
+        days=days
+    )
+
+
+class OrderCycleFactory(factory.django.DjangoModelFactory):
+    """A published cycle, open now (opened two days ago, closes in five days)."""
+
+    class Meta:
+        model = "orders.OrderCycle"
+
+    hub = factory.SubFactory(HubFactory)
+    name = factory.Sequence(lambda n: f"Semaine {n}")
+    opens_at = factory.LazyFunction(lambda: _in_days(-2))
+    closes_at = factory.LazyFunction(lambda: _in_days(5))
+    status = "published"
+
+
+class CyclePickupPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.CyclePickupPoint"
+
+    cycle = factory.SubFactory(OrderCycleFactory)
+    pickup_point = factory.SubFactory(PickupPointFactory)
+    pickup_date = factory.LazyAttribute(
+        lambda o: timezone.localdate(o.cycle.closes_at + timedelta(days=2))
+    )
+
+
+class PickupSlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.PickupSlot"
+
+    cycle_pickup = factory.SubFactory(CyclePickupPointFactory)
+    starts_at = time(17, 0)
+    ends_at = time(19, 30)
+    capacity = 50
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "orders.Offer"
+
+    cycle = factory.SubFactory(OrderCycleFactory)
+    variant = factory.SubFactory(VariantFactory)
+    price = factory.LazyAttribute(lambda o: o.variant.price)
+    stock_cap = None

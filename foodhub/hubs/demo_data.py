@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from foodhub.accounts.models import User
 from foodhub.hubs.models import Hub, HubMembership
+from orders.demo import load_demo_cycles
 from pickup_points.models import PickupPoint
 from producers.models import (
     Category,
@@ -1261,6 +1262,8 @@ def load_demo_data(*, stdout: TextIO | None = None) -> DemoSummary:
     3. Users keyed on e-mail, all sharing one password hash (hashing sixty times would take
        longer than everything else), their verified primary e-mail addresses for allauth,
        and the hub and producer memberships of the role accounts.
+    4. For each hub, a closed cycle ready to distribute and an open one, with orders
+       (``orders.demo``).
     """
     summary = DemoSummary()
     categories = _create_missing_by_slug(summary, "categories", Category, _category_rows())
@@ -1290,7 +1293,12 @@ def load_demo_data(*, stdout: TextIO | None = None) -> DemoSummary:
         [(points[row["slug"]].pk, hubs[h].pk) for row in PICKUP_POINTS for h in row["hubs"]],
     )
     _load_catalogue(summary, producers, categories, labels)
-    _load_people(summary, hubs, producers)
+    users = _load_people(summary, hubs, producers)
+    load_demo_cycles(
+        hubs=[hubs[row["slug"]] for row in HUBS],
+        households=[users[account.email] for account in [HOUSEHOLD, *household_accounts()]],
+        summary=summary,
+    )
 
     if stdout is not None:
         for line in summary.lines():
@@ -1425,7 +1433,7 @@ def _build_variant(demo: DemoProducer, item: DemoProduct, variant: DemoVariant, 
     )
 
 
-def _load_people(summary, hubs, producers) -> None:
+def _load_people(summary, hubs, producers) -> dict[str, User]:
     accounts = [*DEMO_ACCOUNTS, *household_accounts()]
     emails = [account.email for account in accounts]
     found = User.objects.in_bulk(emails, field_name="email")
@@ -1484,6 +1492,7 @@ def _load_people(summary, hubs, producers) -> None:
         "producer",
         [(producers[slug], users[account.email]) for account, slug in PRODUCER_MEMBERS],
     )
+    return users
 
 
 def _memberships(summary, kind, model, target: str, pairs) -> None:

@@ -60,7 +60,17 @@ class AddProducerForm(forms.ModelForm):
 class HubForm(forms.ModelForm):
     class Meta:
         model = Hub
-        fields = ["name", "description", "contact_email", "contact_phone", "address", "logo"]
+        fields = [
+            "name",
+            "description",
+            "contact_email",
+            "contact_phone",
+            "address",
+            "logo",
+            "order_prefix",
+            "accepts_card_payments",
+            "stripe_account_id",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "logo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),

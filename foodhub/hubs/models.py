@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -17,7 +17,7 @@ INVITATION_VALIDITY = timedelta(days=14)
 # Hub slugs live at the root of the site (/<hub-slug>/), so they must not shadow a page.
 RESERVED_SLUGS = {
     "admin", "accounts", "spaces", "producers", "hubs", "invitations", "static", "media",
-    "i18n", "health", "api", "shop", "cms", "documents",
+    "i18n", "health", "api", "shop", "cms", "documents", "orders", "stripe",
 }  # fmt: skip
 
 
@@ -42,7 +42,16 @@ class Hub(models.Model):
         validators=[FileExtensionValidator(PHOTO_EXTENSIONS), validate_photo],
     )
     # Used for order numbers later on ("LIL-2026-000123").
-    order_prefix = models.CharField(_("order number prefix"), max_length=6, default="HUB")
+    order_prefix = models.CharField(
+        _("order number prefix"),
+        max_length=6,
+        default="HUB",
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9]{2,6}$", _("2 to 6 capital letters or digits, for example LIL.")
+            )
+        ],
+    )
     producers = models.ManyToManyField(
         "producers.Producer",
         related_name="hubs",
@@ -52,6 +61,15 @@ class Hub(models.Model):
     )
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="HubMembership", related_name="managed_hubs", blank=True
+    )
+    # Card payments (Stripe): offered only when the platform has Stripe keys and the hub
+    # turned them on. A hub with its own Stripe account gives its Connect account id.
+    accepts_card_payments = models.BooleanField(_("accept card payments"), default=False)
+    stripe_account_id = models.CharField(
+        _("Stripe account (Connect)"),
+        max_length=255,
+        blank=True,
+        help_text=_('The hub\'s own Stripe account id ("acct_..."), when it has one.'),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -65,6 +83,14 @@ class Hub(models.Model):
 
     def get_absolute_url(self):
         return reverse("hub_public", kwargs={"hub_slug": self.slug})
+
+    @property
+    def card_payments_available(self) -> bool:
+        return bool(
+            self.accepts_card_payments
+            and settings.STRIPE_SECRET_KEY
+            and settings.STRIPE_PUBLISHABLE_KEY
+        )
 
 
 class HubMembership(models.Model):

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,22 +13,12 @@ from producers.selectors import get_producer_for, producers_of
 
 from . import services
 from .forms import AcceptInvitationForm, AddProducerForm, HubForm, InviteForm
-from .models import Hub, HubMembership, Invitation
+from .models import HubMembership, Invitation
 from .selectors import get_managed_hub, hubs_managed_by, public_hubs
 
 
 def home(request):
     return render(request, "hubs/home.html", {"hubs": public_hubs()})
-
-
-def hub_public(request, hub_slug):
-    hub = get_object_or_404(
-        Hub.objects.prefetch_related(
-            Prefetch("producers", queryset=Producer.objects.order_by("name")), "pickup_points"
-        ),
-        slug=hub_slug,
-    )
-    return render(request, "hubs/hub_public.html", {"hub": hub})
 
 
 @login_required

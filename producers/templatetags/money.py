@@ -24,11 +24,23 @@ def euros(value) -> str:
 @register.filter
 def reference_price(variant) -> str:
     """The variant's price per kg or per litre, e.g. "2,25 €/kg", or ""."""
-    reference = variant.reference_price()
+    return reference_price_at(variant, None)
+
+
+@register.filter
+def reference_price_at(variant, price) -> str:
+    """The price per kg or per litre of ``variant`` sold at ``price`` (an offer's price)."""
+    reference = variant.reference_price(price)
     if reference is None:
         return ""
     amount, unit = reference
     return f"{euros(amount)}/{unit}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template, or None."""
+    return mapping.get(key) if mapping else None
 
 
 @register.filter

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 
 from foodhub.accounts.models import User
 from foodhub.hubs.demo_data import (
@@ -15,12 +16,10 @@ from foodhub.hubs.demo_data import (
     MANAGER_VDA,
     PRODUCER_MEMBER,
     household_email,
-    load_demo_data,
 )
 from foodhub.hubs.models import Hub
 from pickup_points.models import PickupPoint
 from producers.models import Producer, Product, StockMode, Variant, VatRate
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +34,16 @@ def count_every_model() -> dict[str, int]:
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
-@pytest.fixture
-def demo_world():
-    return run_command()
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """The demo world, loaded once for this module and rolled back at its end.
+
+    Each test runs in its own savepoint inside it, so what a test changes is undone too.
+    Tests that need an empty database live in test_demo_command.py.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield run_command()
+        transaction.set_rollback(True)
 
 
 def test_demo_world_has_two_hubs_producers_catalogue_pickup_points_and_households(demo_world):
@@ -137,17 +143,6 @@ def test_command_prints_the_demo_logins(demo_world):
     assert DEMO_PASSWORD in demo_world
 
 
-def test_running_twice_changes_nothing():
-    run_command()
-    before = count_every_model()
-
-    output = run_command()
-
-    assert count_every_model() == before
-    assert "already loaded" in output
-    assert load_demo_data().total_created == 0
-
-
 def test_running_again_keeps_what_people_edited(demo_world):
     Product.objects.filter(name="Carottes").update(description="Carottes de sable")
     User.objects.filter(email=MANAGER.email).update(full_name="Nadia H.")
@@ -156,22 +151,6 @@ def test_running_again_keeps_what_people_edited(demo_world):
 
     assert Product.objects.get(name="Carottes").description == "Carottes de sable"
     assert User.objects.get(email=MANAGER.email).full_name == "Nadia H."
-
-
-def test_if_empty_does_nothing_when_a_hub_exists():
-    factories.HubFactory()
-    before = count_every_model()
-
-    output = run_command("--if-empty")
-
-    assert count_every_model() == before
-    assert "not loaded" in output
-
-
-def test_if_empty_loads_an_empty_database():
-    run_command("--if-empty")
-
-    assert Hub.objects.count() == 2
 
 
 def test_demo_rows_pass_model_validation(demo_world):

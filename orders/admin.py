@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from .models import Offer, Order, OrderCycle, OrderEvent, OrderLine, Payment, StripeEvent
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    extra = 0
+    raw_id_fields = ["variant"]
+    readonly_fields = ["allocated"]
+
+
+@admin.register(OrderCycle)
+class OrderCycleAdmin(admin.ModelAdmin):
+    list_display = ["name", "hub", "opens_at", "closes_at", "status"]
+    list_filter = ["hub", "status"]
+    search_fields = ["name"]
+    inlines = [OfferInline]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in OrderLine._meta.fields]
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "at", "by", "detail"]
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["method", "kind", "amount", "status", "stripe_payment_intent", "created_at"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    """Orders are never deleted here: they are cancelled through the hub's pages."""
+
+    list_display = ["number", "full_name", "email", "cycle", "status", "total"]
+    list_filter = ["status", "payment_method", "cycle__hub"]
+    search_fields = ["number", "email", "full_name"]
+    readonly_fields = ["goods_total", "fee_total", "total", "access_token"]
+    raw_id_fields = ["user", "cycle", "cycle_pickup", "slot"]
+    inlines = [OrderLineInline, PaymentInline, OrderEventInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "type", "received_at"]
+    search_fields = ["event_id"]

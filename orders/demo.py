@@ -1,0 +1,113 @@
+"""Demo order cycles: for each demo hub, a closed cycle ready to distribute and an open one,
+with orders from the demo households placed through the real use cases.
+
+Keyed on (hub, cycle name): running it again creates nothing. The orders are placed with
+the clock set inside each cycle's opening hours, and their e-mails are not sent.
+"""
+
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from . import services
+from .models import CyclePickupPoint, Offer, OrderCycle, PickupSlot
+
+PAST_CYCLE = "Cycle de la semaine dernière"
+OPEN_CYCLE = "Cycle de la semaine"
+SLOTS = [(time(17, 0), time(18, 30)), (time(18, 30), time(20, 0))]
+
+
+def _at(day, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(
+        datetime.combine(day, time(hour, minute)), timezone.get_default_timezone()
+    )
+
+
+def load_demo_cycles(*, hubs, households, summary, now: datetime | None = None) -> None:
+    """1. For each hub: the past cycle (closed yesterday, pickup tomorrow) and the open one
+    (closes in five days), with every variant on sale offered at its catalogue price and
+    two slots at each of the hub's pickup points.
+    2. Orders from about half the households in each, some paid at pickup already."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    created = 0
+    rng = random.Random(2026)  # noqa: S311 - demo data, reproducible on purpose
+    for hub in hubs:
+        plans = [
+            (PAST_CYCLE, _at(today - timedelta(days=8), 18), _at(today - timedelta(days=1), 0),
+             today + timedelta(days=1)),
+            (OPEN_CYCLE, _at(today - timedelta(days=1), 18), _at(today + timedelta(days=5), 23, 59),
+             today + timedelta(days=7)),
+        ]  # fmt: skip
+        for name, opens_at, closes_at, pickup_date in plans:
+            if OrderCycle.objects.filter(hub=hub, name=name).exists():
+                continue
+            cycle = _create_cycle(hub, name, opens_at, closes_at, pickup_date)
+            _place_orders(cycle, households, rng, at=opens_at + timedelta(hours=2))
+            created += 1
+    summary.record("order cycles", created=created, existing=2 * len(hubs) - created)
+
+
+def _create_cycle(hub, name, opens_at, closes_at, pickup_date) -> OrderCycle:
+    cycle = OrderCycle.objects.create(
+        hub=hub,
+        name=name,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        status=OrderCycle.Status.PUBLISHED,
+        fee_percent=Decimal("5.00"),
+        fee_fixed=Decimal("0.50"),
+        message="Les fraises arrivent ! Pensez à rapporter vos bocaux consignés.",
+    )
+    variants = [
+        variant
+        for producer in hub.producers.all()
+        for product in producer.products.filter(is_active=True)
+        for variant in product.variants.filter(is_active=True)
+    ]
+    Offer.objects.bulk_create(
+        Offer(
+            cycle=cycle,
+            variant=variant,
+            price=variant.price,
+            # A few offers are capped for the week, to show "only N left".
+            stock_cap=6 if variant.pk % 7 == 0 else None,
+        )
+        for variant in variants
+    )
+    for point in hub.pickup_points.all():
+        cycle_pickup = CyclePickupPoint.objects.create(
+            cycle=cycle, pickup_point=point, pickup_date=pickup_date
+        )
+        PickupSlot.objects.bulk_create(
+            PickupSlot(cycle_pickup=cycle_pickup, starts_at=start, ends_at=end, capacity=30)
+            for start, end in SLOTS
+        )
+    return cycle
+
+
+def _place_orders(cycle, households, rng, *, at) -> None:
+    offers = list(cycle.offers.select_related("variant").order_by("pk"))
+    slots = list(PickupSlot.objects.filter(cycle_pickup__cycle=cycle).order_by("pk"))
+    if not offers or not slots:
+        return
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        for user in households[::2]:
+            items = {offer.pk: rng.randint(1, 3) for offer in rng.sample(offers, k=4)}
+            try:
+                order = services.place_order(
+                    cycle=cycle,
+                    items=items,
+                    email=user.email,
+                    full_name=user.full_name,
+                    slot=rng.choice(slots),
+                    user=user,
+                    now=at,
+                )
+            except services.OrderError:
+                continue  # sold out or slot full: a real week has those too
+            if cycle.closes_at < timezone.now() and rng.random() < 0.3:
+                services.record_payment(order=order, method="transfer", amount=order.total, by=None)

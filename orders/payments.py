@@ -1,0 +1,476 @@
+"""Card payments with Stripe: pay an order, settle its changes, refund it, hear the webhooks.
+
+How money follows an order paid by card:
+
+1. The order is placed "awaiting card payment". The pay page calls ``start_card_payment``,
+   which creates (or reuses) a PaymentIntent for what is due; Stripe's Payment Element
+   confirms it in the browser.
+2. Stripe tells the outcome by signed webhook (``handle_event``): the payment succeeded, the
+   order is placed and the confirmation e-mail leaves. The browser's return is never trusted.
+3. When a paid order is changed, ``settle_card_difference`` refunds what is now too much, or
+   starts a PaymentIntent for what is missing (the order page asks the household for it).
+4. When it is cancelled, ``refund_card_payments`` gives back everything paid by card.
+
+Stripe is never called inside a transaction that holds stock: these run after the order's
+own transaction has committed (``*_on_commit``). They lock the order row alone (so two
+settlements of one order run one after the other), call Stripe first and write the rows
+last. Every POST to Stripe carries an idempotency key made of the order, the amount and
+the attempt, so a retry after a crash finds the object the first try created.
+"""
+
+import hashlib
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from . import services, stripe_api
+from .models import Order, OrderEvent, Payment, StripeEvent
+from .pricing import ZERO, from_cents, to_cents
+from .stock import OrderError
+
+logger = logging.getLogger(__name__)
+
+# A PaymentIntent in these states can still be paid with its client secret.
+PAYABLE_STATES = {"requires_payment_method", "requires_confirmation", "requires_action"}
+# The household has paid (or its bank is on it): the webhook will tell the outcome.
+UNDER_WAY_STATES = {"processing", "requires_capture", "succeeded"}
+
+REFUND_STATUSES = {
+    "succeeded": Payment.Status.SUCCEEDED,
+    "pending": Payment.Status.PENDING,
+    "requires_action": Payment.Status.PENDING,
+    "failed": Payment.Status.FAILED,
+    "canceled": Payment.Status.CANCELLED,
+}
+
+
+class CardPayment(NamedTuple):
+    payment: Payment
+    client_secret: str
+
+
+class PaymentUnderWay(OrderError):
+    """The household has already paid; Stripe's webhook has not told us yet."""
+
+
+class NothingToPay(OrderError):
+    pass
+
+
+# Amounts
+
+
+def settled_amount(order: Order) -> Decimal:
+    """What the household has paid, less the refunds made or under way."""
+    rows = order.payments.filter(
+        Q(kind=Payment.Kind.PAYMENT, status=Payment.Status.SUCCEEDED)
+        | Q(kind=Payment.Kind.REFUND, status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED])
+    )
+    return sum((row.signed_amount for row in rows), ZERO)
+
+
+def amount_due(order: Order) -> Decimal:
+    """What is left to pay (negative: what is owed back). A cancelled order is owed nothing."""
+    target = order.total if order.is_live else ZERO
+    return target - settled_amount(order)
+
+
+def _key(order: Order, *parts) -> str:
+    # The access token's digest keeps two installations sharing a Stripe test account
+    # (whose order ids start at 1 alike) from colliding on the same keys.
+    digest = hashlib.sha256(order.access_token.encode()).hexdigest()[:12]
+    return "-".join(["foodhub", str(order.pk), digest, *map(str, parts)])
+
+
+def _lock(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("cycle__hub").get(pk=order.pk)
+
+
+def _open_intents(order: Order):
+    """Card payments not (yet) paid whose PaymentIntent might still be paid."""
+    return order.payments.filter(
+        method=Payment.Method.CARD,
+        kind=Payment.Kind.PAYMENT,
+        status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
+    ).exclude(stripe_payment_intent="")
+
+
+def _cancel_intent(order: Order, payment: Payment) -> bool:
+    """Cancel a PaymentIntent no longer wanted, so a stale pay page cannot take it.
+
+    Returns False when Stripe refuses because it is already paid or being paid: its
+    webhook will record the payment, and any excess is then refunded.
+    """
+    try:
+        stripe_api.cancel_payment_intent(
+            hub=order.cycle.hub, payment_intent_id=payment.stripe_payment_intent
+        )
+    except stripe_api.StripeError as exc:
+        if getattr(exc, "code", "") != "payment_intent_unexpected_state":
+            raise
+        intent = stripe_api.retrieve_payment_intent(
+            hub=order.cycle.hub, payment_intent_id=payment.stripe_payment_intent
+        )
+        if intent["status"] != "canceled":
+            return False
+    return True
+
+
+# Paying
+
+
+def start_card_payment(order: Order) -> CardPayment:
+    """A PaymentIntent for what the order still owes, and its client secret for the page.
+
+    1. Refuse when the order is not paid by card, is cancelled, or owes nothing.
+    2. Reuse the order's open PaymentIntent for this very amount when Stripe says it can
+       still be paid; say so when it is already paid (``PaymentUnderWay``).
+    3. Cancel the open ones of another amount (the order changed since).
+    4. Otherwise create one, keyed by order, amount and attempt number.
+    """
+    if not stripe_api.is_configured():
+        raise OrderError(_("Card payment is not available: choose to pay at pickup."))
+    with transaction.atomic():
+        order = _lock(order)
+        if order.payment_method != Order.PaymentMethod.CARD or not order.is_live:
+            raise OrderError(_("This order is not paid by card."))
+        due = amount_due(order)
+        if due <= 0:
+            raise NothingToPay(_("Nothing is left to pay on this order."))
+        hub = order.cycle.hub
+
+        reuse = None
+        cancelled = []
+        for payment in _open_intents(order).order_by("-created_at", "-pk"):
+            if reuse is None and payment.amount == due:
+                intent = stripe_api.retrieve_payment_intent(
+                    hub=hub, payment_intent_id=payment.stripe_payment_intent
+                )
+                if intent["status"] in PAYABLE_STATES:
+                    reuse = (payment, intent)
+                    continue
+                if intent["status"] in UNDER_WAY_STATES:
+                    raise PaymentUnderWay(_("Your payment is being processed."))
+                cancelled.append(payment)  # cancelled at Stripe
+            elif (payment.status == Payment.Status.PENDING or payment.amount != due) and (
+                _cancel_intent(order, payment)
+            ):
+                cancelled.append(payment)
+
+        if reuse is None:
+            attempt = order.payments.filter(
+                method=Payment.Method.CARD, kind=Payment.Kind.PAYMENT
+            ).count()
+            cents = to_cents(due)
+            intent = stripe_api.create_payment_intent(
+                hub=hub,
+                amount_cents=cents,
+                order_number=order.number,
+                idempotency_key=_key(order, "payment", cents, attempt + 1),
+                description=f"{hub.name} {order.number}",
+            )
+
+        # Stripe has answered every call: now the rows.
+        for payment in cancelled:
+            payment.status = Payment.Status.CANCELLED
+            payment.save(update_fields=["status", "updated_at"])
+        if reuse is not None:
+            payment, intent = reuse
+            if payment.status != Payment.Status.PENDING:
+                payment.status = Payment.Status.PENDING
+                payment.save(update_fields=["status", "updated_at"])
+        else:
+            payment, _created = Payment.objects.get_or_create(
+                order=order,
+                kind=Payment.Kind.PAYMENT,
+                stripe_payment_intent=intent["id"],
+                defaults={
+                    "method": Payment.Method.CARD,
+                    "amount": from_cents(intent["amount"]),
+                    "status": Payment.Status.PENDING,
+                },
+            )
+    return CardPayment(payment, intent["client_secret"])
+
+
+# Changes and cancellations
+
+
+def settle_card_difference(order: Order) -> CardPayment | None:
+    """After a change (or the cancelling) of a card order, make the money match its total.
+
+    1. Open PaymentIntents of another amount than what is due are cancelled.
+    2. Paid too much: refund the excess on the succeeded PaymentIntents, newest first.
+       What was paid otherwise (cash at pickup) is left to the manager.
+    3. Paid too little on a placed order: start a PaymentIntent for the difference; the
+       order page sends the household to the pay page. An order still awaiting payment
+       gets its PaymentIntent when the household opens the pay page.
+    """
+    if order.payment_method != Order.PaymentMethod.CARD:
+        return None
+    if not stripe_api.is_configured():
+        logger.error("Order %s: card payment to settle but no Stripe keys", order.number)
+        return None
+    with transaction.atomic():
+        order = _lock(order)
+        due = amount_due(order)
+        stale = [
+            payment
+            for payment in _open_intents(order)
+            if payment.amount != due or not order.is_live
+        ]
+        cancelled = [payment for payment in stale if _cancel_intent(order, payment)]
+        refunds = _refund(order, -due) if due < 0 else []
+
+        for payment in cancelled:
+            payment.status = Payment.Status.CANCELLED
+            payment.save(update_fields=["status", "updated_at"])
+        for payment_intent_id, refund in refunds:
+            _record_refund(order, payment_intent_id, refund, by_us=True)
+    if due > 0 and order.status == Order.Status.PLACED:
+        try:
+            return start_card_payment(order)
+        except (NothingToPay, PaymentUnderWay):
+            return None
+    return None
+
+
+def refund_card_payments(order: Order) -> None:
+    """Give back everything a cancelled order was paid by card (and drop unpaid intents)."""
+    order.refresh_from_db(fields=["status"])
+    if order.is_live:
+        raise OrderError(_("Only a cancelled order is refunded in full."))
+    settle_card_difference(order)
+
+
+def settle_card_difference_on_commit(order: Order) -> None:
+    """Settle once the change has committed. A Stripe outage is logged, never raised: the
+    household's change stands, and the order shows what is paid and what is due."""
+    transaction.on_commit(lambda: _settle_safely(order.pk))
+
+
+refund_card_payments_on_commit = settle_card_difference_on_commit
+
+
+def _settle_safely(order_id: int) -> None:
+    try:
+        settle_card_difference(Order.objects.get(pk=order_id))
+    except (stripe_api.StripeError, OrderError):
+        logger.exception("Could not settle the card payments of order %s", order_id)
+
+
+def _refund(order: Order, amount: Decimal) -> list[tuple[str, dict[str, Any]]]:
+    """Ask Stripe to refund ``amount`` over the order's paid intents; returns the refunds."""
+    paid = order.payments.filter(
+        method=Payment.Method.CARD, kind=Payment.Kind.PAYMENT, status=Payment.Status.SUCCEEDED
+    ).exclude(stripe_payment_intent="")
+    refunded = order.payments.filter(
+        kind=Payment.Kind.REFUND, status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED]
+    )
+    attempt = order.payments.filter(kind=Payment.Kind.REFUND).count()
+    refunds = []
+    left = amount
+    for payment in paid.order_by("-created_at", "-pk"):
+        already = sum(
+            (
+                r.amount
+                for r in refunded
+                if r.stripe_payment_intent == payment.stripe_payment_intent
+            ),
+            ZERO,
+        )
+        part = min(payment.amount - already, left)
+        if part <= 0:
+            continue
+        attempt += 1
+        cents = to_cents(part)
+        refund = stripe_api.create_refund(
+            hub=order.cycle.hub,
+            payment_intent_id=payment.stripe_payment_intent,
+            amount_cents=cents,
+            idempotency_key=_key(order, "refund", payment.stripe_payment_intent, cents, attempt),
+            order_number=order.number,
+        )
+        refunds.append((payment.stripe_payment_intent, refund))
+        left -= part
+        if left <= 0:
+            break
+    if left > 0:
+        logger.warning("Order %s: %s to give back was not paid by card", order.number, left)
+    return refunds
+
+
+def _record_refund(order: Order, payment_intent_id: str, refund: dict, *, by_us: bool) -> None:
+    """One row per Stripe refund id, whether we asked for it or a manager did on Stripe."""
+    status = REFUND_STATUSES.get(refund.get("status"), Payment.Status.PENDING)
+    amount = from_cents(refund["amount"])
+    row = Payment.objects.select_for_update().filter(
+        kind=Payment.Kind.REFUND, stripe_refund=refund["id"]
+    )
+    row = row.first()
+    if row is None:
+        Payment.objects.create(
+            order=order,
+            method=Payment.Method.CARD,
+            kind=Payment.Kind.REFUND,
+            amount=amount,
+            status=status,
+            stripe_payment_intent=payment_intent_id,
+            stripe_refund=refund["id"],
+        )
+        OrderEvent.objects.create(
+            order=order,
+            kind=OrderEvent.Kind.REFUND,
+            detail=f"card {amount} {refund['id']}" + ("" if by_us else " (Stripe)"),
+        )
+    elif row.status != status:
+        row.status = status
+        row.save(update_fields=["status", "updated_at"])
+
+
+# Webhooks
+
+
+def handle_event(event: dict[str, Any]) -> bool:
+    """Apply a verified Stripe event once. Returns False for a replay or an ignored type.
+
+    The event id is recorded in the same transaction as its effect, so a replay (or two
+    deliveries racing) changes nothing; unknown types are recorded and ignored.
+    """
+    event_id, event_type = event["id"], event["type"]
+    obj = event["data"]["object"]
+    if StripeEvent.objects.filter(event_id=event_id).exists():
+        return False
+    fetch = FETCH_FIRST.get(event_type)
+    if fetch is not None:
+        obj = fetch(obj)  # a network call: before the transaction, never inside it
+    handler = HANDLERS.get(event_type)
+    with transaction.atomic():
+        _event, created = StripeEvent.objects.get_or_create(
+            event_id=event_id, defaults={"type": event_type[:100]}
+        )
+        if not created:
+            return False
+        if handler is None:
+            return False
+        handler(obj)
+    return True
+
+
+def _payment_of(intent: dict) -> Payment | None:
+    payment = (
+        Payment.objects.filter(kind=Payment.Kind.PAYMENT, stripe_payment_intent=intent["id"])
+        .order_by("pk")
+        .first()
+    )
+    if payment is not None:
+        return payment
+    # Stripe created it but we crashed before writing its row: the metadata names the order.
+    number = (intent.get("metadata") or {}).get("order_number")
+    order = Order.objects.filter(number=number).first() if number else None
+    if order is None or order.payment_method != Order.PaymentMethod.CARD:
+        logger.warning("Stripe PaymentIntent %s matches no order", intent["id"])
+        return None
+    return Payment.objects.create(
+        order=order,
+        method=Payment.Method.CARD,
+        amount=from_cents(intent["amount"]),
+        stripe_payment_intent=intent["id"],
+    )
+
+
+def _locked(payment: Payment) -> tuple[Order, Payment]:
+    # The order first, as services do, then the payment: always the same order of locks.
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    return order, Payment.objects.select_for_update().get(pk=payment.pk)
+
+
+def _payment_succeeded(intent: dict) -> None:
+    payment = _payment_of(intent)
+    if payment is None:
+        return
+    order, payment = _locked(payment)
+    if payment.status == Payment.Status.SUCCEEDED:
+        return
+    payment.amount = from_cents(intent.get("amount_received") or intent["amount"])
+    payment.status = Payment.Status.SUCCEEDED
+    payment.save(update_fields=["amount", "status", "updated_at"])
+    OrderEvent.objects.create(
+        order=order,
+        kind=OrderEvent.Kind.PAYMENT,
+        detail=f"card {payment.amount} {payment.stripe_payment_intent}",
+    )
+    due = amount_due(order)
+    if order.status == Order.Status.AWAITING_PAYMENT and due <= 0:
+        order.status = Order.Status.PLACED
+        order.save(update_fields=["status", "updated_at"])
+        order_id = order.pk
+        transaction.on_commit(
+            lambda: services.send_order_email(order_id=order_id, kind="confirmation")
+        )
+    if due < 0:
+        # Paid on a stale page after a change, or after cancelling: give the excess back.
+        settle_card_difference_on_commit(order)
+
+
+def _payment_failed(intent: dict) -> None:
+    payment = _payment_of(intent)
+    if payment is None:
+        return
+    order, payment = _locked(payment)
+    if payment.status != Payment.Status.PENDING:
+        return  # a late failure of an attempt that later succeeded changes nothing
+    payment.status = Payment.Status.FAILED
+    payment.save(update_fields=["status", "updated_at"])
+    error = (intent.get("last_payment_error") or {}).get("message", "")
+    OrderEvent.objects.create(
+        order=order,
+        kind=OrderEvent.Kind.PAYMENT,
+        detail=f"card payment failed {payment.stripe_payment_intent} {error}"[:500],
+    )
+
+
+def _charge_refunded(charge: dict) -> None:
+    payment_intent_id = charge.get("payment_intent") or ""
+    payment = Payment.objects.filter(
+        kind=Payment.Kind.PAYMENT, stripe_payment_intent=payment_intent_id
+    ).first()
+    if payment is None:
+        logger.warning("Stripe charge %s matches no payment", charge.get("id"))
+        return
+    order, _payment = _locked(payment)
+    for refund in charge["refunds"]["data"]:
+        _record_refund(order, payment_intent_id, refund, by_us=False)
+
+
+def _with_refunds(charge: dict) -> dict:
+    """Webhook charges no longer list their refunds (API 2022-11-15): ask Stripe for them."""
+    refunds = charge.get("refunds") or {}
+    if refunds.get("data") is not None and not refunds.get("has_more"):
+        return charge
+    payment = (
+        Payment.objects.filter(stripe_payment_intent=charge.get("payment_intent") or "-")
+        .select_related("order__cycle__hub")
+        .first()
+    )
+    if payment is None:
+        return {**charge, "refunds": {"data": []}}
+    data = stripe_api.list_refunds(hub=payment.order.cycle.hub, charge_id=charge["id"])
+    return {**charge, "refunds": {"data": data}}
+
+
+HANDLERS: dict[str, Callable[[dict], None]] = {
+    "payment_intent.succeeded": _payment_succeeded,
+    "payment_intent.payment_failed": _payment_failed,
+    "charge.refunded": _charge_refunded,
+}
+
+# What some events need from Stripe before their handler runs (outside the transaction).
+FETCH_FIRST: dict[str, Callable[[dict], dict]] = {
+    "charge.refunded": _with_refunds,
+}

@@ -1,0 +1,159 @@
+"""How an order's amounts are computed: the rounding rules, written down once.
+
+All prices are in euros, VAT included (French retail). Every amount is a ``Decimal``.
+
+1. A line's total is its unit price × its quantity. Quantities are whole numbers of the
+   variant (a "2 kg bag"), so a line total is exact to the cent: no rounding.
+2. The goods total is the sum of the line totals.
+3. The hub fee is ``fee_percent`` % of the goods total, rounded half-up to the cent, plus
+   ``fee_fixed`` once per order. It includes VAT at the cycle's fee VAT rate.
+4. The order total is the goods total plus the hub fee.
+5. VAT is shown per rate, as on a French invoice: the amounts (goods and fee) at each rate
+   are added up, then the VAT contained in that sum, ``sum × rate / (100 + rate)``, is
+   rounded half-up to the cent, once per rate. The bases per rate add up to the total.
+6. For transparency each line also shows its own split: the VAT it contains (rounded per
+   line, so the line figures may differ by a cent from the per-rate figure of rule 5, which
+   is the one that counts), the producer's share (line total less its VAT) and its share
+   of the percentage fee (rounded per line, for information only).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal("100")
+
+
+def money(amount: Decimal) -> Decimal:
+    """Round half-up to the cent (rule 3 and 5)."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def vat_included(gross: Decimal, rate: Decimal) -> Decimal:
+    """The VAT contained in an amount that includes VAT at ``rate`` %."""
+    rate = Decimal(rate)
+    return money(Decimal(gross) * rate / (HUNDRED + rate))
+
+
+def to_cents(amount: Decimal) -> int:
+    """Integer cents, for Stripe only."""
+    return int(money(amount) * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    return money(Decimal(cents) / 100)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    unit_price: Decimal
+    vat_rate: Decimal
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    unit_price: Decimal
+    vat_rate: Decimal
+    quantity: int
+    total: Decimal
+    vat: Decimal
+    producer_share: Decimal
+    fee_share: Decimal
+
+
+@dataclass(frozen=True)
+class PricedRow:
+    """A line as shown to people: its name, its producer and its amounts."""
+
+    name: str
+    producer: str
+    amounts: LineAmounts
+
+
+@dataclass(frozen=True)
+class VatRow:
+    rate: Decimal
+    base: Decimal  # amount including VAT at this rate
+    vat: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.base - self.vat
+
+
+@dataclass(frozen=True)
+class OrderAmounts:
+    lines: list[LineAmounts]
+    goods_total: Decimal
+    fee_percent_part: Decimal
+    fee_fixed: Decimal
+    fee_total: Decimal
+    fee_vat_rate: Decimal
+    total: Decimal
+    vat_rows: list[VatRow] = field(default_factory=list)
+
+    @property
+    def vat_total(self) -> Decimal:
+        return sum((row.vat for row in self.vat_rows), ZERO)
+
+    @property
+    def fee_vat(self) -> Decimal:
+        return vat_included(self.fee_total, self.fee_vat_rate)
+
+    @property
+    def producers_total(self) -> Decimal:
+        """What goes to the producers, VAT excluded (rule 6, summed)."""
+        return sum((line.producer_share for line in self.lines), ZERO)
+
+
+def price_line(line: LineInput, *, fee_percent: Decimal = ZERO) -> LineAmounts:
+    total = Decimal(line.unit_price) * line.quantity
+    vat = vat_included(total, line.vat_rate)
+    return LineAmounts(
+        unit_price=Decimal(line.unit_price),
+        vat_rate=Decimal(line.vat_rate),
+        quantity=line.quantity,
+        total=total,
+        vat=vat,
+        producer_share=total - vat,
+        fee_share=money(total * Decimal(fee_percent) / HUNDRED),
+    )
+
+
+def price_order(
+    lines: Iterable[LineInput],
+    *,
+    fee_percent: Decimal = ZERO,
+    fee_fixed: Decimal = ZERO,
+    fee_vat_rate: Decimal = Decimal("20.0"),
+) -> OrderAmounts:
+    """Apply rules 1–6 to an order's lines and its cycle's fee."""
+    priced = [price_line(line, fee_percent=fee_percent) for line in lines]
+    goods_total = sum((line.total for line in priced), ZERO)
+    fee_percent_part = money(goods_total * Decimal(fee_percent) / HUNDRED)
+    fee_fixed = Decimal(fee_fixed) if priced else ZERO
+    fee_total = fee_percent_part + fee_fixed
+
+    bases: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for line in priced:
+        bases[line.vat_rate.normalize()] += line.total
+    if fee_total:
+        bases[Decimal(fee_vat_rate).normalize()] += fee_total
+    vat_rows = [
+        VatRow(rate=rate, base=base, vat=vat_included(base, rate))
+        for rate, base in sorted(bases.items())
+    ]
+    return OrderAmounts(
+        lines=priced,
+        goods_total=goods_total,
+        fee_percent_part=fee_percent_part,
+        fee_fixed=fee_fixed,
+        fee_total=fee_total,
+        fee_vat_rate=Decimal(fee_vat_rate),
+        total=goods_total + fee_total,
+        vat_rows=vat_rows,
+    )

@@ -1,0 +1,107 @@
+"""Reads for the shop and for households' orders, in a bounded number of queries."""
+
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from producers.models import Category, Producer
+
+from .models import CyclePickupPoint, Offer, Order, OrderCycle, PickupSlot
+
+
+def current_cycle(hub, now: datetime | None = None) -> OrderCycle | None:
+    """The hub's open cycle (the one closing first if several), else its next one."""
+    now = now or timezone.now()
+    published = OrderCycle.objects.filter(hub=hub, status=OrderCycle.Status.PUBLISHED)
+    open_cycle = published.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
+    return open_cycle.first() or published.filter(opens_at__gt=now).order_by("opens_at").first()
+
+
+def shop_offers(
+    cycle: OrderCycle,
+    *,
+    search: str = "",
+    category: str = "",
+    producer: str = "",
+    group_by: str = "producer",
+) -> QuerySet[Offer]:
+    """Offers on sale in the cycle, with everything a shop row shows loaded in two queries.
+
+    Offers of a variant or product taken off sale are not shown (stock of those is 0).
+    """
+    offers = Offer.objects.filter(
+        cycle=cycle, variant__is_active=True, variant__product__is_active=True
+    ).select_related(
+        "variant__product__producer",
+        "variant__product__category",
+    )
+    if search:
+        offers = offers.filter(
+            Q(variant__product__name__icontains=search)
+            | Q(variant__name__icontains=search)
+            | Q(variant__product__producer__name__icontains=search)
+        )
+    if category:
+        offers = offers.filter(variant__product__category__slug=category)
+    if producer:
+        offers = offers.filter(variant__product__producer__slug=producer)
+    if group_by == "category":
+        order = ["variant__product__category__position", "variant__product__category__name"]
+    else:
+        order = ["variant__product__producer__name"]
+    order += ["variant__product__name", "variant__quantity_per_unit", "pk"]
+    return offers.order_by(*order).prefetch_related("variant__product__labels")
+
+
+def shop_filters(cycle: OrderCycle) -> dict:
+    """The categories and producers that have something on sale in the cycle."""
+    on_sale = {
+        "products__variants__offers__cycle": cycle,
+        "products__variants__is_active": True,
+        "products__is_active": True,
+    }
+    return {
+        "categories": Category.objects.filter(**on_sale).distinct().order_by("position", "name"),
+        "producers": Producer.objects.filter(**on_sale).distinct().order_by("name"),
+    }
+
+
+def pickups_with_slots(cycle: OrderCycle, *, exclude_order: Order | None = None):
+    """The cycle's pickup points and slots, each slot with ``booked`` (live orders)."""
+    live = Q(orders__status__in=Order.LIVE_STATUSES)
+    if exclude_order is not None:
+        live &= ~Q(orders__pk=exclude_order.pk)
+    slots = PickupSlot.objects.annotate(booked=Count("orders", filter=live)).order_by(
+        "starts_at", "pk"
+    )
+    return (
+        CyclePickupPoint.objects.filter(cycle=cycle)
+        .select_related("pickup_point")
+        .prefetch_related(Prefetch("slots", queryset=slots))
+    )
+
+
+def orders_of(user) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(user=user)
+        .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
+        .annotate(line_count=Count("lines"))
+        .order_by("-placed_at", "-pk")
+    )
+
+
+def live_order_of(cycle: OrderCycle, user) -> Order | None:
+    if not user.is_authenticated:
+        return None
+    return Order.objects.filter(
+        cycle=cycle, email=user.email.lower(), status__in=Order.LIVE_STATUSES
+    ).first()
+
+
+def order_for_page(**lookup) -> Order:
+    return (
+        Order.objects.select_related("cycle__hub", "cycle_pickup__pickup_point", "slot", "user")
+        .prefetch_related("lines", "payments")
+        .get(**lookup)
+    )

@@ -1,0 +1,465 @@
+"""Use cases of ordering: place, change and cancel an order; record a payment.
+
+Each takes domain objects and keyword arguments, runs in one transaction, and leaves its
+e-mails with ``transaction.on_commit``. Views, tasks and commands call these, nothing else.
+Stock moves only through ``orders.stock.apply_stock_changes``.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import payments, pricing
+from .models import (
+    CycleChange,
+    Offer,
+    Order,
+    OrderCycle,
+    OrderEvent,
+    OrderLine,
+    OrderNumberSequence,
+    Payment,
+    PickupSlot,
+)
+from .stock import InsufficientStock, OrderError, apply_stock_changes
+
+__all__ = [
+    "MAX_LINE_QUANTITY",
+    "AlreadyOrdered",
+    "InsufficientStock",
+    "OrderError",
+    "cancel_order",
+    "place_order",
+    "record_payment",
+    "update_order",
+]
+
+# More than this many of one item in a household order is a typo, not a basket.
+MAX_LINE_QUANTITY = 999
+
+
+class AlreadyOrdered(OrderError):
+    """The household already has a live order in this cycle (e.g. a double submission)."""
+
+    def __init__(self, order: Order):
+        self.order = order
+        super().__init__(
+            _("You already have an order in this cycle (%(number)s): change it instead.")
+            % {"number": order.number}
+        )
+
+
+def check_quantities(items: Mapping) -> dict[int, int]:
+    """Turn {offer id: quantity} from a form into clean integers, or say what is wrong.
+
+    Zero removes an item; negative, fractional, huge and non-numeric quantities are refused.
+    """
+    clean: dict[int, int] = {}
+    for offer_id, raw in items.items():
+        try:
+            offer_id = int(offer_id)
+        except (TypeError, ValueError):
+            raise OrderError(_("This product is not on sale in this cycle.")) from None
+        text = str(raw).strip()
+        if not text.lstrip("-").isdigit():
+            raise OrderError(
+                _("“%(value)s” is not a quantity: enter a whole number such as 1, 2 or 3.")
+                % {"value": text[:20]}
+            )
+        quantity = int(text)
+        if quantity < 0:
+            raise OrderError(_("A quantity cannot be negative."))
+        if quantity > MAX_LINE_QUANTITY:
+            raise OrderError(
+                _("%(count)d is too many: at most %(max)d of one item per order.")
+                % {"count": quantity, "max": MAX_LINE_QUANTITY}
+            )
+        clean[offer_id] = quantity
+    return clean
+
+
+def _check_open(cycle: OrderCycle, now: datetime | None) -> None:
+    if cycle.status == OrderCycle.Status.CANCELLED:
+        raise OrderError(_("This order cycle was cancelled."))
+    if not cycle.is_open(now):
+        if cycle.phase(now) == OrderCycle.Phase.CLOSED:
+            raise OrderError(_("This order cycle is closed: orders can no longer be changed."))
+        raise OrderError(_("This order cycle is not open yet."))
+
+
+def _offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
+    offers = {
+        offer.pk: offer
+        for offer in Offer.objects.filter(cycle=cycle, pk__in=offer_ids).select_related(
+            "variant__product__producer"
+        )
+    }
+    if len(offers) != len(set(offer_ids)):
+        # An offer of another cycle or hub, or a made-up id: a tampered form.
+        raise OrderError(_("This product is not on sale in this cycle."))
+    return offers
+
+
+def _check_slot(cycle: OrderCycle, slot: PickupSlot | int, *, exclude_order: Order | None = None):
+    """The slot belongs to the cycle and has room left (checked on the locked slot row)."""
+    slot = (
+        PickupSlot.objects.select_for_update()
+        .select_related("cycle_pickup")
+        .filter(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle)
+        .first()
+    )
+    if slot is None:
+        raise OrderError(_("Choose a pickup slot of this order cycle."))
+    taken = slot.orders.filter(status__in=Order.LIVE_STATUSES)
+    if exclude_order is not None:
+        taken = taken.exclude(pk=exclude_order.pk)
+    if taken.count() >= slot.capacity:
+        raise OrderError(_("This pickup slot is full: please choose another one."))
+    return slot
+
+
+def next_order_number(cycle: OrderCycle, now: datetime | None = None) -> str:
+    """The hub's next order number for the year: ``LIL-2026-000123``."""
+    year = timezone.localdate(now or timezone.now()).year
+    sequence, _created = OrderNumberSequence.objects.get_or_create(hub=cycle.hub, year=year)
+    OrderNumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    sequence.refresh_from_db(fields=["last"])
+    return f"{cycle.hub.order_prefix}-{year}-{sequence.last:06d}"
+
+
+def _line_inputs(lines) -> list[pricing.LineInput]:
+    return [
+        pricing.LineInput(
+            unit_price=line.unit_price, vat_rate=line.vat_rate, quantity=line.quantity
+        )
+        for line in lines
+    ]
+
+
+def amounts_of(order: Order, lines=None) -> pricing.OrderAmounts:
+    cycle = order.cycle
+    return pricing.price_order(
+        _line_inputs(order.lines.all() if lines is None else lines),
+        fee_percent=cycle.fee_percent,
+        fee_fixed=cycle.fee_fixed,
+        fee_vat_rate=cycle.fee_vat_rate_decimal,
+    )
+
+
+def rows_of(order: Order, amounts: pricing.OrderAmounts) -> list[pricing.PricedRow]:
+    return [
+        pricing.PricedRow(
+            name=f"{line.product_name} — {line.variant_name}",
+            producer=line.producer_name,
+            amounts=amounts_line,
+        )
+        for line, amounts_line in zip(order.lines.all(), amounts.lines, strict=True)
+    ]
+
+
+def _save_totals(order: Order) -> None:
+    amounts = amounts_of(order, list(order.lines.all()))
+    order.goods_total = amounts.goods_total
+    order.fee_total = amounts.fee_total
+    order.total = amounts.total
+    order.save(update_fields=["goods_total", "fee_total", "total", "updated_at"])
+
+
+def _new_line(order: Order, offer: Offer, quantity: int) -> OrderLine:
+    variant = offer.variant
+    return OrderLine(
+        order=order,
+        offer=offer,
+        variant=variant,
+        producer=variant.product.producer,
+        quantity=quantity,
+        producer_name=variant.product.producer.name,
+        product_name=variant.product.name,
+        variant_name=variant.name,
+        unit_price=offer.price,
+        vat_rate=variant.vat_rate_decimal,
+        total=offer.price * quantity,
+    )
+
+
+def place_order(
+    *,
+    cycle: OrderCycle,
+    items: Mapping,
+    email: str,
+    full_name: str,
+    slot: PickupSlot | int,
+    payment_method: str = Order.PaymentMethod.AT_PICKUP,
+    phone: str = "",
+    note: str = "",
+    user=None,
+    now: datetime | None = None,
+) -> Order:
+    """Place a household's order: allocate stock, snapshot prices, number it, confirm it.
+
+    1. Check the cycle is open (by the clock), the quantities and that every offer is of
+       this cycle. Nothing is written when anything is wrong.
+    2. In one transaction: refuse a second live order of the same household, check the
+       slot has room, take the stock (all lines or none), give the next order number,
+       write the order and its lines with the prices of now, and the totals.
+    3. Pay-at-pickup orders are placed at once; card orders wait for Stripe's webhook.
+    4. The confirmation e-mail leaves once the transaction has committed.
+    """
+    _check_open(cycle, now)
+    quantities = {k: v for k, v in check_quantities(items).items() if v}
+    if not quantities:
+        raise OrderError(_("Your basket is empty."))
+    if payment_method not in Order.PaymentMethod.values:
+        raise OrderError(_("Choose a payment method."))
+    if payment_method == Order.PaymentMethod.CARD and not cycle.hub.card_payments_available:
+        raise OrderError(_("This hub does not take card payments: choose to pay at pickup."))
+    email = (user.email if user else email).strip().lower()
+    if not email or not full_name.strip():
+        raise OrderError(_("Give your name and e-mail address."))
+    offers = _offers_of(cycle, quantities)
+
+    try:
+        with transaction.atomic():
+            existing = Order.objects.filter(
+                cycle=cycle, email=email, status__in=Order.LIVE_STATUSES
+            ).first()
+            if existing:
+                raise AlreadyOrdered(existing)
+            slot = _check_slot(cycle, slot)
+            apply_stock_changes(quantities)
+            card = payment_method == Order.PaymentMethod.CARD
+            order = Order.objects.create(
+                cycle=cycle,
+                number=next_order_number(cycle, now),
+                user=user,
+                email=email,
+                full_name=full_name.strip()[:150],
+                phone=phone.strip()[:30],
+                cycle_pickup=slot.cycle_pickup,
+                slot=slot,
+                payment_method=payment_method,
+                status=Order.Status.AWAITING_PAYMENT if card else Order.Status.PLACED,
+                note=note.strip()[:1000],
+                placed_at=now or timezone.now(),
+            )
+            OrderLine.objects.bulk_create(
+                _new_line(order, offers[offer_id], quantity)
+                for offer_id, quantity in sorted(quantities.items())
+            )
+            _save_totals(order)
+            OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
+            if not card:
+                _on_commit_send(order, "confirmation")
+    except IntegrityError:
+        # Two submissions raced past the check: the unique constraint kept one.
+        existing = Order.objects.filter(
+            cycle=cycle, email=email, status__in=Order.LIVE_STATUSES
+        ).first()
+        if existing:
+            raise AlreadyOrdered(existing) from None
+        raise
+    return order
+
+
+def update_order(
+    *,
+    order: Order,
+    items: Mapping,
+    slot: PickupSlot | int | None = None,
+    note: str | None = None,
+    by=None,
+    now: datetime | None = None,
+) -> Order:
+    """Change an order until the cycle closes: quantities (0 removes), new items, slot, note.
+
+    ``items`` is the whole new content of the order. The order row is locked first, so two
+    edits of the same order run one after the other and each sees the other's result.
+    """
+    quantities = check_quantities(items)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("cycle__hub").get(pk=order.pk)
+        cycle = order.cycle
+        if not order.is_live:
+            raise OrderError(_("This order was cancelled."))
+        _check_open(cycle, now)
+        lines = {line.offer_id: line for line in order.lines.all()}
+        wanted = {offer_id: qty for offer_id, qty in quantities.items() if qty}
+        if not wanted:
+            raise OrderError(
+                _("An order needs at least one item: cancel the order to remove everything.")
+            )
+        new_offer_ids = set(wanted) - set(lines)
+        offers = _offers_of(cycle, new_offer_ids) if new_offer_ids else {}
+        deltas = {
+            offer_id: wanted.get(offer_id, 0)
+            - (lines[offer_id].quantity if offer_id in lines else 0)
+            for offer_id in set(wanted) | set(lines)
+        }
+        if slot is not None and getattr(slot, "pk", slot) != order.slot_id:
+            slot = _check_slot(cycle, slot, exclude_order=order)
+            order.slot, order.cycle_pickup = slot, slot.cycle_pickup
+        apply_stock_changes(deltas)
+
+        changed = []
+        for offer_id, line in lines.items():
+            if offer_id not in wanted:
+                changed.append(f"-{line.quantity} {line}")
+                line.delete()
+            elif wanted[offer_id] != line.quantity:
+                changed.append(f"{line.quantity}→{wanted[offer_id]} {line.product_name}")
+                line.quantity = wanted[offer_id]
+                line.total = line.unit_price * line.quantity
+                line.save(update_fields=["quantity", "total"])
+        new_lines = [_new_line(order, offers[i], wanted[i]) for i in sorted(new_offer_ids)]
+        OrderLine.objects.bulk_create(new_lines)
+        changed += [f"+{line}" for line in new_lines]
+        if note is not None:
+            order.note = note.strip()[:1000]
+        order.save(update_fields=["slot", "cycle_pickup", "note", "updated_at"])
+        _save_totals(order)
+        OrderEvent.objects.create(
+            order=order, kind=OrderEvent.Kind.CHANGED, by=by, detail="; ".join(changed)
+        )
+        if order.status == Order.Status.PLACED:
+            _on_commit_send(order, "changed")
+        if order.payment_method == Order.PaymentMethod.CARD:
+            # After commit: refund what is paid too much, or ask for the difference.
+            payments.settle_card_difference_on_commit(order)
+    return order
+
+
+def cancel_order(
+    *,
+    order: Order,
+    by=None,
+    reason: str = "",
+    force: bool = False,
+    notify: bool = True,
+    now: datetime | None = None,
+) -> Order:
+    """Cancel an order: its stock goes back to the cycle and the producers.
+
+    Households may cancel until the cycle closes; ``force`` (a manager, or the cancelling of
+    a whole cycle) may cancel later. The order is kept, marked cancelled, never deleted.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("cycle__hub").get(pk=order.pk)
+        if not order.is_live:
+            return order
+        if not force:
+            _check_open(order.cycle, now)
+        apply_stock_changes({line.offer_id: -line.quantity for line in order.lines.all()})
+        order.status = Order.Status.CANCELLED
+        order.cancelled_at = now or timezone.now()
+        order.save(update_fields=["status", "cancelled_at", "updated_at"])
+        OrderEvent.objects.create(
+            order=order, kind=OrderEvent.Kind.CANCELLED, by=by, detail=reason[:500]
+        )
+        if notify:
+            _on_commit_send(order, "cancelled", reason=reason)
+        if order.payment_method == Order.PaymentMethod.CARD:
+            payments.refund_card_payments_on_commit(order)
+    return order
+
+
+def paid_amount(order: Order) -> Decimal:
+    """What the household has paid, refunds deducted."""
+    totals = {
+        row["kind"]: row["sum"]
+        for row in order.payments.filter(status=Payment.Status.SUCCEEDED)
+        .values("kind")
+        .annotate(sum=Sum("amount"))
+    }
+    return totals.get(Payment.Kind.PAYMENT, pricing.ZERO) - totals.get(
+        Payment.Kind.REFUND, pricing.ZERO
+    )
+
+
+def record_payment(*, order: Order, method: str, amount, by) -> Payment:
+    """A manager (or a volunteer at the pickup point) records money received."""
+    if method not in {Payment.Method.CASH, Payment.Method.CHEQUE, Payment.Method.TRANSFER}:
+        raise OrderError(_("Choose cash, cheque or bank transfer."))
+    try:
+        amount = pricing.money(Decimal(str(amount).strip().replace(",", ".")))
+    except (ArithmeticError, InvalidOperation, ValueError):
+        raise OrderError(_("Enter an amount in euros, such as 12,50.")) from None
+    if amount <= 0 or amount > 100_000:
+        raise OrderError(_("Enter an amount in euros, such as 12,50."))
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if not order.is_live:
+            raise OrderError(_("This order was cancelled."))
+        payment = Payment.objects.create(
+            order=order,
+            method=method,
+            amount=amount,
+            status=Payment.Status.SUCCEEDED,
+            recorded_by=by,
+        )
+        OrderEvent.objects.create(
+            order=order,
+            kind=OrderEvent.Kind.PAYMENT,
+            by=by,
+            detail=f"{payment.get_method_display()} {amount}",
+        )
+    return payment
+
+
+def log_cycle_change(*, cycle: OrderCycle, by, field: str, old, new) -> None:
+    CycleChange.objects.create(
+        cycle=cycle, changed_by=by, field=field, old_value=str(old), new_value=str(new)
+    )
+
+
+def _on_commit_send(order: Order, kind: str, **extra) -> None:
+    language = translation.get_language()
+    transaction.on_commit(
+        lambda: send_order_email(order_id=order.pk, kind=kind, language=language, **extra)
+    )
+
+
+EMAIL_SUBJECTS = {
+    "confirmation": gettext_lazy("Your order %(number)s at %(hub)s"),
+    "changed": gettext_lazy("Your order %(number)s was changed"),
+    "cancelled": gettext_lazy("Your order %(number)s was cancelled"),
+}
+
+
+def send_order_email(*, order_id: int, kind: str, language: str | None = None, **extra) -> None:
+    """The e-mail to the household about its order: placed, changed or cancelled."""
+    order = (
+        Order.objects.select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
+        .prefetch_related("lines")
+        .get(pk=order_id)
+    )
+    with translation.override(language or settings.LANGUAGE_CODE):
+        amounts = amounts_of(order)
+        context = {
+            "order": order,
+            "amounts": amounts,
+            "rows": rows_of(order, amounts),
+            "hub": order.cycle.hub,
+            "pickup_point": order.cycle_pickup.pickup_point,
+            "site_name": settings.SITE_NAME,
+            "url": settings.SITE_URL + order_link(order),
+            "kind": kind,
+            **extra,
+        }
+        subject = str(EMAIL_SUBJECTS[kind]) % {"number": order.number, "hub": order.cycle.hub}
+        body = render_to_string("orders/email/order.txt", context)
+    send_mail(subject, body, None, [order.email])
+
+
+def order_link(order: Order) -> str:
+    """Where the household sees its order: by secret link, which works for guests too."""
+    return reverse("orders:order_by_token", kwargs={"token": order.access_token})

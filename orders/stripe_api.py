@@ -1,0 +1,124 @@
+"""Every call to Stripe, in one place.
+
+Amounts cross this boundary as integer cents (``pricing.to_cents``); everything above it
+works in ``Decimal`` euros. Functions return plain dicts (``StripeObject.to_dict()``), so
+the rest of the code never depends on the library's object model.
+
+A hub with its own Stripe account (Connect) has its calls made on that account: the client
+sends ``Stripe-Account: <hub.stripe_account_id>``.
+
+Tests replace ``HTTP_CLIENT`` with a fake ``stripe.HTTPClient``: the network is never reached.
+"""
+
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+CURRENCY = "eur"
+
+# Stripe.js is always loaded from Stripe (never bundled), on the pay page only.
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+
+# The HTTP client every StripeClient uses; None means the library's default (the network).
+HTTP_CLIENT: stripe.HTTPClient | None = None
+
+# Stripe retries POSTs safely because each carries an idempotency key.
+MAX_NETWORK_RETRIES = 2
+
+StripeError = stripe.StripeError
+
+
+class InvalidWebhook(Exception):
+    """The webhook is not from Stripe: no or bad signature, stale timestamp, not JSON."""
+
+
+def is_configured() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_PUBLISHABLE_KEY)
+
+
+def get_client(hub=None) -> stripe.StripeClient:
+    """A client with the platform's secret key, on the hub's own account when it has one."""
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        stripe_account=account_of(hub),
+        http_client=HTTP_CLIENT,
+        max_network_retries=MAX_NETWORK_RETRIES,
+    )
+
+
+def account_of(hub) -> str | None:
+    return (getattr(hub, "stripe_account_id", "") or "").strip() or None
+
+
+def create_payment_intent(
+    *, hub, amount_cents: int, order_number: str, idempotency_key: str, description: str = ""
+) -> dict[str, Any]:
+    intent = get_client(hub).v1.payment_intents.create(
+        {
+            "amount": amount_cents,
+            "currency": CURRENCY,
+            "automatic_payment_methods": {"enabled": True},
+            "description": description or order_number,
+            "metadata": {"order_number": order_number},
+        },
+        {"idempotency_key": idempotency_key},
+    )
+    return intent.to_dict()
+
+
+def retrieve_payment_intent(*, hub, payment_intent_id: str) -> dict[str, Any]:
+    return get_client(hub).v1.payment_intents.retrieve(payment_intent_id).to_dict()
+
+
+def cancel_payment_intent(*, hub, payment_intent_id: str) -> dict[str, Any]:
+    return get_client(hub).v1.payment_intents.cancel(payment_intent_id).to_dict()
+
+
+def create_refund(
+    *, hub, payment_intent_id: str, amount_cents: int, idempotency_key: str, order_number: str
+) -> dict[str, Any]:
+    refund = get_client(hub).v1.refunds.create(
+        {
+            "payment_intent": payment_intent_id,
+            "amount": amount_cents,
+            "metadata": {"order_number": order_number},
+        },
+        {"idempotency_key": idempotency_key},
+    )
+    return refund.to_dict()
+
+
+def list_refunds(*, hub, charge_id: str) -> list[dict[str, Any]]:
+    """A charge's refunds (webhook charges no longer carry them since API 2022-11-15)."""
+    refunds = get_client(hub).v1.refunds.list({"charge": charge_id, "limit": 100})
+    return [refund.to_dict() for refund in refunds.data]
+
+
+def construct_event(payload: bytes, sig_header: str | None) -> dict[str, Any]:
+    """Verify a webhook's signature and age (5 minutes at most) and return the event.
+
+    ``STRIPE_WEBHOOK_SECRET`` may hold several secrets separated by commas: the platform's
+    endpoint and its Connect endpoint (events of the hubs' own accounts) each have one.
+    """
+    secrets = [s.strip() for s in (settings.STRIPE_WEBHOOK_SECRET or "").split(",") if s.strip()]
+    if not secrets:
+        raise InvalidWebhook("no webhook secret is configured")
+    for secret in secrets:
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, sig_header, secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+            )
+            break
+        except stripe.SignatureVerificationError as exc:
+            error = exc
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidWebhook(str(exc)) from exc
+    else:
+        raise InvalidWebhook(str(error)) from error
+    event = event.to_dict()
+    if not (event.get("id") and event.get("type") and isinstance(event.get("data"), dict)):
+        raise InvalidWebhook("not an event")
+    if not isinstance(event["data"].get("object"), dict):
+        raise InvalidWebhook("an event without its object")
+    return event

@@ -1,0 +1,15 @@
+"""Households' pages: my orders, an order by its secret link, change and cancel."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("", views.my_orders, name="my_orders"),
+    path("o/<str:token>/", views.order_by_token, name="order_by_token"),
+    path("o/<str:token>/change/", views.order_change, name="order_change"),
+    path("o/<str:token>/cancel/", views.order_cancel, name="order_cancel"),
+    path("<str:number>/", views.order_detail, name="order_detail"),
+]
