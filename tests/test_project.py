@@ -57,12 +57,33 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def test_database_url_selects_postgresql(monkeypatch):
-    import dj_database_url
+def _settings_value(expression: str, **env_overrides) -> str:
+    """Evaluate ``expression`` against foodhub/settings.py in a fresh process."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}},
+        "DJANGO_SETTINGS_MODULE": "foodhub.settings",
+        **env_overrides,
+    }
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
-    config = dj_database_url.parse("postgres://u:p@db.example.org:5432/foodhub")
-    assert config["ENGINE"] == "django.db.backends.postgresql"
-    assert config["NAME"] == "foodhub"
+
+def test_database_url_selects_postgresql():
+    engine = _settings_value(
+        "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME']",
+        DATABASE_URL="postgres://u:p@db.example.org:5432/foodhub",
+    )
+    assert engine == "django.db.backends.postgresql foodhub"
+
+
+def test_email_verification_is_mandatory_outside_debug():
+    expression = "settings.ACCOUNT_EMAIL_VERIFICATION"
+    assert _settings_value(expression, DEBUG="false") == "mandatory"
+    assert _settings_value(expression, DEBUG="true") == "optional"
 
 
 def test_settings_default_to_a_sqlite_file_without_database_url():

@@ -116,6 +116,21 @@ def test_password_reset_sends_a_link(client, household):
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
 
+def test_password_reset_link_sets_a_new_password(client, household):
+    import re
+
+    client.post(reverse("account_reset_password"), {"email": household.email})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[0].body)
+    response = client.get(link.group(1), follow=True)  # allauth hides the key behind a redirect
+    assert response.status_code == 200
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link.group(1)
+    new_password = "une-nouvelle-phrase-de-passe-2026"
+    response = client.post(form_url, {"password1": new_password, "password2": new_password})
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert household.check_password(new_password)
+
+
 def test_failed_logins_are_rate_limited(client, household):
     for _ in range(5):
         client.post(reverse("account_login"), {"login": household.email, "password": "wrong"})
