@@ -16,6 +16,7 @@ urlpatterns = [
     path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
     path("producers/", include("producers.urls")),
     path("hubs/", include("foodhub.hubs.urls")),
+    path("hubs/<slug:hub_slug>/cycles/", include("orders.cycle_urls")),
     path("orders/", include("orders.urls")),
 ]
 

@@ -1,0 +1,22 @@
+"""The hub manager's order-cycle pages, under /hubs/<hub-slug>/cycles/."""
+
+from django.urls import path
+
+from . import cycle_views as views
+
+app_name = "cycles"
+
+urlpatterns = [
+    path("", views.cycle_list, name="list"),
+    path("new/", views.cycle_create, name="create"),
+    path("<int:pk>/", views.cycle_detail, name="detail"),
+    path("<int:pk>/edit/", views.cycle_edit, name="edit"),
+    path("<int:pk>/offers/", views.cycle_offers, name="offers"),
+    path("<int:pk>/offers/prices/", views.offers_update, name="offers_update"),
+    path("<int:pk>/offers/<int:offer_pk>/remove/", views.offer_remove, name="offer_remove"),
+    path("<int:pk>/pickups/", views.cycle_pickups, name="pickups"),
+    path("<int:pk>/publish/", views.cycle_publish, name="publish"),
+    path("<int:pk>/clone/", views.cycle_clone, name="clone"),
+    path("<int:pk>/cancel/", views.cycle_cancel, name="cancel"),
+    path("<int:pk>/orders/<int:order_pk>/payment/", views.record_payment, name="record_payment"),
+]

@@ -1,0 +1,163 @@
+"""The hub manager's order-cycle pages, as a matrix of URLs × roles.
+
+Only the hub's managers see them; everyone else gets a 404 (nothing revealed), anonymous
+visitors are sent to the log-in page. Each (page, persona) pair runs on a fresh world, so a
+manager's POST (publish, cancel...) cannot change what the next page sees.
+"""
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Order, OrderCycle
+from orders.services import place_order
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ALLOWED, HIDDEN, LOGIN = 200, 404, 302
+
+PERSONAS = ["anonymous", "household", "producer_member", "manager", "other_hub_manager"]
+
+EXPECTED = {
+    "anonymous": LOGIN,
+    "household": HIDDEN,
+    "producer_member": HIDDEN,
+    "manager": ALLOWED,
+    "other_hub_manager": HIDDEN,
+}
+
+
+@pytest.fixture
+def world(hub, manager, other_hub_manager, household, producer_member, cycle, slot, offers):
+    draft = factories.OrderCycleFactory(hub=hub, status=OrderCycle.Status.DRAFT)
+    order = place_order(
+        cycle=cycle,
+        items={offers["bread"].pk: 1},
+        email="voisin@example.org",
+        full_name="Alex Voisin",
+        slot=slot,
+    )
+    return {
+        "hub": hub,
+        "cycle": cycle,
+        "draft": draft,
+        "order": order,
+        "offer": offers["carrots"],
+        "users": {
+            "anonymous": None,
+            "household": household,
+            "producer_member": producer_member,
+            "manager": manager,
+            "other_hub_manager": other_hub_manager,
+        },
+    }
+
+
+def _request(w, name):
+    """(method, url, data) of each page; POST data is valid, so a manager's POST succeeds."""
+    h, c, d = w["hub"].slug, w["cycle"].pk, w["draft"].pk
+    return {
+        "list": ("get", reverse("cycles:list", args=[h]), None),
+        "create": ("get", reverse("cycles:create", args=[h]), None),
+        "detail": ("get", reverse("cycles:detail", args=[h, c]), None),
+        "edit": ("get", reverse("cycles:edit", args=[h, c]), None),
+        "offers": ("get", reverse("cycles:offers", args=[h, c]), None),
+        "offers_update": (
+            "post",
+            reverse("cycles:offers_update", args=[h, d]),
+            {},
+        ),
+        "offer_remove": (
+            "post",
+            reverse("cycles:offer_remove", args=[h, c, w["offer"].pk]),
+            {},
+        ),
+        "pickups": ("get", reverse("cycles:pickups", args=[h, c]), None),
+        "publish": ("post", reverse("cycles:publish", args=[h, d]), {}),
+        "clone": ("get", reverse("cycles:clone", args=[h, c]), None),
+        "clone_post": (
+            "post",
+            reverse("cycles:clone", args=[h, c]),
+            {"weeks": "1", "name": "Semaine 49"},
+        ),
+        "cancel": ("get", reverse("cycles:cancel", args=[h, c]), None),
+        "cancel_post": (
+            "post",
+            reverse("cycles:cancel", args=[h, c]),
+            {"reason": "Inondation de l'entrepôt"},
+        ),
+        "record_payment": (
+            "get",
+            reverse("cycles:record_payment", args=[h, c, w["order"].pk]),
+            None,
+        ),
+        "record_payment_post": (
+            "post",
+            reverse("cycles:record_payment", args=[h, c, w["order"].pk]),
+            {"method": "cash", "amount": "4,80"},
+        ),
+    }[name]
+
+
+PAGES = ["list", "create", "detail", "edit", "offers", "offers_update", "offer_remove",
+         "pickups", "publish", "clone", "clone_post", "cancel", "cancel_post", "record_payment",
+         "record_payment_post"]  # fmt: skip
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("page", PAGES)
+def test_cycle_pages_are_for_the_hubs_managers_only(client, world, persona, page):
+    user = world["users"][persona]
+    if user:
+        client.force_login(user)
+    method, url, data = _request(world, page)
+    response = getattr(client, method)(url, data or {})
+    expected = EXPECTED[persona]
+    if expected == ALLOWED:
+        assert response.status_code in (200, 302), (url, response.status_code)
+    else:
+        assert response.status_code == expected, (url, response.status_code)
+        if expected == LOGIN:
+            assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("persona", ["household", "producer_member", "other_hub_manager"])
+def test_refused_posts_change_nothing(client, world, persona):
+    client.force_login(world["users"][persona])
+    for page in ("cancel_post", "record_payment_post", "clone_post", "offer_remove"):
+        _method, url, data = _request(world, page)
+        client.post(url, data)
+    world["cycle"].refresh_from_db()
+    assert world["cycle"].status == OrderCycle.Status.PUBLISHED
+    assert world["order"].payments.count() == 0
+    assert OrderCycle.objects.filter(cloned_from=world["cycle"]).count() == 0
+    assert world["cycle"].offers.filter(pk=world["offer"].pk).exists()
+
+
+def test_another_hubs_cycle_is_hidden_even_under_my_slug(client, world, other_hub_manager):
+    """Tampering with the id in the URL: my hub's slug, another hub's cycle and order."""
+    client.force_login(other_hub_manager)
+    mine = other_hub_manager.hub_memberships.get().hub.slug
+    cycle, order = world["cycle"], world["order"]
+    assert client.get(reverse("cycles:detail", args=[mine, cycle.pk])).status_code == 404
+    assert client.get(reverse("cycles:edit", args=[mine, cycle.pk])).status_code == 404
+    url = reverse("cycles:cancel", args=[mine, cycle.pk])
+    assert client.post(url, {"reason": "x"}).status_code == 404
+    url = reverse("cycles:record_payment", args=[mine, cycle.pk, order.pk])
+    assert client.post(url, {"method": "cash", "amount": "1"}).status_code == 404
+    cycle.refresh_from_db()
+    assert cycle.status == OrderCycle.Status.PUBLISHED
+    assert Order.objects.get(pk=order.pk).is_live
+
+
+def test_an_order_of_another_cycle_is_hidden_under_my_cycle(client, world, manager):
+    client.force_login(manager)
+    url = reverse("cycles:record_payment", args=[world["hub"].slug, world["draft"].pk,
+                                                 world["order"].pk])  # fmt: skip
+    assert client.get(url).status_code == 404
+
+
+def test_the_hub_dashboard_links_to_the_cycles(client, world, manager):
+    client.force_login(manager)
+    html = client.get(reverse("hubs:dashboard", args=[world["hub"].slug])).content.decode()
+    assert reverse("cycles:list", args=[world["hub"].slug]) in html
