@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
+RATE_PLACES = Decimal("0.1")
 
 
 def money(amount: Decimal) -> Decimal:
@@ -138,11 +139,12 @@ def price_order(
     fee_fixed = Decimal(fee_fixed) if priced else ZERO
     fee_total = fee_percent_part + fee_fixed
 
+    # Rates are keyed to one decimal place, so "5.5" and "5.50" meet and 20 prints "20.0".
     bases: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for line in priced:
-        bases[line.vat_rate.normalize()] += line.total
+        bases[line.vat_rate.quantize(RATE_PLACES)] += line.total
     if fee_total:
-        bases[Decimal(fee_vat_rate).normalize()] += fee_total
+        bases[Decimal(fee_vat_rate).quantize(RATE_PLACES)] += fee_total
     vat_rows = [
         VatRow(rate=rate, base=base, vat=vat_included(base, rate))
         for rate, base in sorted(bases.items())

@@ -5,6 +5,7 @@ e-mails with ``transaction.on_commit``. Views, tasks and commands call these, no
 Stock moves only through ``orders.stock.apply_stock_changes``.
 """
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -46,6 +47,7 @@ __all__ = [
 
 # More than this many of one item in a household order is a typo, not a basket.
 MAX_LINE_QUANTITY = 999
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 class AlreadyOrdered(OrderError):
@@ -71,14 +73,17 @@ def check_quantities(items: Mapping) -> dict[int, int]:
         except (TypeError, ValueError):
             raise OrderError(_("This product is not on sale in this cycle.")) from None
         text = str(raw).strip()
-        if not text.lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses.
+        if not WHOLE_NUMBER.fullmatch(text):
             raise OrderError(
                 _("“%(value)s” is not a quantity: enter a whole number such as 1, 2 or 3.")
                 % {"value": text[:20]}
             )
-        quantity = int(text)
-        if quantity < 0:
+        if text.startswith("-") and text.strip("-0"):
             raise OrderError(_("A quantity cannot be negative."))
+        # Compare lengths before int(): a 5,000-digit number is refused without parsing it.
+        digits = text.lstrip("-").lstrip("0") or "0"
+        quantity = int(digits) if len(digits) <= 6 else MAX_LINE_QUANTITY + 1
         if quantity > MAX_LINE_QUANTITY:
             raise OrderError(
                 _("%(count)d is too many: at most %(max)d of one item per order.")
@@ -203,6 +208,7 @@ def place_order(
     phone: str = "",
     note: str = "",
     user=None,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Order:
     """Place a household's order: allocate stock, snapshot prices, number it, confirm it.
@@ -230,6 +236,10 @@ def place_order(
 
     try:
         with transaction.atomic():
+            # Read the cycle again inside the transaction: a manager may have cancelled or
+            # closed it early since the page was shown.
+            cycle = OrderCycle.objects.select_related("hub").get(pk=cycle.pk)
+            _check_open(cycle, now)
             existing = Order.objects.filter(
                 cycle=cycle, email=email, status__in=Order.LIVE_STATUSES
             ).first()
@@ -258,7 +268,7 @@ def place_order(
             )
             _save_totals(order)
             OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
-            if not card:
+            if notify and not card:
                 _on_commit_send(order, "confirmation")
     except IntegrityError:
         # Two submissions raced past the check: the unique constraint kept one.
@@ -393,12 +403,19 @@ def record_payment(*, order: Order, method: str, amount, by) -> Payment:
         amount = pricing.money(Decimal(str(amount).strip().replace(",", ".")))
     except (ArithmeticError, InvalidOperation, ValueError):
         raise OrderError(_("Enter an amount in euros, such as 12,50.")) from None
-    if amount <= 0 or amount > 100_000:
+    if not amount.is_finite() or amount <= 0 or amount > 100_000:
         raise OrderError(_("Enter an amount in euros, such as 12,50."))
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if not order.is_live:
             raise OrderError(_("This order was cancelled."))
+        if order.payment_method != Order.PaymentMethod.AT_PICKUP:
+            raise OrderError(_("This order is paid by card online."))
+        due = order.total - paid_amount(order)
+        if amount > due:
+            raise OrderError(
+                _("That is more than the %(due)s still due.") % {"due": f"{max(due, 0)} €"}
+            )
         payment = Payment.objects.create(
             order=order,
             method=method,

@@ -49,3 +49,9 @@ def test_demo_hubs_have_a_closed_cycle_to_distribute_and_an_open_one_with_orders
                 assert order.total == sum(line.total for line in order.lines.all()) + (
                     order.fee_total
                 )
+
+
+def test_demo_orders_send_no_e_mail(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_command()
+    assert mailoutbox == []
