@@ -14,7 +14,7 @@ help:
 	@echo "make test           the whole test suite (browser tests included) on SQLite"
 	@echo "make test-postgres  the same on PostgreSQL (installs and starts a local server if needed)"
 	@echo "make bench          performance figures (BENCH lines)"
-	@echo "make lint           ruff, formatting, migrations and translations up to date"
+	@echo "make lint           ruff, formatting, migrations and system checks"
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is needed."; exit 1; }
@@ -51,9 +51,11 @@ test-postgres: system-deps system-deps-test install
 	@scripts/postgres.sh
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
+# Each bench works on a scratch database; the checkout figure is PostgreSQL's.
 bench: system-deps install
+	@scripts/postgres.sh >&2
 	@set -e; for script in tests/bench/bench_*.py; do \
-		$(PY) -m tests.bench.$$(basename $$script .py); \
+		BENCH_POSTGRES_URL=$(PG_URL) $(PY) -m tests.bench.$$(basename $$script .py); \
 	done
 
 lint: install

@@ -6,6 +6,7 @@ Stock moves only through ``orders.stock.apply_stock_changes``.
 """
 
 import re
+import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -118,7 +119,7 @@ def _offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
 def _check_slot(cycle: OrderCycle, slot: PickupSlot | int, *, exclude_order: Order | None = None):
     """The slot belongs to the cycle and has room left (checked on the locked slot row)."""
     slot = (
-        PickupSlot.objects.select_for_update()
+        PickupSlot.objects.select_for_update(of=("self",))
         .select_related("cycle_pickup")
         .filter(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle)
         .first()
@@ -131,6 +132,17 @@ def _check_slot(cycle: OrderCycle, slot: PickupSlot | int, *, exclude_order: Ord
     if taken.count() >= slot.capacity:
         raise OrderError(_("This pickup slot is full: please choose another one."))
     return slot
+
+
+def _slot_of(cycle: OrderCycle, slot: PickupSlot | int) -> PickupSlot:
+    found = (
+        PickupSlot.objects.select_related("cycle_pickup")
+        .filter(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle)
+        .first()
+    )
+    if found is None:
+        raise OrderError(_("Choose a pickup slot of this order cycle."))
+    return found
 
 
 def next_order_number(cycle: OrderCycle, now: datetime | None = None) -> str:
@@ -245,12 +257,12 @@ def place_order(
             ).first()
             if existing:
                 raise AlreadyOrdered(existing)
-            slot = _check_slot(cycle, slot)
+            slot = _slot_of(cycle, slot)
             apply_stock_changes(quantities)
             card = payment_method == Order.PaymentMethod.CARD
-            order = Order.objects.create(
+            order = Order(
                 cycle=cycle,
-                number=next_order_number(cycle, now),
+                number=f"new-{secrets.token_hex(12)}",  # numbered last, see below
                 user=user,
                 email=email,
                 full_name=full_name.strip()[:150],
@@ -262,12 +274,25 @@ def place_order(
                 note=note.strip()[:1000],
                 placed_at=now or timezone.now(),
             )
-            OrderLine.objects.bulk_create(
+            lines = [
                 _new_line(order, offers[offer_id], quantity)
                 for offer_id, quantity in sorted(quantities.items())
+            ]
+            amounts = amounts_of(order, lines)
+            order.goods_total, order.fee_total, order.total = (
+                amounts.goods_total,
+                amounts.fee_total,
+                amounts.total,
             )
-            _save_totals(order)
+            order.save(force_insert=True)
+            OrderLine.objects.bulk_create(lines)
             OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
+            # The two rows every order of the hub competes for are locked last, so each is
+            # held for a moment rather than for the whole transaction: the slot (room left)
+            # and the hub's order number sequence.
+            _check_slot(cycle, slot, exclude_order=order)
+            order.number = next_order_number(cycle, now)
+            Order.objects.filter(pk=order.pk).update(number=order.number)
             if notify and not card:
                 _on_commit_send(order, "confirmation")
     except IntegrityError:
@@ -297,7 +322,11 @@ def update_order(
     """
     quantities = check_quantities(items)
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("cycle__hub").get(pk=order.pk)
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("cycle__hub")
+            .get(pk=order.pk)
+        )
         cycle = order.cycle
         if not order.is_live:
             raise OrderError(_("This order was cancelled."))
@@ -363,7 +392,11 @@ def cancel_order(
     a whole cycle) may cancel later. The order is kept, marked cancelled, never deleted.
     """
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("cycle__hub").get(pk=order.pk)
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("cycle__hub")
+            .get(pk=order.pk)
+        )
         if not order.is_live:
             return order
         if not force:

@@ -1,4 +1,4 @@
-"""Shared set-up for the benchmarks: Django on a scratch SQLite file (or DATABASE_URL)."""
+"""Shared set-up for the benchmarks: Django on a scratch database, never a real one."""
 
 import os
 import statistics
@@ -7,7 +7,11 @@ import time
 
 _DB_DIR = tempfile.mkdtemp(prefix="foodhub-bench-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_DB_DIR}/bench.sqlite3")
+# Never the database of DATABASE_URL (it may be a real one): a scratch SQLite file, or the
+# scratch database a bench created and named in BENCH_DATABASE_URL.
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", f"sqlite:///{_DB_DIR}/bench.sqlite3"
+)
 
 import django  # noqa: E402
 

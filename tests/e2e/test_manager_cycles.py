@@ -34,6 +34,7 @@ def test_manager_clones_a_cycle_to_next_week(page: Page, live_server, hub, manag
 
     clone = OrderCycle.objects.get(name="Semaine 49")
     assert clone.status == OrderCycle.Status.DRAFT
+
     def wall_clock(moment):
         return timezone.localtime(moment).replace(tzinfo=None)
 

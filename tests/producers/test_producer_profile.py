@@ -63,13 +63,26 @@ def test_a_manager_edits_the_hubs_details(client, hub, manager):
     response = client.post(
         reverse("hubs:settings", args=[hub.slug]),
         {"name": "Drive fermier de Lille-Sud", "description": "Tous les jeudis.",
-         "contact_email": "drive@example.org", "contact_phone": "", "address": ""},
+         "contact_email": "drive@example.org", "contact_phone": "", "address": "",
+         "order_prefix": "LIL", "accepts_card_payments": "on", "stripe_account_id": ""},
     )  # fmt: skip
     assert response.status_code == 302
     hub.refresh_from_db()
-    assert (hub.name, hub.contact_email, hub.slug) == (
-        "Drive fermier de Lille-Sud", "drive@example.org", "lille",
+    assert (hub.name, hub.contact_email, hub.slug, hub.order_prefix) == (
+        "Drive fermier de Lille-Sud", "drive@example.org", "lille", "LIL",
     )  # fmt: skip
+    assert hub.accepts_card_payments
+
+
+def test_an_order_prefix_is_capitals_or_digits(client, hub, manager):
+    client.force_login(manager)
+    response = client.post(
+        reverse("hubs:settings", args=[hub.slug]),
+        {"name": hub.name, "order_prefix": "lil-"},
+    )
+    assert response.status_code == 400
+    hub.refresh_from_db()
+    assert hub.order_prefix == "HUB"
 
 
 def test_bad_hub_details_change_nothing(client, hub, manager):
