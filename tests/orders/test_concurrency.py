@@ -289,13 +289,14 @@ def while_held(hold, other, *, seconds=2):
 @pytest.mark.parametrize("blocked", ["other order", "cycle", "hub"])
 @pytest.mark.django_db(transaction=True)
 def test_an_edit_in_progress_does_not_lock_the_cycle_or_hub(world, blocked):
-    offer = offer_of(world, stock=UNITS)
-    mine, theirs = buy(world, offer, "mine"), buy(world, offer, "theirs", slot=1)
+    # Another household's order on another offer: only stock of a shared offer may wait.
+    offer, their_offer = offer_of(world, stock=UNITS), offer_of(world, stock=UNITS)
+    mine, theirs = buy(world, offer, "mine"), buy(world, their_offer, "theirs", slot=1)
     cycle = mine.cycle
 
     def other():
         if blocked == "other order":
-            return update_order(order=theirs, items={offer.pk: 2})
+            return update_order(order=theirs, items={their_offer.pk: 2})
         if blocked == "cycle":
             return OrderCycle.objects.filter(pk=cycle.pk).update(message="Livraison en retard")
         return Hub.objects.filter(pk=cycle.hub_id).update(name="Drive fermier de Lille")
