@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import pricing
-from .models import Basket, BasketItem, Offer, Order, OrderCycle
+from .models import Basket, BasketItem, Offer, Order, OrderCycle, OrderLine
 from .services import OrderError, check_quantities
 
 SESSION_KEY = "basket_token"
@@ -108,9 +108,8 @@ def set_quantity(*, basket: Basket, offer_id, quantity) -> BasketItem | None:
     available = offer.available()
     if available is not None:
         if basket.order_id:
-            available += sum(
-                line.quantity for line in basket.order.lines.all() if line.offer_id == offer.pk
-            )
+            held = OrderLine.objects.filter(order_id=basket.order_id, offer=offer)
+            available += held.values_list("quantity", flat=True).first() or 0
         if quantity > available:
             if available <= 0:
                 raise OrderError(_("%(name)s is sold out.") % {"name": offer.variant})

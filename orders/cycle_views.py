@@ -401,7 +401,7 @@ def cycle_cancel(request, hub_slug, pk):
         else:
             messages.success(request, _("The cycle is cancelled; the households are told."))
             return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
-    live = cycle.orders.filter(status__in=Order.LIVE_STATUSES).count()
+    live = cycle.orders.live().count()
     return render(
         request,
         "orders/manage/cycle_cancel.html",

@@ -201,7 +201,7 @@ def create_cycle(
 
 
 def _live_orders(cycle: OrderCycle) -> QuerySet[Order]:
-    return cycle.orders.filter(status__in=Order.LIVE_STATUSES)
+    return cycle.orders.live()
 
 
 def update_cycle(
@@ -229,7 +229,11 @@ def update_cycle(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        cycle = OrderCycle.objects.select_for_update().select_related("hub").get(pk=cycle.pk)
+        cycle = (
+            OrderCycle.objects.select_for_update(of=("self",))
+            .select_related("hub")
+            .get(pk=cycle.pk)
+        )
         if cycle.status == OrderCycle.Status.CANCELLED:
             raise CycleError(_("This order cycle was cancelled: it can no longer change."))
         wanted = {
@@ -332,7 +336,7 @@ def _check_editable(cycle: OrderCycle, now: datetime | None = None) -> None:
 
 
 def _lock_cycle(cycle: OrderCycle) -> OrderCycle:
-    return OrderCycle.objects.select_for_update().select_related("hub").get(pk=cycle.pk)
+    return OrderCycle.objects.select_for_update(of=("self",)).select_related("hub").get(pk=cycle.pk)
 
 
 def add_offers(
@@ -535,11 +539,7 @@ def set_pickups(
             p.pickup_point_id: p
             for p in cycle.pickups.select_related("pickup_point").prefetch_related("slots")
         }
-        live = dict(
-            PickupSlot.objects.filter(cycle_pickup__cycle=cycle)
-            .annotate(n=Count("orders", filter=Q(orders__status__in=Order.LIVE_STATUSES)))
-            .values_list("pk", "n")
-        )
+        live = {slot.pk: slot.live_orders for slot in slot_counts(cycle)}
         ordered_slots = set(
             Order.objects.filter(cycle=cycle).values_list("slot_id", flat=True).distinct()
         )

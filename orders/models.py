@@ -271,6 +271,12 @@ def new_access_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class OrderQuerySet(models.QuerySet):
+    def live(self):
+        """The orders that count: placed or awaiting payment, not cancelled."""
+        return self.filter(status__in=Order.LIVE_STATUSES)
+
+
 class Order(models.Model):
     """A household's order in a cycle. Never deleted: cancelled at most."""
 
@@ -317,6 +323,8 @@ class Order(models.Model):
     placed_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-placed_at", "-pk"]

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from . import services, stripe_api
 from .models import Order, OrderEvent, Payment, StripeEvent
 from .pricing import ZERO, from_cents, to_cents
-from .stock import OrderError
+from .stock import OrderError, lock_order
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +87,6 @@ def _key(order: Order, *parts) -> str:
     return "-".join(["foodhub", str(order.pk), digest, *map(str, parts)])
 
 
-def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("cycle__hub").get(pk=order.pk)
-
-
 def _open_intents(order: Order):
     """Card payments not (yet) paid whose PaymentIntent might still be paid."""
     return order.payments.filter(
@@ -136,7 +132,7 @@ def start_card_payment(order: Order) -> CardPayment:
     if not stripe_api.is_configured():
         raise OrderError(_("Card payment is not available: choose to pay at pickup."))
     with transaction.atomic():
-        order = _lock(order)
+        order = lock_order(order.pk)
         if order.payment_method != Order.PaymentMethod.CARD or not order.is_live:
             raise OrderError(_("This order is not paid by card."))
         due = amount_due(order)
@@ -217,7 +213,7 @@ def settle_card_difference(order: Order) -> CardPayment | None:
         logger.error("Order %s: card payment to settle but no Stripe keys", order.number)
         return None
     with transaction.atomic():
-        order = _lock(order)
+        order = lock_order(order.pk)
         due = amount_due(order)
         stale = [
             payment
@@ -386,7 +382,7 @@ def _payment_of(intent: dict) -> Payment | None:
 
 def _locked(payment: Payment) -> tuple[Order, Payment]:
     # The order first, as services do, then the payment: always the same order of locks.
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    order = lock_order(payment.order_id)
     return order, Payment.objects.select_for_update().get(pk=payment.pk)
 
 

@@ -91,12 +91,13 @@ def orders_of(user) -> QuerySet[Order]:
     )
 
 
+def live_order(cycle: OrderCycle, email: str) -> Order | None:
+    """The household's live order in the cycle (there is at most one)."""
+    return Order.objects.live().filter(cycle=cycle, email=email.strip().lower()).first()
+
+
 def live_order_of(cycle: OrderCycle, user) -> Order | None:
-    if not user.is_authenticated:
-        return None
-    return Order.objects.filter(
-        cycle=cycle, email=user.email.lower(), status__in=Order.LIVE_STATUSES
-    ).first()
+    return live_order(cycle, user.email) if user.is_authenticated else None
 
 
 def order_for_page(**lookup) -> Order:

@@ -33,7 +33,8 @@ from .models import (
     Payment,
     PickupSlot,
 )
-from .stock import InsufficientStock, OrderError, apply_stock_changes
+from .selectors import live_order
+from .stock import InsufficientStock, OrderError, apply_stock_changes, lock_order
 
 __all__ = [
     "MAX_LINE_QUANTITY",
@@ -116,33 +117,26 @@ def _offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
     return offers
 
 
+def _slot_of(cycle: OrderCycle, slot: PickupSlot | int, *, lock: bool = False) -> PickupSlot:
+    """The slot, if it belongs to the cycle (a tampered form may name another one)."""
+    slots = PickupSlot.objects.select_related("cycle_pickup")
+    if lock:
+        slots = slots.select_for_update(of=("self",))
+    found = slots.filter(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle).first()
+    if found is None:
+        raise OrderError(_("Choose a pickup slot of this order cycle."))
+    return found
+
+
 def _check_slot(cycle: OrderCycle, slot: PickupSlot | int, *, exclude_order: Order | None = None):
     """The slot belongs to the cycle and has room left (checked on the locked slot row)."""
-    slot = (
-        PickupSlot.objects.select_for_update(of=("self",))
-        .select_related("cycle_pickup")
-        .filter(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle)
-        .first()
-    )
-    if slot is None:
-        raise OrderError(_("Choose a pickup slot of this order cycle."))
-    taken = slot.orders.filter(status__in=Order.LIVE_STATUSES)
+    slot = _slot_of(cycle, slot, lock=True)
+    taken = slot.orders.live()
     if exclude_order is not None:
         taken = taken.exclude(pk=exclude_order.pk)
     if taken.count() >= slot.capacity:
         raise OrderError(_("This pickup slot is full: please choose another one."))
     return slot
-
-
-def _slot_of(cycle: OrderCycle, slot: PickupSlot | int) -> PickupSlot:
-    found = (
-        PickupSlot.objects.select_related("cycle_pickup")
-        .filter(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle)
-        .first()
-    )
-    if found is None:
-        raise OrderError(_("Choose a pickup slot of this order cycle."))
-    return found
 
 
 def next_order_number(cycle: OrderCycle, now: datetime | None = None) -> str:
@@ -184,11 +178,15 @@ def rows_of(order: Order, amounts: pricing.OrderAmounts) -> list[pricing.PricedR
     ]
 
 
-def _save_totals(order: Order) -> None:
-    amounts = amounts_of(order, list(order.lines.all()))
+def _set_totals(order: Order, lines) -> None:
+    amounts = amounts_of(order, lines)
     order.goods_total = amounts.goods_total
     order.fee_total = amounts.fee_total
     order.total = amounts.total
+
+
+def _save_totals(order: Order) -> None:
+    _set_totals(order, list(order.lines.all()))
     order.save(update_fields=["goods_total", "fee_total", "total", "updated_at"])
 
 
@@ -252,9 +250,7 @@ def place_order(
             # closed it early since the page was shown.
             cycle = OrderCycle.objects.select_related("hub").get(pk=cycle.pk)
             _check_open(cycle, now)
-            existing = Order.objects.filter(
-                cycle=cycle, email=email, status__in=Order.LIVE_STATUSES
-            ).first()
+            existing = live_order(cycle, email)
             if existing:
                 raise AlreadyOrdered(existing)
             slot = _slot_of(cycle, slot)
@@ -278,12 +274,7 @@ def place_order(
                 _new_line(order, offers[offer_id], quantity)
                 for offer_id, quantity in sorted(quantities.items())
             ]
-            amounts = amounts_of(order, lines)
-            order.goods_total, order.fee_total, order.total = (
-                amounts.goods_total,
-                amounts.fee_total,
-                amounts.total,
-            )
+            _set_totals(order, lines)
             order.save(force_insert=True)
             OrderLine.objects.bulk_create(lines)
             OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
@@ -297,9 +288,7 @@ def place_order(
                 _on_commit_send(order, "confirmation")
     except IntegrityError:
         # Two submissions raced past the check: the unique constraint kept one.
-        existing = Order.objects.filter(
-            cycle=cycle, email=email, status__in=Order.LIVE_STATUSES
-        ).first()
+        existing = live_order(cycle, email)
         if existing:
             raise AlreadyOrdered(existing) from None
         raise
@@ -322,11 +311,7 @@ def update_order(
     """
     quantities = check_quantities(items)
     with transaction.atomic():
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("cycle__hub")
-            .get(pk=order.pk)
-        )
+        order = lock_order(order.pk)
         cycle = order.cycle
         if not order.is_live:
             raise OrderError(_("This order was cancelled."))
@@ -392,11 +377,7 @@ def cancel_order(
     a whole cycle) may cancel later. The order is kept, marked cancelled, never deleted.
     """
     with transaction.atomic():
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("cycle__hub")
-            .get(pk=order.pk)
-        )
+        order = lock_order(order.pk)
         if not order.is_live:
             return order
         if not force:
@@ -439,7 +420,7 @@ def record_payment(*, order: Order, method: str, amount, by) -> Payment:
     if not amount.is_finite() or amount <= 0 or amount > 100_000:
         raise OrderError(_("Enter an amount in euros, such as 12,50."))
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock_order(order.pk)
         if not order.is_live:
             raise OrderError(_("This order was cancelled."))
         if order.payment_method != Order.PaymentMethod.AT_PICKUP:

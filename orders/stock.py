@@ -1,4 +1,5 @@
-"""Stock allocation: the only code that changes ``Offer.allocated`` and a variant's stock.
+"""Row locks, and stock allocation: the only code that changes ``Offer.allocated`` and a
+variant's stock.
 
 Stock is never oversold, whatever the concurrency:
 
@@ -21,7 +22,7 @@ from django.utils.translation import ngettext
 
 from producers.models import StockMode, Variant
 
-from .models import Offer
+from .models import Offer, Order
 
 
 class OrderError(Exception):
@@ -55,6 +56,12 @@ class InsufficientStock(OrderError):
     @property
     def available(self) -> dict[int, int]:
         return {shortage.offer_id: shortage.available for shortage in self.shortages}
+
+
+def lock_order(pk: int) -> Order:
+    """Lock one order (with its cycle and hub read, not locked) for the rest of the
+    transaction. Every change to an order or its payments takes this lock first."""
+    return Order.objects.select_for_update(of=("self",)).select_related("cycle__hub").get(pk=pk)
 
 
 def lock_offers(offer_ids) -> dict[int, Offer]:
