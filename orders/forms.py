@@ -62,10 +62,10 @@ class CheckoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.order = order
         choices = []
-        for cycle_pickup in pickups_with_slots(cycle, exclude_order=order):
+        for cycle_pickup in pickups_with_slots(cycle):
             for slot in cycle_pickup.slots.all():
                 # Full slots are not offered (the order's own slot always is).
-                if slot.booked < slot.capacity:
+                if slot.has_room_for(order):
                     choices.append((slot.pk, slot_label(cycle_pickup, slot)))
         self.fields["slot"].choices = choices
         methods = [Order.PaymentMethod.AT_PICKUP]

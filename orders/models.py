@@ -171,7 +171,27 @@ class CyclePickupPoint(models.Model):
         return f"{self.pickup_point} ({self.pickup_date:%d/%m/%Y})"
 
 
-class PickupSlot(models.Model):
+class KeepsCounters(models.Model):
+    """A model with counters that only ``orders.stock`` changes, by ``F()`` updates under a
+    row lock (``COUNTERS``). A plain ``save()`` of an instance read earlier writes every
+    field but those, so it never puts back a stale count (an admin page, a form)."""
+
+    COUNTERS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.COUNTERS
+            ]
+        super().save(*args, **kwargs)
+
+
+class PickupSlot(KeepsCounters):
     """A time window at a pickup point on the pickup day, for at most ``capacity`` households.
 
     Times are wall-clock times in Europe/Paris on the pickup date, so that cloning a cycle
@@ -188,6 +208,11 @@ class PickupSlot(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(10_000)],
     )
+    # Live orders in the slot, kept by ``orders.stock.book_slot``/``release_slot`` in the
+    # transaction that changes them, like an offer's ``allocated``. It may exceed a
+    # capacity a manager lowered later: the slot is then full, nobody is turned out.
+    booked = models.PositiveIntegerField(_("households booked"), default=0, editable=False)
+    COUNTERS = ("booked",)
 
     class Meta:
         ordering = ["cycle_pickup", "starts_at", "pk"]
@@ -202,6 +227,11 @@ class PickupSlot(models.Model):
     def __str__(self):
         return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
+    def has_room_for(self, order=None) -> bool:
+        """Whether one more household fits (an order already in this slot keeps its place)."""
+        mine = 1 if order is not None and order.slot_id == self.pk and order.is_live else 0
+        return self.booked - mine < self.capacity
+
     def starts(self) -> datetime:
         return _local(self.cycle_pickup.pickup_date, self.starts_at)
 
@@ -213,7 +243,7 @@ def _local(day, at: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
 
 
-class Offer(models.Model):
+class Offer(KeepsCounters):
     """A variant offered in a cycle, at a price for this cycle and with an optional cap.
 
     ``allocated`` counts the units held by live orders of this cycle. It changes only in
@@ -237,6 +267,7 @@ class Offer(models.Model):
         help_text=_("Leave empty to sell up to the producer's stock."),
     )
     allocated = models.PositiveIntegerField(_("sold in this cycle"), default=0)
+    COUNTERS = ("allocated",)
 
     class Meta:
         ordering = ["pk"]

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import services, stripe_api
+from . import stripe_api, tasks
 from .models import Order, OrderEvent, Payment, StripeEvent
 from .pricing import ZERO, from_cents, to_cents
 from .stock import OrderError, lock_order
@@ -245,19 +245,14 @@ def refund_card_payments(order: Order) -> None:
 
 
 def settle_card_difference_on_commit(order: Order) -> None:
-    """Settle once the change has committed. A Stripe outage is logged, never raised: the
-    household's change stands, and the order shows what is paid and what is due."""
-    transaction.on_commit(lambda: _settle_safely(order.pk))
+    """Settle in the worker once the change has committed. A Stripe outage is logged and
+    retried, never raised: the household's change stands, and the order shows what is paid
+    and what is due."""
+    order_id = order.pk
+    transaction.on_commit(lambda: tasks.settle_card_payments(order_id=order_id))
 
 
 refund_card_payments_on_commit = settle_card_difference_on_commit
-
-
-def _settle_safely(order_id: int) -> None:
-    try:
-        settle_card_difference(Order.objects.get(pk=order_id))
-    except (stripe_api.StripeError, OrderError):
-        logger.exception("Could not settle the card payments of order %s", order_id)
 
 
 def _refund(order: Order, amount: Decimal) -> list[tuple[str, dict[str, Any]]]:
@@ -407,7 +402,7 @@ def _payment_succeeded(intent: dict) -> None:
         order.save(update_fields=["status", "updated_at"])
         order_id = order.pk
         transaction.on_commit(
-            lambda: services.send_order_email(order_id=order_id, kind="confirmation")
+            lambda: tasks.send_order_email(order_id=order_id, kind="confirmation")
         )
     if due < 0:
         # Paid on a stale page after a change, or after cancelling: give the excess back.

@@ -67,14 +67,9 @@ def shop_filters(cycle: OrderCycle) -> dict:
     }
 
 
-def pickups_with_slots(cycle: OrderCycle, *, exclude_order: Order | None = None):
-    """The cycle's pickup points and slots, each slot with ``booked`` (live orders)."""
-    live = Q(orders__status__in=Order.LIVE_STATUSES)
-    if exclude_order is not None:
-        live &= ~Q(orders__pk=exclude_order.pk)
-    slots = PickupSlot.objects.annotate(booked=Count("orders", filter=live)).order_by(
-        "starts_at", "pk"
-    )
+def pickups_with_slots(cycle: OrderCycle):
+    """The cycle's pickup points, each with its slots (``booked`` tells how full)."""
+    slots = PickupSlot.objects.order_by("starts_at", "pk")
     return (
         CyclePickupPoint.objects.filter(cycle=cycle)
         .select_related("pickup_point")
@@ -91,9 +86,14 @@ def orders_of(user) -> QuerySet[Order]:
     )
 
 
+def live_orders(cycle: OrderCycle, email: str) -> QuerySet[Order]:
+    """The household's live order in the cycle, as a query (there is at most one)."""
+    return Order.objects.live().filter(cycle=cycle, email=email.strip().lower())
+
+
 def live_order(cycle: OrderCycle, email: str) -> Order | None:
-    """The household's live order in the cycle (there is at most one)."""
-    return Order.objects.live().filter(cycle=cycle, email=email.strip().lower()).first()
+    """The household's live order in the cycle, if any."""
+    return live_orders(cycle, email).first()
 
 
 def live_order_of(cycle: OrderCycle, user) -> Order | None:

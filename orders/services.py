@@ -13,15 +13,15 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import payments, pricing
+from . import payments, pricing, tasks
 from .models import (
     CycleChange,
     Offer,
@@ -33,8 +33,16 @@ from .models import (
     Payment,
     PickupSlot,
 )
-from .selectors import live_order
-from .stock import InsufficientStock, OrderError, apply_stock_changes, lock_order
+from .selectors import live_order, live_orders
+from .stock import (
+    InsufficientStock,
+    OrderError,
+    apply_stock_changes,
+    book_slot,
+    lock_order,
+    move_slot,
+    release_slot,
+)
 
 __all__ = [
     "MAX_LINE_QUANTITY",
@@ -104,48 +112,31 @@ def _check_open(cycle: OrderCycle, now: datetime | None) -> None:
         raise OrderError(_("This order cycle is not open yet."))
 
 
-def _offers_of(cycle: OrderCycle, offer_ids) -> dict[int, Offer]:
-    offers = {
-        offer.pk: offer
-        for offer in Offer.objects.filter(cycle=cycle, pk__in=offer_ids).select_related(
-            "variant__product__producer"
-        )
-    }
-    if len(offers) != len(set(offer_ids)):
-        # An offer of another cycle or hub, or a made-up id: a tampered form.
-        raise OrderError(_("This product is not on sale in this cycle."))
-    return offers
-
-
-def _slot_of(cycle: OrderCycle, slot: PickupSlot | int, *, lock: bool = False) -> PickupSlot:
+def _slot_of(cycle: OrderCycle, slot: PickupSlot | int) -> PickupSlot:
     """The slot, if it belongs to the cycle (a tampered form may name another one)."""
-    slots = PickupSlot.objects.select_related("cycle_pickup")
-    if lock:
-        slots = slots.select_for_update(of=("self",))
-    found = slots.filter(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle).first()
-    if found is None:
-        raise OrderError(_("Choose a pickup slot of this order cycle."))
-    return found
-
-
-def _check_slot(cycle: OrderCycle, slot: PickupSlot | int, *, exclude_order: Order | None = None):
-    """The slot belongs to the cycle and has room left (checked on the locked slot row)."""
-    slot = _slot_of(cycle, slot, lock=True)
-    taken = slot.orders.live()
-    if exclude_order is not None:
-        taken = taken.exclude(pk=exclude_order.pk)
-    if taken.count() >= slot.capacity:
-        raise OrderError(_("This pickup slot is full: please choose another one."))
-    return slot
+    try:
+        return PickupSlot.objects.get(pk=getattr(slot, "pk", slot), cycle_pickup__cycle=cycle)
+    except (PickupSlot.DoesNotExist, ValueError, TypeError):
+        raise OrderError(_("Choose a pickup slot of this order cycle.")) from None
 
 
 def next_order_number(cycle: OrderCycle, now: datetime | None = None) -> str:
-    """The hub's next order number for the year: ``LIL-2026-000123``."""
+    """The hub's next order number for the year: ``LIL-2026-000123``.
+
+    One ``UPDATE ... RETURNING`` takes the number and locks the hub's sequence row until
+    the transaction ends, so numbers are never given twice and never skipped.
+    """
     year = timezone.localdate(now or timezone.now()).year
-    sequence, _created = OrderNumberSequence.objects.get_or_create(hub=cycle.hub, year=year)
-    OrderNumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
-    sequence.refresh_from_db(fields=["last"])
-    return f"{cycle.hub.order_prefix}-{year}-{sequence.last:06d}"
+    # The table name is the model's own, quoted; the values go as parameters.
+    table = connection.ops.quote_name(OrderNumberSequence._meta.db_table)
+    sql = f"UPDATE {table} SET last = last + 1 WHERE hub_id = %s AND year = %s RETURNING last"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cycle.hub_id, year])
+        row = cursor.fetchone()
+    if row is None:  # the hub's first order of the year
+        OrderNumberSequence.objects.get_or_create(hub_id=cycle.hub_id, year=year)
+        return next_order_number(cycle, now)
+    return f"{cycle.hub.order_prefix}-{year}-{row[0]:06d}"
 
 
 def _line_inputs(lines) -> list[pricing.LineInput]:
@@ -242,19 +233,18 @@ def place_order(
     email = (user.email if user else email).strip().lower()
     if not email or not full_name.strip():
         raise OrderError(_("Give your name and e-mail address."))
-    offers = _offers_of(cycle, quantities)
-
     try:
         with transaction.atomic():
             # Read the cycle again inside the transaction: a manager may have cancelled or
             # closed it early since the page was shown.
             cycle = OrderCycle.objects.select_related("hub").get(pk=cycle.pk)
             _check_open(cycle, now)
-            existing = live_order(cycle, email)
-            if existing:
-                raise AlreadyOrdered(existing)
+            if live_orders(cycle, email).exists():
+                existing = live_order(cycle, email)
+                if existing:  # not cancelled in the meantime
+                    raise AlreadyOrdered(existing)
             slot = _slot_of(cycle, slot)
-            apply_stock_changes(quantities)
+            offers = apply_stock_changes(quantities, cycle=cycle)
             card = payment_method == Order.PaymentMethod.CARD
             order = Order(
                 cycle=cycle,
@@ -263,7 +253,7 @@ def place_order(
                 email=email,
                 full_name=full_name.strip()[:150],
                 phone=phone.strip()[:30],
-                cycle_pickup=slot.cycle_pickup,
+                cycle_pickup_id=slot.cycle_pickup_id,
                 slot=slot,
                 payment_method=payment_method,
                 status=Order.Status.AWAITING_PAYMENT if card else Order.Status.PLACED,
@@ -281,7 +271,7 @@ def place_order(
             # The two rows every order of the hub competes for are locked last, so each is
             # held for a moment rather than for the whole transaction: the slot (room left)
             # and the hub's order number sequence.
-            _check_slot(cycle, slot, exclude_order=order)
+            book_slot(slot.pk)
             order.number = next_order_number(cycle, now)
             Order.objects.filter(pk=order.pk).update(number=order.number)
             if notify and not card:
@@ -323,16 +313,21 @@ def update_order(
                 _("An order needs at least one item: cancel the order to remove everything.")
             )
         new_offer_ids = set(wanted) - set(lines)
-        offers = _offers_of(cycle, new_offer_ids) if new_offer_ids else {}
         deltas = {
             offer_id: wanted.get(offer_id, 0)
             - (lines[offer_id].quantity if offer_id in lines else 0)
             for offer_id in set(wanted) | set(lines)
         }
         if slot is not None and getattr(slot, "pk", slot) != order.slot_id:
-            slot = _check_slot(cycle, slot, exclude_order=order)
-            order.slot, order.cycle_pickup = slot, slot.cycle_pickup
-        apply_stock_changes(deltas)
+            slot = _slot_of(cycle, slot)
+        else:
+            slot = None
+        # New items are checked to be of this cycle as their offers are locked; slots are
+        # locked after offers (see orders.stock for the order of locks).
+        offers = apply_stock_changes(deltas, cycle=cycle)
+        if slot is not None:
+            move_slot(order.slot_id, slot.pk)
+            order.slot, order.cycle_pickup_id = slot, slot.cycle_pickup_id
 
         changed = []
         for offer_id, line in lines.items():
@@ -383,6 +378,7 @@ def cancel_order(
         if not force:
             _check_open(order.cycle, now)
         apply_stock_changes({line.offer_id: -line.quantity for line in order.lines.all()})
+        release_slot(order.slot_id)
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now or timezone.now()
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -453,9 +449,11 @@ def log_cycle_change(*, cycle: OrderCycle, by, field: str, old, new) -> None:
 
 
 def _on_commit_send(order: Order, kind: str, **extra) -> None:
+    """Queue the household's e-mail once the transaction has committed (the worker sends
+    it, in the language of the page that made the change)."""
     language = translation.get_language()
     transaction.on_commit(
-        lambda: send_order_email(order_id=order.pk, kind=kind, language=language, **extra)
+        lambda: tasks.send_order_email(order_id=order.pk, kind=kind, language=language, **extra)
     )
 
 

@@ -1,11 +1,12 @@
-"""Row locks, and stock allocation: the only code that changes ``Offer.allocated`` and a
-variant's stock.
+"""Row locks, stock allocation and slot bookings: the only code that changes
+``Offer.allocated``, a variant's stock and ``PickupSlot.booked``.
 
-Stock is never oversold, whatever the concurrency:
+Stock is never oversold and a slot never overbooked, whatever the concurrency:
 
-- On PostgreSQL the offers, then their variants, are locked with ``SELECT ... FOR UPDATE``
-  in primary-key order. Every transaction locks in the same order (offers before variants,
-  by ascending pk), so two orders can wait for each other but never deadlock.
+- On PostgreSQL, rows are locked in one order by every transaction: the order being
+  changed, then offers, then their variants (``SELECT ... FOR UPDATE``, by ascending pk),
+  then slots (by ascending pk), then the hub's order-number row. Two orders can wait for
+  each other but never deadlock.
 - On SQLite, every transaction takes the write lock up front (``transaction_mode =
   IMMEDIATE`` in settings), so writers are serialised and the same checks hold.
 
@@ -22,7 +23,7 @@ from django.utils.translation import ngettext
 
 from producers.models import StockMode, Variant
 
-from .models import Offer, Order
+from .models import Offer, Order, PickupSlot
 
 
 class OrderError(Exception):
@@ -64,40 +65,100 @@ def lock_order(pk: int) -> Order:
     return Order.objects.select_for_update(of=("self",)).select_related("cycle__hub").get(pk=pk)
 
 
-def lock_offers(offer_ids) -> dict[int, Offer]:
-    """Lock the offers, then their variants, in a fixed order; return offers with variants.
+def book_slot(slot_id: int) -> None:
+    """Take a place in the slot, or raise ``OrderError`` when it is full.
 
-    Must be called inside a transaction.
+    One conditional UPDATE checks and books at once (and locks the slot row until the
+    transaction ends), so two households never both get its last place.
     """
-    offers = {
-        offer.pk: offer
-        for offer in Offer.objects.select_for_update().filter(pk__in=offer_ids).order_by("pk")
-    }
-    variant_ids = {offer.variant_id for offer in offers.values()}
-    variants = {
-        variant.pk: variant
-        for variant in Variant.objects.select_for_update(of=("self",))
-        .select_related("product")
-        .filter(pk__in=variant_ids)
+    booked = PickupSlot.objects.filter(pk=slot_id, booked__lt=F("capacity")).update(
+        booked=F("booked") + 1
+    )
+    if not booked:
+        raise OrderError(_("This pickup slot is full: please choose another one."))
+
+
+def release_slot(slot_id: int) -> None:
+    """Give a place in the slot back (an order cancelled or moved)."""
+    PickupSlot.objects.filter(pk=slot_id).update(booked=F("booked") - 1)
+
+
+def move_slot(old_id: int, new_id: int) -> None:
+    """Move an order's place from one slot to another, both rows locked in pk order."""
+    if new_id < old_id:
+        book_slot(new_id)
+        release_slot(old_id)
+    else:
+        release_slot(old_id)
+        book_slot(new_id)
+
+
+def lock_offers(offer_ids, *, cycle=None) -> dict[int, Offer]:
+    """Lock the offers, then their variants, in a fixed order; return offers with variants
+    (and their product and producer, for the line snapshot).
+
+    With ``cycle``, every offer must be of that cycle: an offer of another cycle or hub, or
+    a made-up id, is a tampered form and raises ``OrderError``. Must be called inside a
+    transaction.
+    """
+    offer_ids = set(offer_ids)
+    offers = Offer.objects.select_for_update(of=("self",)).select_related(
+        "variant__product__producer"
+    )
+    if cycle is not None:
+        offers = offers.filter(cycle=cycle)
+    offers = {offer.pk: offer for offer in offers.filter(pk__in=offer_ids).order_by("pk")}
+    if cycle is not None and len(offers) != len(offer_ids):
+        raise OrderError(_("This product is not on sale in this cycle."))
+    # The variants' stock, read again once they are locked (the join above did not lock
+    # them, so its figures may be stale).
+    stock = dict(
+        Variant.objects.select_for_update()
+        .filter(pk__in={offer.variant_id for offer in offers.values()})
         .order_by("pk")
-    }
+        .values_list("pk", "stock_quantity")
+    )
     for offer in offers.values():
-        offer.variant = variants[offer.variant_id]
+        offer.variant.stock_quantity = stock[offer.variant_id]
     return offers
 
 
-def apply_stock_changes(changes: Mapping[int, int]) -> None:
+def _add(model, field: str, deltas: Mapping[int, int]) -> None:
+    """``field += delta`` on each row (by primary key), in one UPDATE.
+
+    Written in SQL because this is the checkout's hottest statement: the ORM's
+    ``Case(When(...))`` form costs about 1 ms of CPU per call to compile, the statement
+    itself a tenth of that. ``UPDATE ... FROM (VALUES ...)`` runs on PostgreSQL and SQLite
+    (3.33+); the rows are already locked, so the order in which it visits them is free.
+    """
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    table, column = quote(model._meta.db_table), quote(model._meta.get_field(field).column)
+    rows = ", ".join(["(%s, %s)"] * len(deltas))
+    sql = (
+        f"UPDATE {table} SET {column} = {column} + changes.column2 "  # noqa: S608 (names are the model's)
+        f"FROM (VALUES {rows}) AS changes "
+        f"WHERE {table}.{quote(model._meta.pk.column)} = changes.column1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for pair in sorted(deltas.items()) for value in pair])
+
+
+def apply_stock_changes(changes: Mapping[int, int], *, cycle=None) -> dict[int, Offer]:
     """Take (positive delta) or give back (negative delta) units of each offer, atomically.
 
     Raises ``InsufficientStock`` listing every offer that cannot give what is asked; nothing
     is written then. Units given back return to the cycle and to the producer's stock.
+    Returns the changed offers, locked, with their variant, product and producer (their
+    stock figures as read before the change). With ``cycle``, offers of another cycle are
+    refused (see ``lock_offers``).
     """
     changes = {offer_id: delta for offer_id, delta in changes.items() if delta}
     if not changes:
-        return
+        return {}
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("apply_stock_changes() must run inside a transaction.")
-    offers = lock_offers(changes)
+    offers = lock_offers(changes, cycle=cycle)
     shortages = []
     for offer_id, delta in sorted(changes.items()):
         offer = offers[offer_id]
@@ -113,10 +174,14 @@ def apply_stock_changes(changes: Mapping[int, int]) -> None:
             )
     if shortages:
         raise InsufficientStock(shortages)
-    for offer_id, delta in sorted(changes.items()):
-        offer = offers[offer_id]
-        Offer.objects.filter(pk=offer_id).update(allocated=F("allocated") + delta)
-        if offer.variant.stock_mode == StockMode.COUNTED:
-            Variant.objects.filter(pk=offer.variant_id).update(
-                stock_quantity=F("stock_quantity") - delta
-            )
+    _add(Offer, "allocated", changes)
+    counted = {}
+    for offer_id, delta in changes.items():
+        variant = offers[offer_id].variant
+        if variant.stock_mode == StockMode.COUNTED:
+            # Two offers of one variant (never in one cycle, but cheap to get right).
+            counted[variant.pk] = counted.get(variant.pk, 0) - delta
+    counted = {pk: delta for pk, delta in counted.items() if delta}
+    if counted:
+        _add(Variant, "stock_quantity", counted)
+    return offers

@@ -6,7 +6,7 @@ import tempfile
 import time
 
 _DB_DIR = tempfile.mkdtemp(prefix="foodhub-bench-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings")
 # Never the database of DATABASE_URL (it may be a real one): a scratch SQLite file, or the
 # scratch database a bench created and named in BENCH_DATABASE_URL.
 os.environ["DATABASE_URL"] = os.environ.get(

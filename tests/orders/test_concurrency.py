@@ -14,10 +14,11 @@ import pytest
 from django.db import connection, connections, transaction
 
 from foodhub.hubs.models import Hub
-from orders.models import Offer, Order, OrderCycle, OrderEvent
+from orders.models import Offer, Order, OrderCycle, OrderEvent, PickupSlot
 from orders.services import (
     AlreadyOrdered,
     InsufficientStock,
+    OrderError,
     place_order,
     update_order,
 )
@@ -259,6 +260,59 @@ def test_parallel_orders_get_consecutive_numbers(world):
     assert all(isinstance(r, Order) for r in results), results
     year = results[0].number.split("-")[1]
     assert sorted(r.number for r in results) == [f"LIL-{year}-{n:06d}" for n in range(1, 21)]
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_thirty_households_race_for_the_five_places_of_a_slot(world):
+    cycle, slots, _producer = world
+    small = factories.PickupSlotFactory(
+        cycle_pickup=slots[0].cycle_pickup, starts_at=time(20), ends_at=time(21), capacity=5
+    )
+    offer = offer_of(world, on_demand=True, stock=0)
+
+    results = in_parallel(
+        30,
+        lambda i: place_order(
+            cycle=cycle,
+            slot=small,
+            items={offer.pk: 1},
+            email=f"foyer{i}@example.org",
+            full_name=f"Foyer {i}",
+        ),
+    )
+
+    orders = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, OrderError)]
+    assert len(orders) == 5 and len(refused) == 25, results
+    assert all("complet" in str(error) or "full" in str(error) for error in refused)
+    small.refresh_from_db()
+    assert small.booked == small.orders.live().count() == 5
+    assert Offer.objects.get(pk=offer.pk).allocated == 5  # the refused took nothing
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_slot_moves_both_ways_and_new_orders_at_once_never_deadlock(world):
+    # Moves lock offers then both slots in pk order, like new orders: whatever runs
+    # together, everyone waits in the same order, and PostgreSQL never has to kill one.
+    offer = offer_of(world, stock=1000)
+    movers = [buy(world, offer, f"mover{i}", slot=i % 2) for i in range(10)]
+    _cycle, slots, _producer = world
+
+    def work(i):
+        if i < len(movers):
+            order = movers[i]
+            there = slots[1] if order.slot_id == slots[0].pk else slots[0]
+            return update_order(order=order, items={offer.pk: 2}, slot=there)
+        return buy(world, offer, f"new{i}", slot=i % 2)
+
+    results = in_parallel(20, work)
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    for slot in PickupSlot.objects.filter(pk__in=[slots[0].pk, slots[1].pk]):
+        assert slot.booked == slot.orders.live().count() == 10
+    assert Offer.objects.get(pk=offer.pk).allocated == 10 * 2 + 10
 
 
 def while_held(hold, other, *, seconds=2):

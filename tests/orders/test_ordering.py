@@ -20,6 +20,7 @@ from orders.models import (
     OrderLine,
     OrderNumberSequence,
     Payment,
+    PickupSlot,
 )
 from orders.services import (
     AlreadyOrdered,
@@ -65,6 +66,7 @@ def snapshot():
     return (
         list(Offer.objects.order_by("pk").values_list("pk", "allocated")),
         list(Variant.objects.order_by("pk").values_list("pk", "stock_quantity")),
+        list(PickupSlot.objects.order_by("pk").values_list("pk", "booked")),
         Order.objects.count(),
         OrderLine.objects.count(),
         OrderEvent.objects.count(),
@@ -375,6 +377,78 @@ def test_full_slot_is_refused_until_someone_cancels(cycle, slot, offers):
 
     cancel_order(order=first)
     place(cycle, slot, {offers["carrots"]: 1}, email="autre@example.org")
+
+
+def booked(slot) -> int:
+    slot.refresh_from_db(fields=["booked"])
+    return slot.booked
+
+
+def test_slot_bookings_follow_placing_moving_and_cancelling(cycle, slot, offers):
+    late = factories.PickupSlotFactory(
+        cycle_pickup=slot.cycle_pickup, starts_at="19:30", ends_at="20:30", capacity=2
+    )
+    first = place(cycle, slot, {offers["carrots"]: 1})
+    second = place(cycle, slot, {offers["bread"]: 1}, email="autre@example.org")
+    assert (booked(slot), booked(late)) == (2, 0)
+
+    update_order(order=first, items=ids({offers["carrots"]: 2}), slot=late)
+    assert (booked(slot), booked(late)) == (1, 1)
+    update_order(order=first, items=ids({offers["carrots"]: 1}))  # same slot: no move
+    assert (booked(slot), booked(late)) == (1, 1)
+
+    cancel_order(order=first)
+    cancel_order(order=first)  # cancelling twice gives the place back once
+    cancel_order(order=second)
+    assert (booked(slot), booked(late)) == (0, 0)
+
+
+def test_lowering_a_capacity_below_the_bookings_keeps_every_order(cycle, slot, offers):
+    first = place(cycle, slot, {offers["carrots"]: 1})
+    place(cycle, slot, {offers["bread"]: 1}, email="autre@example.org")
+    slot.capacity = 1  # the manager makes the slot smaller afterwards
+    slot.save()
+
+    with pytest.raises(OrderError, match="full|complet"):
+        place(cycle, slot, {offers["bread"]: 1}, email="troisieme@example.org")
+    update_order(order=first, items=ids({offers["carrots"]: 2}), slot=slot)  # still fine
+    cancel_order(order=first)
+    assert booked(slot) == 1
+    with pytest.raises(OrderError, match="full|complet"):  # 1 household for 1 place
+        place(cycle, slot, {offers["bread"]: 1}, email="troisieme@example.org")
+
+
+def test_saving_an_offer_or_slot_read_earlier_keeps_the_counts(cycle, slot, offers):
+    # A manager's page (or the admin) read these before a household ordered.
+    stale_offer = Offer.objects.get(pk=offers["carrots"].pk)
+    stale_slot = PickupSlot.objects.get(pk=slot.pk)
+    place(cycle, slot, {offers["carrots"]: 3})
+
+    stale_offer.price = D("2.50")
+    stale_offer.save()
+    stale_slot.capacity = 40
+    stale_slot.save()
+
+    assert stock_of(offers["carrots"]) == (3, 7)
+    assert booked(slot) == 1
+    assert Offer.objects.get(pk=stale_offer.pk).price == D("2.50")
+    assert PickupSlot.objects.get(pk=slot.pk).capacity == 40
+
+
+def test_the_migration_counts_the_live_orders_of_each_slot(cycle, slot, offers):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("orders.migrations.0002_slot_booked")
+    place(cycle, slot, {offers["carrots"]: 1})
+    cancel_order(order=place(cycle, slot, {offers["bread"]: 1}, email="autre@example.org"))
+    place(cycle, slot, {offers["bread"]: 1}, email="troisieme@example.org")
+    PickupSlot.objects.update(booked=0)  # as before the migration
+
+    migration.count_bookings(apps, None)
+
+    assert booked(slot) == 2
 
 
 def test_slot_of_another_cycle_is_refused(cycle, slot, offers, other_cycle, pickup_point):

@@ -5,6 +5,7 @@ database, after every step, with a plain model of what should be:
 
 - offer.allocated == the units held by live orders, never above the cycle cap;
 - a counted variant's stock + the units held by live orders == its initial stock, never < 0;
+- each slot's bookings == its live orders, never more than its capacity;
 - every order's totals are the sum of its parts (and what orders.pricing says);
 - a request is refused exactly when the model says so, and then changes nothing.
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from orders import pricing
-from orders.models import Offer, Order
+from orders.models import Offer, Order, PickupSlot
 from orders.services import (
     AlreadyOrdered,
     InsufficientStock,
@@ -48,6 +49,9 @@ households = st.integers(min_value=0, max_value=len(HOUSEHOLDS) - 1)
 # and stock runs out only now and then.
 quantities = st.one_of(st.just(0), st.integers(min_value=1, max_value=3))
 baskets = st.lists(quantities, min_size=len(OFFERS), max_size=len(OFFERS))
+# A roomy slot and a small one (room for 2 households), to fill and free.
+CAPACITIES = [1000, 2]
+slots = st.integers(min_value=0, max_value=len(CAPACITIES) - 1)
 
 
 class Ordering(RuleBasedStateMachine):
@@ -59,7 +63,16 @@ class Ordering(RuleBasedStateMachine):
             fee_percent=D("7.5"), fee_fixed=D("0.40"), fee_vat_rate="20.0"
         )
         self.cycle = cycle
-        self.slot = factories.PickupSlotFactory(cycle_pickup__cycle=cycle, capacity=1000)
+        roomy = factories.PickupSlotFactory(cycle_pickup__cycle=cycle, capacity=CAPACITIES[0])
+        self.slots = [roomy] + [
+            factories.PickupSlotFactory(
+                cycle_pickup=roomy.cycle_pickup,
+                starts_at=f"{18 + n}:00",
+                ends_at=f"{19 + n}:00",
+                capacity=capacity,
+            )
+            for n, capacity in enumerate(CAPACITIES[1:])
+        ]
         producer = factories.ProducerFactory()
         self.offers = []
         self.initial = {}
@@ -79,6 +92,7 @@ class Ordering(RuleBasedStateMachine):
             self.cap[offer.pk] = cap
         # The model: each household's live basket {offer id: quantity}, and its order.
         self.live: dict[int, dict[int, int]] = {}
+        self.slot_of: dict[int, int] = {}  # the slot of each live order
         self.orders: dict[int, Order] = {}
 
     def teardown(self):
@@ -112,15 +126,20 @@ class Ordering(RuleBasedStateMachine):
                 shortages[offer_id] = left - mine.get(offer_id, 0)
         return shortages
 
+    def full(self, where: int, *, who) -> bool:
+        """Whether the slot has no room for ``who`` (who keeps its own place)."""
+        others = [w for w, slot in self.slot_of.items() if slot == where and w != who]
+        return len(others) >= CAPACITIES[where]
+
     # Steps.
 
-    @rule(who=households, quantities=baskets)
-    def place(self, who, quantities):
+    @rule(who=households, quantities=baskets, where=slots)
+    def place(self, who, quantities, where):
         wanted = {k: v for k, v in self.basket(quantities).items() if v}
         try:
             order = place_order(
                 cycle=self.cycle,
-                slot=self.slot,
+                slot=self.slots[where],
                 items=self.basket(quantities),
                 email=HOUSEHOLDS[who],
                 full_name=f"Foyer {who}",
@@ -134,30 +153,41 @@ class Ordering(RuleBasedStateMachine):
             assert error.available == self.expected_shortages(wanted, who=who)
             return
         except OrderError:
-            assert not wanted  # an empty basket, checked before anything else
+            # An empty basket (checked before anything else), or a full slot.
+            assert not wanted or (who not in self.live and self.full(where, who=who))
             return
         assert who not in self.live, "a second live order for the same household"
         assert wanted and not self.expected_shortages(wanted, who=who)
+        assert not self.full(where, who=who)
         self.live[who] = wanted
+        self.slot_of[who] = where
         self.orders[who] = order
 
-    @rule(who=households, quantities=baskets)
-    def edit(self, who, quantities):
+    @rule(who=households, quantities=baskets, where=st.one_of(st.none(), slots))
+    def edit(self, who, quantities, where):
         if who not in self.orders:
             return
         wanted = {k: v for k, v in self.basket(quantities).items() if v}
+        moving = where is not None and who in self.live and where != self.slot_of[who]
         try:
-            update_order(order=self.orders[who], items=self.basket(quantities))
+            update_order(
+                order=self.orders[who],
+                items=self.basket(quantities),
+                slot=None if where is None else self.slots[where],
+            )
         except InsufficientStock as error:
             assert who in self.live
             assert error.available == self.expected_shortages(wanted, who=who)
             return
         except OrderError:
-            assert who not in self.live or not wanted
+            assert who not in self.live or not wanted or (moving and self.full(where, who=who))
             return
         assert who in self.live and wanted
         assert not self.expected_shortages(wanted, who=who)
+        assert not (moving and self.full(where, who=who))
         self.live[who] = wanted
+        if where is not None:
+            self.slot_of[who] = where
 
     @rule(who=households)
     def cancel(self, who):
@@ -166,6 +196,7 @@ class Ordering(RuleBasedStateMachine):
         order = cancel_order(order=self.orders[who])
         assert order.status == Order.Status.CANCELLED
         self.live.pop(who, None)
+        self.slot_of.pop(who, None)
 
     # What must hold after every step.
 
@@ -188,6 +219,15 @@ class Ordering(RuleBasedStateMachine):
             else:
                 assert offer.variant.stock_quantity == 0  # on demand: untouched
         assert Variant.objects.filter(stock_quantity__lt=0).count() == 0
+
+    @invariant()
+    def slots_add_up(self):
+        for where, slot in enumerate(self.slots):
+            slot = PickupSlot.objects.get(pk=slot.pk)
+            live = slot.orders.filter(status__in=Order.LIVE_STATUSES).count()
+            expected = sum(1 for w in self.slot_of.values() if w == where)
+            assert slot.booked == live == expected
+            assert slot.booked <= slot.capacity
 
     @invariant()
     def orders_add_up(self):

@@ -1,0 +1,37 @@
+"""Background work of ordering, run by the Huey worker (``manage.py run_huey``).
+
+The checkout only queues these, once its transaction has committed: a slow mail server or
+Stripe outage never holds up, or fails, a household's order.
+"""
+
+import logging
+
+from huey.contrib.djhuey import db_task
+
+logger = logging.getLogger(__name__)
+
+
+@db_task(retries=3, retry_delay=60)
+def send_order_email(*, order_id: int, kind: str, language: str | None = None, **extra):
+    """The e-mail to the household about its order (placed, changed, cancelled)."""
+    from . import services
+
+    services.send_order_email(order_id=order_id, kind=kind, language=language, **extra)
+
+
+@db_task(retries=5, retry_delay=300)
+def settle_card_payments(*, order_id: int):
+    """Refund what an order was paid too much by card, or ask for the difference.
+
+    A Stripe outage is logged and retried (five times, five minutes apart); the order
+    meanwhile shows what is paid and what is due, so a manager can see it.
+    """
+    from . import payments, stripe_api
+    from .models import Order
+    from .stock import OrderError
+
+    try:
+        payments.settle_card_difference(Order.objects.get(pk=order_id))
+    except (stripe_api.StripeError, OrderError):
+        logger.exception("Could not settle the card payments of order %s", order_id)
+        raise
