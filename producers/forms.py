@@ -1,10 +1,11 @@
 from django import forms
-from django.db import models
+from django.db import models, transaction
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_PRICE, MAX_STOCK, Category, Label, Producer, Product, StockMode, Variant
 from .selectors import sku_taken
+from .services import set_stock
 
 
 def _https_urls(field, **kwargs):
@@ -60,7 +61,45 @@ class ProductForm(forms.ModelForm):
         return name
 
 
-class VariantForm(forms.ModelForm):
+class StockEditMixin:
+    """Saves the stock as a change to the figure the page showed (``stock_shown``, hidden),
+    so units households order while a producer edits are not sold twice
+    (``services.set_stock``). After ``save()``, ``ordered_meanwhile`` tells how many."""
+
+    ordered_meanwhile = 0
+
+    def add_stock_shown(self):
+        self.fields["stock_shown"] = forms.IntegerField(
+            widget=forms.HiddenInput,
+            required=False,
+            min_value=0,
+            max_value=MAX_STOCK,
+            initial=self.instance.stock_quantity if self.instance.pk else None,
+        )
+
+    def save(self, commit=True):
+        variant = super().save(commit=False)
+        if not commit or variant._state.adding:
+            if commit:
+                variant.save()
+            return variant
+        typed = variant.stock_quantity
+        shown = self.cleaned_data.get("stock_shown")
+        if "stock_mode" in self.changed_data:
+            shown = None  # counted again from now: the figure typed is the stock
+        with transaction.atomic():
+            variant.save(
+                update_fields=[
+                    field.name
+                    for field in variant._meta.concrete_fields
+                    if not field.primary_key and field.name != "stock_quantity"
+                ]
+            )
+            self.ordered_meanwhile = set_stock(variant=variant, typed=typed, shown=shown)
+        return variant
+
+
+class VariantForm(StockEditMixin, forms.ModelForm):
     class Meta:
         model = Variant
         fields = [
@@ -86,6 +125,7 @@ class VariantForm(forms.ModelForm):
         self.producer = producer
         self.fields["stock_quantity"].max_value = MAX_STOCK
         self.fields["stock_quantity"].widget.attrs["max"] = MAX_STOCK
+        self.add_stock_shown()
 
     def clean_price(self):
         price = self.cleaned_data["price"]
@@ -153,7 +193,7 @@ VariantFormSet = inlineformset_factory(
 )
 
 
-class QuickVariantForm(forms.ModelForm):
+class QuickVariantForm(StockEditMixin, forms.ModelForm):
     """One row of the weekly stock-and-price editor."""
 
     class Meta:
@@ -166,6 +206,7 @@ class QuickVariantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["stock_quantity"].max_value = MAX_STOCK
         self.fields["stock_quantity"].required = False
+        self.add_stock_shown()
 
     def clean_price(self):
         price = self.cleaned_data["price"]

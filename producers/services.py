@@ -7,6 +7,30 @@ from django.utils.translation import gettext as _
 from .models import Producer, Product, Variant
 
 
+def set_stock(*, variant: Variant, typed: int, shown: int | None) -> int:
+    """Apply the stock a producer typed over the figure ``shown`` on its page.
+
+    Households may have ordered since the page was shown: those units are sold, and
+    writing ``typed`` as is would sell them twice. So the change the producer made is
+    applied to the stock of now (shown 10, typed 15, 3 ordered meanwhile: 12), never below
+    zero; an untouched figure writes nothing. Without ``shown`` (an old page, a script),
+    ``typed`` is the stock. Returns the units ordered meanwhile, for the producer to see.
+    """
+    with transaction.atomic():
+        current = (
+            Variant.objects.select_for_update()
+            .values_list("stock_quantity", flat=True)
+            .get(pk=variant.pk)
+        )
+        if shown is None:
+            shown = current
+        stock = max(current + typed - shown, 0)
+        if stock != current:
+            Variant.objects.filter(pk=variant.pk).update(stock_quantity=stock)
+    variant.stock_quantity = stock
+    return max(shown - current, 0)
+
+
 @transaction.atomic
 def duplicate_product(*, product: Product) -> Product:
     """Copy a product and its variants, as a starting point for a similar one.

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import catalogue_csv, services
@@ -89,6 +90,14 @@ def product_edit(request, producer_slug, pk):
     return _product_form(request, producer, _product_of(producer, pk), created=False)
 
 
+def _ordered_meanwhile_message(count: int, variant) -> str:
+    return ngettext(
+        "%(name)s: %(count)d was ordered while you were editing; the stock is now %(stock)d.",
+        "%(name)s: %(count)d were ordered while you were editing; the stock is now %(stock)d.",
+        count,
+    ) % {"name": variant, "count": count, "stock": variant.stock_quantity}
+
+
 def _product_form(request, producer, product, *, created):
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
@@ -99,6 +108,11 @@ def _product_form(request, producer, product, *, created):
             product = form.save()
             formset.instance = product
             formset.save()
+        for vform in formset.forms:
+            if vform.ordered_meanwhile:
+                messages.info(
+                    request, _ordered_meanwhile_message(vform.ordered_meanwhile, vform.instance)
+                )
         if created:
             messages.success(request, _("Product “%(name)s” created.") % {"name": product.name})
         else:
@@ -204,9 +218,19 @@ def quick_update(request, producer_slug, pk):
     saved = form.is_valid()
     if saved:
         variant = form.save()
+        ordered_meanwhile = form.ordered_meanwhile
+        # The row shows the stock of now (and takes the next change from it).
+        form = QuickVariantForm(instance=variant, prefix=f"v{variant.pk}")
     else:
         variant.refresh_from_db()
-    row = {"variant": variant, "form": form, "saved": saved, "saved_at": timezone.now()}
+        ordered_meanwhile = 0
+    row = {
+        "variant": variant,
+        "form": form,
+        "saved": saved,
+        "saved_at": timezone.now(),
+        "ordered_meanwhile": ordered_meanwhile,
+    }
     if request.htmx:
         return render(
             request,
@@ -216,6 +240,8 @@ def quick_update(request, producer_slug, pk):
         )
     if saved:
         messages.success(request, _("“%(name)s” saved.") % {"name": str(variant)})
+        if ordered_meanwhile:
+            messages.info(request, _ordered_meanwhile_message(ordered_meanwhile, variant))
     else:
         for errors in form.errors.values():
             for error in errors:
