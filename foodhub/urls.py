@@ -18,6 +18,7 @@ urlpatterns = [
     path("hubs/", include("foodhub.hubs.urls")),
     path("hubs/<slug:hub_slug>/cycles/", include("orders.cycle_urls")),
     path("orders/", include("orders.urls")),
+    path("", include("pickup_points.urls")),
 ]
 
 if settings.DEBUG:

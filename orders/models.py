@@ -354,6 +354,16 @@ class Order(models.Model):
     placed_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Handed over at the pickup point (ticked by a volunteer; untick to undo).
+    collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handed over by"),
+    )
 
     objects = OrderQuerySet.as_manager()
 
@@ -426,7 +436,10 @@ class OrderEvent(models.Model):
         CHANGED = "changed", _("changed")
         CANCELLED = "cancelled", _("cancelled")
         PAYMENT = "payment", _("payment")
+        PAYMENT_CANCELLED = "payment_cancelled", _("payment cancelled")
         REFUND = "refund", _("refund")
+        COLLECTED = "collected", _("collected")
+        UNCOLLECTED = "uncollected", _("collection undone")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

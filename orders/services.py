@@ -442,6 +442,52 @@ def record_payment(*, order: Order, method: str, amount, by) -> Payment:
     return payment
 
 
+def set_collected(*, order: Order, collected: bool, by, now: datetime | None = None) -> Order:
+    """Tick (or untick, to undo a wrong tap) an order as handed over at the pickup point.
+
+    Recorded with who and when; ticking twice changes nothing.
+    """
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        if collected and not order.is_live:
+            raise OrderError(_("This order was cancelled."))
+        if collected == (order.collected_at is not None):
+            return order
+        order.collected_at = (now or timezone.now()) if collected else None
+        order.collected_by = by if collected else None
+        order.save(update_fields=["collected_at", "collected_by", "updated_at"])
+        OrderEvent.objects.create(
+            order=order,
+            kind=OrderEvent.Kind.COLLECTED if collected else OrderEvent.Kind.UNCOLLECTED,
+            by=by,
+        )
+    return order
+
+
+def cancel_payment(*, payment: Payment, by) -> Payment:
+    """Undo a payment recorded at pickup by mistake (the record stays, marked cancelled)."""
+    with transaction.atomic():
+        order = lock_order(payment.order_id)
+        payment = Payment.objects.get(pk=payment.pk, order=order)
+        if payment.method not in {
+            Payment.Method.CASH,
+            Payment.Method.CHEQUE,
+            Payment.Method.TRANSFER,
+        }:
+            raise OrderError(_("Only a payment recorded at pickup can be undone here."))
+        if payment.status != Payment.Status.SUCCEEDED:
+            return payment
+        payment.status = Payment.Status.CANCELLED
+        payment.save(update_fields=["status", "updated_at"])
+        OrderEvent.objects.create(
+            order=order,
+            kind=OrderEvent.Kind.PAYMENT_CANCELLED,
+            by=by,
+            detail=f"{payment.get_method_display()} {payment.amount}",
+        )
+    return payment
+
+
 def log_cycle_change(*, cycle: OrderCycle, by, field: str, old, new) -> None:
     CycleChange.objects.create(
         cycle=cycle, changed_by=by, field=field, old_value=str(old), new_value=str(new)

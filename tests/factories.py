@@ -127,6 +127,15 @@ class PickupPointFactory(factory.django.DjangoModelFactory):
     address = "1 rue de la Paix, Lille"
 
 
+class PickupPointMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pickup_points.PickupPointMembership"
+
+    pickup_point = factory.SubFactory(PickupPointFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "volunteer"
+
+
 def _in_days(days: int, hour: int = 12):
     return timezone.now().replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(
         days=days

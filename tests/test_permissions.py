@@ -119,6 +119,8 @@ def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
         reverse("hubs:dashboard", args=[hub]),
         reverse("hubs:add_producer", args=[hub]),
         reverse("hubs:settings", args=[hub]),
+        reverse("pickup_points:hub_points", args=[hub]),
+        reverse("pickup_points:point_create", args=[hub]),
     ]
     for url in urls:
         assert client.get(url).status_code == HUB_EXPECTED[persona], url

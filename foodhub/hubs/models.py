@@ -17,7 +17,7 @@ INVITATION_VALIDITY = timedelta(days=14)
 # Hub slugs live at the root of the site (/<hub-slug>/), so they must not shadow a page.
 RESERVED_SLUGS = {
     "admin", "accounts", "spaces", "producers", "hubs", "invitations", "static", "media",
-    "i18n", "health", "api", "shop", "cms", "documents", "orders", "stripe",
+    "i18n", "health", "api", "shop", "cms", "documents", "orders", "stripe", "points",
 }  # fmt: skip
 
 
@@ -122,14 +122,20 @@ def default_invitation_expiry():
 
 
 class Invitation(models.Model):
-    """An e-mailed link that makes its holder a hub manager or a producer member.
+    """An e-mailed link that makes its holder a hub manager, a producer member, or a
+    member of a pickup point's team (coordinator or volunteer).
 
-    Exactly one of ``hub`` and ``producer`` is set. The link is single-use and expires.
+    Exactly one of ``hub``, ``producer`` and ``pickup_point`` is set. The link is
+    single-use and expires.
     """
 
     class Kind(models.TextChoices):
         HUB_MANAGER = "hub_manager", _("hub manager")
         PRODUCER_MEMBER = "producer_member", _("producer member")
+        PICKUP_COORDINATOR = "pickup_coordinator", _("pickup point coordinator")
+        PICKUP_VOLUNTEER = "pickup_volunteer", _("pickup point volunteer")
+
+    PICKUP_KINDS = (Kind.PICKUP_COORDINATOR, Kind.PICKUP_VOLUNTEER)
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     email = models.EmailField(_("e-mail address"))
@@ -138,6 +144,13 @@ class Invitation(models.Model):
     )
     producer = models.ForeignKey(
         "producers.Producer",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    pickup_point = models.ForeignKey(
+        "pickup_points.PickupPoint",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -165,8 +178,24 @@ class Invitation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind="hub_manager", hub__isnull=False, producer__isnull=True)
-                    | Q(kind="producer_member", hub__isnull=True, producer__isnull=False)
+                    Q(
+                        kind="hub_manager",
+                        hub__isnull=False,
+                        producer__isnull=True,
+                        pickup_point__isnull=True,
+                    )
+                    | Q(
+                        kind="producer_member",
+                        hub__isnull=True,
+                        producer__isnull=False,
+                        pickup_point__isnull=True,
+                    )
+                    | Q(
+                        kind__in=["pickup_coordinator", "pickup_volunteer"],
+                        hub__isnull=True,
+                        producer__isnull=True,
+                        pickup_point__isnull=False,
+                    )
                 ),
                 name="invitation_has_one_target",
             )
@@ -180,7 +209,11 @@ class Invitation(models.Model):
 
     @property
     def target(self):
-        return self.hub if self.kind == self.Kind.HUB_MANAGER else self.producer
+        if self.kind == self.Kind.HUB_MANAGER:
+            return self.hub
+        if self.kind == self.Kind.PRODUCER_MEMBER:
+            return self.producer
+        return self.pickup_point
 
     @property
     def is_accepted(self) -> bool:

@@ -1,6 +1,7 @@
 """Use cases for hubs, memberships and invitations."""
 
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -24,10 +25,21 @@ def _normalise(email: str) -> str:
     return email.strip().lower()
 
 
-def _is_member(*, email: str, hub: Hub | None, producer: Producer | None) -> bool:
+def _point_memberships():
+    # pickup_points sits above this app: named, never imported (see DESIGN.md).
+    return apps.get_model("pickup_points", "PickupPointMembership").objects
+
+
+def _is_member(*, email: str, hub=None, producer=None, pickup_point=None) -> bool:
     if hub is not None:
         return HubMembership.objects.filter(hub=hub, user__email__iexact=email).exists()
-    return ProducerMembership.objects.filter(producer=producer, user__email__iexact=email).exists()
+    if producer is not None:
+        return ProducerMembership.objects.filter(
+            producer=producer, user__email__iexact=email
+        ).exists()
+    return (
+        _point_memberships().filter(pickup_point=pickup_point, user__email__iexact=email).exists()
+    )
 
 
 def invite(
@@ -36,29 +48,50 @@ def invite(
     invited_by,
     hub: Hub | None = None,
     producer: Producer | None = None,
+    pickup_point=None,
+    coordinator: bool = False,
 ) -> Invitation:
-    """Invite someone by e-mail to manage ``hub`` or to join ``producer``.
+    """Invite someone by e-mail to manage ``hub``, to join ``producer``, or to join the team
+    of ``pickup_point`` (as a volunteer, or a ``coordinator``).
 
     1. Refuse when that address is already a member.
     2. Reuse a pending invitation for the same address and target (a new token and a new
        expiry), so re-sending never leaves two valid links around.
     3. Send the e-mail once the transaction has committed.
     """
-    if (hub is None) == (producer is None):
-        raise ValueError("Invite to exactly one hub or producer.")
+    targets = [target for target in (hub, producer, pickup_point) if target is not None]
+    if len(targets) != 1:
+        raise ValueError("Invite to exactly one hub, producer or pickup point.")
     email = _normalise(email)
-    target = hub or producer
-    if _is_member(email=email, hub=hub, producer=producer):
+    target = targets[0]
+    if _is_member(email=email, hub=hub, producer=producer, pickup_point=pickup_point):
         raise InvitationError(
             _("%(email)s is already a member of %(target)s.") % {"email": email, "target": target}
         )
-    kind = Invitation.Kind.HUB_MANAGER if hub else Invitation.Kind.PRODUCER_MEMBER
+    if hub is not None:
+        kind = Invitation.Kind.HUB_MANAGER
+    elif producer is not None:
+        kind = Invitation.Kind.PRODUCER_MEMBER
+    elif coordinator:
+        kind = Invitation.Kind.PICKUP_COORDINATOR
+    else:
+        kind = Invitation.Kind.PICKUP_VOLUNTEER
     with transaction.atomic():
+        # A pending invitation to the same place is replaced (whatever role it offered).
         Invitation.objects.filter(
-            kind=kind, hub=hub, producer=producer, email=email, accepted_at__isnull=True
+            hub=hub,
+            producer=producer,
+            pickup_point=pickup_point,
+            email=email,
+            accepted_at__isnull=True,
         ).update(expires_at=timezone.now())
         invitation = Invitation.objects.create(
-            kind=kind, email=email, hub=hub, producer=producer, invited_by=invited_by
+            kind=kind,
+            email=email,
+            hub=hub,
+            producer=producer,
+            pickup_point=pickup_point,
+            invited_by=invited_by,
         )
         language = translation.get_language()
         transaction.on_commit(lambda: send_invitation_email(invitation, language=language))
@@ -106,8 +139,18 @@ def accept_invitation(*, invitation: Invitation, user) -> None:
         )
     if invitation.hub_id:
         HubMembership.objects.get_or_create(hub_id=invitation.hub_id, user=user)
-    else:
+    elif invitation.producer_id:
         ProducerMembership.objects.get_or_create(producer_id=invitation.producer_id, user=user)
+    else:
+        role = (
+            "coordinator" if invitation.kind == Invitation.Kind.PICKUP_COORDINATOR else "volunteer"
+        )
+        membership, created = _point_memberships().get_or_create(
+            pickup_point_id=invitation.pickup_point_id, user=user, defaults={"role": role}
+        )
+        if not created and role == "coordinator" and membership.role != role:
+            membership.role = role  # a volunteer made coordinator
+            membership.save(update_fields=["role"])
     # Receiving the link proves the address belongs to this person.
     EmailAddress.objects.update_or_create(
         user=user,

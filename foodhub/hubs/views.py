@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -29,7 +30,15 @@ def spaces(request):
     return render(
         request,
         "hubs/spaces.html",
-        {"producers": producers, "managed_hubs": hubs, "shops": public_hubs()},
+        {
+            "producers": producers,
+            "managed_hubs": hubs,
+            # pickup_points sits above this app: named, not imported (see DESIGN.md).
+            "pickup_points": apps.get_model("pickup_points", "PickupPoint").objects.filter(
+                memberships__user=request.user
+            ),
+            "shops": public_hubs(),
+        },
     )
 
 
@@ -197,4 +206,6 @@ def accept_invitation(request, token):
 def _space_url(invitation: Invitation) -> str:
     if invitation.hub_id:
         return reverse("hubs:dashboard", kwargs={"hub_slug": invitation.hub.slug})
-    return invitation.producer.get_absolute_url()
+    if invitation.producer_id:
+        return invitation.producer.get_absolute_url()
+    return reverse("pickup_points:team", kwargs={"point_slug": invitation.pickup_point.slug})

@@ -1,0 +1,69 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Payment
+
+from .models import PickupPoint
+
+
+class PickupPointForm(forms.ModelForm):
+    class Meta:
+        model = PickupPoint
+        fields = [
+            "name", "tiers_lieu", "address", "postcode", "city", "access_info", "opening_notes",
+            "contact_name", "contact_phone", "contact_email", "latitude", "longitude",
+        ]  # fmt: skip
+        localized_fields = ["latitude", "longitude"]
+        widgets = {
+            "access_info": forms.Textarea(attrs={"rows": 3}),
+            "opening_notes": forms.Textarea(attrs={"rows": 3}),
+            "latitude": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "longitude": forms.TextInput(attrs={"inputmode": "decimal"}),
+        }
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not slugify(name):
+            raise forms.ValidationError(_("Give the pickup point a name with letters in it."))
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+            raise forms.ValidationError(_("Give both the latitude and the longitude, or neither."))
+        return cleaned
+
+
+class TeamInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address of the person to invite"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    coordinator = forms.BooleanField(
+        label=_("Coordinator (may invite volunteers too)"), required=False
+    )
+
+
+class PickupPaymentForm(forms.Form):
+    """Money received at the counter."""
+
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=[
+            (Payment.Method.CASH.value, Payment.Method.CASH.label),
+            (Payment.Method.CHEQUE.value, Payment.Method.CHEQUE.label),
+            (Payment.Method.TRANSFER.value, Payment.Method.TRANSFER.label),
+        ],
+        initial=Payment.Method.CASH.value,
+    )
+    amount = forms.DecimalField(
+        label=_("Amount (€)"),
+        min_value=Decimal("0.01"),
+        max_digits=8,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
+    )

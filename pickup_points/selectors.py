@@ -1,0 +1,158 @@
+"""Who may see which pickup point, and the reads of distribution day."""
+
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from orders.models import Order, OrderCycle, OrderLine, Payment
+
+from .models import PickupPoint, PickupPointMembership
+
+Role = PickupPointMembership.Role
+
+
+def points_managed_by(user) -> QuerySet[PickupPoint]:
+    """Points serving a hub the user manages (managers create and edit them)."""
+    if not user.is_authenticated:
+        return PickupPoint.objects.none()
+    if user.is_superuser:
+        return PickupPoint.objects.all()
+    return PickupPoint.objects.filter(hubs__memberships__user=user).distinct()
+
+
+def points_of_team(user) -> QuerySet[PickupPoint]:
+    """Points whose team the user is on (coordinator or volunteer)."""
+    if not user.is_authenticated:
+        return PickupPoint.objects.none()
+    return PickupPoint.objects.filter(memberships__user=user).distinct()
+
+
+def points_for(user) -> QuerySet[PickupPoint]:
+    """Points whose pages the user may open: their team's, and their hubs'."""
+    if not user.is_authenticated:
+        return PickupPoint.objects.none()
+    if user.is_superuser:
+        return PickupPoint.objects.all()
+    return PickupPoint.objects.filter(
+        Q(memberships__user=user) | Q(hubs__memberships__user=user)
+    ).distinct()
+
+
+def is_on_team(user, point: PickupPoint) -> bool:
+    return user.is_authenticated and point.memberships.filter(user=user).exists()
+
+
+def can_coordinate(user, point: PickupPoint) -> bool:
+    """Coordinators, and managers of a hub the point serves, run its team."""
+    if not user.is_authenticated:
+        return False
+    return (
+        point.memberships.filter(user=user, role=Role.COORDINATOR).exists()
+        or points_managed_by(user).filter(pk=point.pk).exists()
+    )
+
+
+def get_team_point(user, slug: str) -> PickupPoint:
+    """The point if the user is on its team or manages a hub it serves; 404 otherwise."""
+    return get_object_or_404(points_for(user), slug=slug)
+
+
+def cycles_at(point: PickupPoint, user) -> QuerySet[OrderCycle]:
+    """The cycles with a pickup at this point that the user may run distribution for: all
+    of them for its team, those of the hubs they manage for hub managers."""
+    cycles = OrderCycle.objects.filter(pickups__pickup_point=point).exclude(
+        status=OrderCycle.Status.DRAFT
+    )
+    if not is_on_team(user, point) and not user.is_superuser:
+        cycles = cycles.filter(hub__memberships__user=user)
+    return cycles.select_related("hub").distinct()
+
+
+def get_distribution_cycle(user, point: PickupPoint, cycle_pk: int) -> OrderCycle:
+    return get_object_or_404(cycles_at(point, user), pk=cycle_pk)
+
+
+def french_sort_key(name: str) -> tuple[str, str]:
+    """Alphabetical order as French readers expect: accents and case do not change where a
+    name goes (Élodie between Denis and Fabien), and break ties only."""
+    base = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return (base.casefold().strip(), name)
+
+
+@dataclass
+class Household:
+    """One row of the distribution list."""
+
+    order: Order
+    units: int
+    paid: Decimal
+
+    @property
+    def due(self) -> Decimal:
+        return max(self.order.total - self.paid, Decimal("0.00"))
+
+
+def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order]:
+    return (
+        Order.objects.live()
+        .filter(cycle=cycle, cycle_pickup__pickup_point=point)
+        .select_related("slot", "collected_by")
+        .annotate(
+            units=Sum("lines__quantity"),
+        )
+    )
+
+
+def paid_by_order(orders) -> dict[int, Decimal]:
+    """Paid minus refunded, per order, in one query."""
+    totals: dict[int, Decimal] = {}
+    rows = (
+        Payment.objects.filter(order__in=orders, status=Payment.Status.SUCCEEDED)
+        .values("order_id", "kind")
+        .annotate(sum=Sum("amount"))
+    )
+    for row in rows:
+        sign = 1 if row["kind"] == Payment.Kind.PAYMENT else -1
+        totals[row["order_id"]] = totals.get(row["order_id"], Decimal("0.00")) + sign * row["sum"]
+    return totals
+
+
+def households(point: PickupPoint, cycle: OrderCycle, *, search: str = "") -> list[Household]:
+    """Every household with an order here, sorted by name (French order)."""
+    orders = distribution_orders(point, cycle)
+    if search:
+        orders = orders.filter(
+            Q(full_name__icontains=search)
+            | Q(number__icontains=search)
+            | Q(email__icontains=search)
+        )
+    orders = list(orders)
+    paid = paid_by_order([order.pk for order in orders])
+    rows = [
+        Household(order=order, units=order.units or 0, paid=paid.get(order.pk, Decimal("0.00")))
+        for order in orders
+    ]
+    rows.sort(key=lambda row: french_sort_key(row.order.full_name))
+    return rows
+
+
+def counts(point: PickupPoint, cycle: OrderCycle) -> dict[str, int]:
+    orders = distribution_orders(point, cycle)
+    expected = orders.count()
+    collected = orders.filter(collected_at__isnull=False).count()
+    return {"expected": expected, "collected": collected, "left": expected - collected}
+
+
+def household(point: PickupPoint, cycle: OrderCycle, order_pk: int) -> Household:
+    order = get_object_or_404(
+        distribution_orders(point, cycle).prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("producer_name", "product_name")),
+            Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")),
+        ),
+        pk=order_pk,
+    )
+    paid = paid_by_order([order.pk]).get(order.pk, Decimal("0.00"))
+    return Household(order=order, units=order.units or 0, paid=paid)

@@ -1,0 +1,49 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pickup_points"
+
+urlpatterns = [
+    path("points/", views.my_points, name="my_points"),
+    path("points/scan/<str:number>/", views.scan, name="scan"),
+    path("points/<slug:point_slug>/", views.team, name="team"),
+    path("points/<slug:point_slug>/team/invite/", views.team_invite, name="team_invite"),
+    path(
+        "points/<slug:point_slug>/team/<int:member_pk>/remove/",
+        views.team_remove,
+        name="team_remove",
+    ),
+    path(
+        "points/<slug:point_slug>/cycles/<int:cycle_pk>/", views.distribution, name="distribution"
+    ),
+    path(
+        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/",
+        views.distribution_order,
+        name="order",
+    ),
+    path(
+        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/collected/",
+        views.set_collected,
+        name="collected",
+    ),
+    path(
+        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/payments/",
+        views.record_payment,
+        name="payment",
+    ),
+    path(
+        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/payments/"
+        "<int:payment_pk>/cancel/",
+        views.cancel_payment,
+        name="payment_cancel",
+    ),
+    # Hub managers: the hub's pickup points.
+    path("hubs/<slug:hub_slug>/points/", views.hub_points, name="hub_points"),
+    path("hubs/<slug:hub_slug>/points/new/", views.point_create, name="point_create"),
+    path(
+        "hubs/<slug:hub_slug>/points/<slug:point_slug>/edit/",
+        views.point_edit,
+        name="point_edit",
+    ),
+]
