@@ -46,8 +46,14 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "full_name", "email", "cycle", "status", "total"]
     list_filter = ["status", "payment_method", "cycle__hub"]
     search_fields = ["number", "email", "full_name"]
-    readonly_fields = ["goods_total", "fee_total", "total", "access_token"]
-    raw_id_fields = ["user", "cycle", "cycle_pickup", "slot"]
+    # Status, slot and amounts change through the hub's pages (orders.services), which keep
+    # stock and slot bookings right; here they are only shown.
+    readonly_fields = [
+        "cycle", "cycle_pickup", "slot", "status", "payment_method", "goods_total",
+        "fee_total", "total", "access_token", "placed_at", "cancelled_at", "collected_at",
+        "collected_by",
+    ]  # fmt: skip
+    raw_id_fields = ["user"]
     inlines = [OrderLineInline, PaymentInline, OrderEventInline]
 
     def has_delete_permission(self, request, obj=None):

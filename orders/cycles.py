@@ -539,7 +539,14 @@ def set_pickups(
             p.pickup_point_id: p
             for p in cycle.pickups.select_related("pickup_point").prefetch_related("slots")
         }
-        live = {slot.pk: slot.live_orders for slot in slot_counts(cycle)}
+        # The slots are locked (in pk order, like every booking) so that no household
+        # takes or moves a place while their capacities are checked and changed.
+        live = dict(
+            PickupSlot.objects.select_for_update()
+            .filter(cycle_pickup__cycle=cycle)
+            .order_by("pk")
+            .values_list("pk", "booked")
+        )
         ordered_slots = set(
             Order.objects.filter(cycle=cycle).values_list("slot_id", flat=True).distinct()
         )
@@ -743,7 +750,16 @@ def cancel_cycle(*, cycle: OrderCycle, by, reason: str, now: datetime | None = N
         cycle.status = OrderCycle.Status.CANCELLED
         cycle.cancelled_at = now
         cycle.save(update_fields=["status", "cancelled_at", "updated_at"])
-        for order in _live_orders(cycle).order_by("pk"):
+        # Every live order is locked first (in pk order), before any stock or slot: the
+        # order of locks of orders.stock, so a household's change waits instead of
+        # deadlocking.
+        live = list(
+            _live_orders(cycle)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for order in Order.objects.filter(pk__in=live).order_by("pk"):
             services.cancel_order(order=order, by=by, reason=reason[:500], force=True, now=now)
         services.log_cycle_change(
             cycle=cycle, by=by, field="status", old=previous, new=f"cancelled: {reason}"

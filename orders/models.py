@@ -182,7 +182,14 @@ class KeepsCounters(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if not self._state.adding and kwargs.get("update_fields") is None:
+        if self._state.adding:
+            if self.pk is not None:  # a new row with a chosen id: never an UPDATE
+                kwargs.setdefault("force_insert", True)
+        elif (
+            self.pk is not None
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields

@@ -249,7 +249,7 @@ def settle_card_difference_on_commit(order: Order) -> None:
     retried, never raised: the household's change stands, and the order shows what is paid
     and what is due."""
     order_id = order.pk
-    transaction.on_commit(lambda: tasks.settle_card_payments(order_id=order_id))
+    transaction.on_commit(lambda: tasks.settle_card_payments(order_id=order_id), robust=True)
 
 
 refund_card_payments_on_commit = settle_card_difference_on_commit
@@ -402,7 +402,7 @@ def _payment_succeeded(intent: dict) -> None:
         order.save(update_fields=["status", "updated_at"])
         order_id = order.pk
         transaction.on_commit(
-            lambda: tasks.send_order_email(order_id=order_id, kind="confirmation")
+            lambda: tasks.send_order_email(order_id=order_id, kind="confirmation"), robust=True
         )
     if due < 0:
         # Paid on a stale page after a change, or after cancelling: give the excess back.

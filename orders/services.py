@@ -112,6 +112,18 @@ def _check_open(cycle: OrderCycle, now: datetime | None) -> None:
         raise OrderError(_("This order cycle is not open yet."))
 
 
+def _cycle_for_ordering(pk: int) -> OrderCycle:
+    """The cycle, read again in the order's transaction and kept from being cancelled or
+    rescheduled until the order is in: a manager's ``SELECT ... FOR UPDATE`` of the cycle
+    waits for orders being placed (and they for it), while orders never wait for each
+    other (PostgreSQL's ``FOR KEY SHARE``; SQLite runs one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(OrderCycle._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])  # noqa: S608
+    return OrderCycle.objects.select_related("hub").get(pk=pk)
+
+
 def _slot_of(cycle: OrderCycle, slot: PickupSlot | int) -> PickupSlot:
     """The slot, if it belongs to the cycle (a tampered form may name another one)."""
     try:
@@ -237,7 +249,7 @@ def place_order(
         with transaction.atomic():
             # Read the cycle again inside the transaction: a manager may have cancelled or
             # closed it early since the page was shown.
-            cycle = OrderCycle.objects.select_related("hub").get(pk=cycle.pk)
+            cycle = _cycle_for_ordering(cycle.pk)
             _check_open(cycle, now)
             if live_orders(cycle, email).exists():
                 existing = live_order(cycle, email)
@@ -498,8 +510,10 @@ def _on_commit_send(order: Order, kind: str, **extra) -> None:
     """Queue the household's e-mail once the transaction has committed (the worker sends
     it, in the language of the page that made the change)."""
     language = translation.get_language()
+    # robust: the order is committed; a queue that is down must not turn that into an error.
     transaction.on_commit(
-        lambda: tasks.send_order_email(order_id=order.pk, kind=kind, language=language, **extra)
+        lambda: tasks.send_order_email(order_id=order.pk, kind=kind, language=language, **extra),
+        robust=True,
     )
 
 

@@ -93,6 +93,25 @@ def move_slot(old_id: int, new_id: int) -> None:
         book_slot(new_id)
 
 
+def recount_slot_bookings() -> list[tuple[PickupSlot, int, int]]:
+    """Count every slot's live orders again and correct ``booked`` where it is wrong (after
+    an upgrade that placed orders with the old code, or a change made outside the
+    services). Returns (slot, was, now) for each correction."""
+    from django.db.models import Count, Q
+
+    live = Q(orders__status__in=Order.LIVE_STATUSES)
+    corrections = []
+    with transaction.atomic():
+        # Lock every slot (pk order, like bookings), then count on the locked rows.
+        list(PickupSlot.objects.select_for_update().order_by("pk").values_list("pk"))
+        slots = PickupSlot.objects.annotate(live=Count("orders", filter=live)).order_by("pk")
+        for slot in slots:
+            if slot.booked != slot.live:
+                corrections.append((slot, slot.booked, slot.live))
+                PickupSlot.objects.filter(pk=slot.pk).update(booked=slot.live)
+    return corrections
+
+
 def lock_offers(offer_ids, *, cycle=None) -> dict[int, Offer]:
     """Lock the offers, then their variants, in a fixed order; return offers with variants
     (and their product and producer, for the line snapshot).

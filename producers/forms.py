@@ -64,17 +64,30 @@ class ProductForm(forms.ModelForm):
 class StockEditMixin:
     """Saves the stock as a change to the figure the page showed (``stock_shown``, hidden),
     so units households order while a producer edits are not sold twice
-    (``services.set_stock``). After ``save()``, ``ordered_meanwhile`` tells how many."""
+    (``services.set_stock``). After ``save()``, ``ordered_meanwhile`` tells how many.
+
+    The page also carries the variant's version (``stock_version``, its last save): a form
+    sent twice, or from a page older than another save, changes everything but the stock,
+    and ``stock_conflict`` is set so that the producer checks it.
+    """
 
     ordered_meanwhile = 0
+    stock_conflict = False
 
     def add_stock_shown(self):
+        saved = self.instance.pk is not None
         self.fields["stock_shown"] = forms.IntegerField(
             widget=forms.HiddenInput,
             required=False,
             min_value=0,
             max_value=MAX_STOCK,
-            initial=self.instance.stock_quantity if self.instance.pk else None,
+            initial=self.instance.stock_quantity if saved else None,
+        )
+        self.fields["stock_version"] = forms.CharField(
+            widget=forms.HiddenInput,
+            required=False,
+            max_length=40,
+            initial=self.instance.updated_at.isoformat() if saved else "",
         )
 
     def save(self, commit=True):
@@ -87,7 +100,14 @@ class StockEditMixin:
         shown = self.cleaned_data.get("stock_shown")
         if "stock_mode" in self.changed_data:
             shown = None  # counted again from now: the figure typed is the stock
+        version = self.cleaned_data.get("stock_version") or None
         with transaction.atomic():
+            saved_at = (
+                Variant.objects.select_for_update()
+                .values_list("updated_at", flat=True)
+                .get(pk=variant.pk)
+            )
+            self.stock_conflict = version is not None and version != saved_at.isoformat()
             variant.save(
                 update_fields=[
                     field.name
@@ -95,7 +115,10 @@ class StockEditMixin:
                     if not field.primary_key and field.name != "stock_quantity"
                 ]
             )
-            self.ordered_meanwhile = set_stock(variant=variant, typed=typed, shown=shown)
+            if self.stock_conflict:
+                variant.refresh_from_db(fields=["stock_quantity"])
+            else:
+                self.ordered_meanwhile = set_stock(variant=variant, typed=typed, shown=shown)
         return variant
 
 

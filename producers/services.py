@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from .models import Producer, Product, Variant
+from .models import MAX_STOCK, Producer, Product, Variant
 
 
 def set_stock(*, variant: Variant, typed: int, shown: int | None) -> int:
@@ -24,7 +24,7 @@ def set_stock(*, variant: Variant, typed: int, shown: int | None) -> int:
         )
         if shown is None:
             shown = current
-        stock = max(current + typed - shown, 0)
+        stock = min(max(current + typed - shown, 0), MAX_STOCK)
         if stock != current:
             Variant.objects.filter(pk=variant.pk).update(stock_quantity=stock)
     variant.stock_quantity = stock

@@ -98,6 +98,13 @@ def _ordered_meanwhile_message(count: int, variant) -> str:
     ) % {"name": variant, "count": count, "stock": variant.stock_quantity}
 
 
+def _stock_conflict_message(variant) -> str:
+    return _(
+        "%(name)s: the stock was not changed, as this product was saved from another page "
+        "meanwhile. The stock is %(stock)d: check it."
+    ) % {"name": variant, "stock": variant.stock_quantity}
+
+
 def _product_form(request, producer, product, *, created):
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
@@ -109,6 +116,8 @@ def _product_form(request, producer, product, *, created):
             formset.instance = product
             formset.save()
         for vform in formset.forms:
+            if vform.stock_conflict:
+                messages.warning(request, _stock_conflict_message(vform.instance))
             if vform.ordered_meanwhile:
                 messages.info(
                     request, _ordered_meanwhile_message(vform.ordered_meanwhile, vform.instance)
@@ -219,17 +228,19 @@ def quick_update(request, producer_slug, pk):
     if saved:
         variant = form.save()
         ordered_meanwhile = form.ordered_meanwhile
+        stock_conflict = form.stock_conflict
         # The row shows the stock of now (and takes the next change from it).
         form = QuickVariantForm(instance=variant, prefix=f"v{variant.pk}")
     else:
         variant.refresh_from_db()
-        ordered_meanwhile = 0
+        ordered_meanwhile, stock_conflict = 0, False
     row = {
         "variant": variant,
         "form": form,
         "saved": saved,
         "saved_at": timezone.now(),
         "ordered_meanwhile": ordered_meanwhile,
+        "stock_conflict": stock_conflict,
     }
     if request.htmx:
         return render(
@@ -242,6 +253,8 @@ def quick_update(request, producer_slug, pk):
         messages.success(request, _("“%(name)s” saved.") % {"name": str(variant)})
         if ordered_meanwhile:
             messages.info(request, _ordered_meanwhile_message(ordered_meanwhile, variant))
+        if stock_conflict:
+            messages.warning(request, _stock_conflict_message(variant))
     else:
         for errors in form.errors.values():
             for error in errors:

@@ -6,6 +6,7 @@ import sys
 from io import StringIO
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 
@@ -110,3 +111,19 @@ def test_redis_url_switches_huey_to_redis():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.stdout.strip() == "huey.RedisHuey", result.stderr
+
+
+@pytest.mark.django_db
+def test_a_too_old_sqlite_is_reported_by_the_system_checks(monkeypatch):
+    import sqlite3
+
+    from django.db import connection
+
+    from orders.checks import sqlite_is_recent_enough
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the check is about SQLite")
+    assert sqlite_is_recent_enough(None, databases=["default"]) == []
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    [error] = sqlite_is_recent_enough(None, databases=["default"])
+    assert error.id == "orders.E001"

@@ -269,14 +269,15 @@ def test_thirty_households_race_for_the_five_places_of_a_slot(world):
     small = factories.PickupSlotFactory(
         cycle_pickup=slots[0].cycle_pickup, starts_at=time(20), ends_at=time(21), capacity=5
     )
-    offer = offer_of(world, on_demand=True, stock=0)
+    # One offer each: a shared offer's lock would queue the buyers before the slot.
+    offers = [offer_of(world, on_demand=True, stock=0) for _ in range(30)]
 
     results = in_parallel(
         30,
         lambda i: place_order(
             cycle=cycle,
             slot=small,
-            items={offer.pk: 1},
+            items={offers[i].pk: 1},
             email=f"foyer{i}@example.org",
             full_name=f"Foyer {i}",
         ),
@@ -288,7 +289,10 @@ def test_thirty_households_race_for_the_five_places_of_a_slot(world):
     assert all("complet" in str(error) or "full" in str(error) for error in refused)
     small.refresh_from_db()
     assert small.booked == small.orders.live().count() == 5
-    assert Offer.objects.get(pk=offer.pk).allocated == 5  # the refused took nothing
+    assert (
+        sum(Offer.objects.filter(pk__in=[o.pk for o in offers]).values_list("allocated", flat=True))
+        == 5
+    )  # the refused took nothing
 
 
 @postgres_only
@@ -296,23 +300,27 @@ def test_thirty_households_race_for_the_five_places_of_a_slot(world):
 def test_slot_moves_both_ways_and_new_orders_at_once_never_deadlock(world):
     # Moves lock offers then both slots in pk order, like new orders: whatever runs
     # together, everyone waits in the same order, and PostgreSQL never has to kill one.
-    offer = offer_of(world, stock=1000)
-    movers = [buy(world, offer, f"mover{i}", slot=i % 2) for i in range(10)]
+    # One offer each, so that only the slots are shared and their locks meet.
+    offers = [offer_of(world, stock=1000) for _ in range(20)]
+    movers = [buy(world, offers[i], f"mover{i}", slot=i % 2) for i in range(10)]
     _cycle, slots, _producer = world
 
     def work(i):
         if i < len(movers):
             order = movers[i]
             there = slots[1] if order.slot_id == slots[0].pk else slots[0]
-            return update_order(order=order, items={offer.pk: 2}, slot=there)
-        return buy(world, offer, f"new{i}", slot=i % 2)
+            return update_order(order=order, items={offers[i].pk: 2}, slot=there)
+        return buy(world, offers[i], f"new{i}", slot=i % 2)
 
     results = in_parallel(20, work)
 
     assert [r for r in results if isinstance(r, Exception)] == []
     for slot in PickupSlot.objects.filter(pk__in=[slots[0].pk, slots[1].pk]):
         assert slot.booked == slot.orders.live().count() == 10
-    assert Offer.objects.get(pk=offer.pk).allocated == 10 * 2 + 10
+    allocated = Offer.objects.filter(pk__in=[o.pk for o in offers]).values_list(
+        "allocated", flat=True
+    )
+    assert sum(allocated) == 10 * 2 + 10
 
 
 def while_held(hold, other, *, seconds=2):
@@ -374,3 +382,47 @@ def test_an_edit_in_progress_leaves_other_hubs_alone(world):
     )
 
     assert result == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_cycle_waits_for_an_order_being_placed(world):
+    # Otherwise the order, placed while the cancellation runs, would stay live in a
+    # cancelled cycle.
+    from orders.cycles import cancel_cycle
+
+    cycle, _slots, _producer = world
+    offer = offer_of(world)
+    manager = factories.UserFactory()
+
+    result = while_held(
+        lambda: buy(world, offer, "late"),
+        lambda: cancel_cycle(cycle=cycle, by=manager, reason="Tempête"),
+        seconds=1,
+    )
+
+    assert isinstance(result, Exception) and "lock" in str(result).lower(), result
+    cycle.refresh_from_db()
+    assert cycle.status == OrderCycle.Status.PUBLISHED
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("other", ["order", "message"])
+def test_the_hold_an_order_keeps_on_its_cycle_blocks_neither_orders_nor_edits(world, other):
+    # Only the hub's order-number row makes orders wait for each other (for a moment).
+    from orders.services import _cycle_for_ordering
+
+    cycle, _slots, _producer = world
+    offer = offer_of(world)
+
+    result = while_held(
+        lambda: _cycle_for_ordering(cycle.pk),
+        lambda: (
+            buy(world, offer, "second", slot=1)
+            if other == "order"
+            else OrderCycle.objects.filter(pk=cycle.pk).update(message="Retard de livraison")
+        ),
+    )
+
+    assert not isinstance(result, Exception), result

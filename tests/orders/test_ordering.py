@@ -435,6 +435,33 @@ def test_saving_an_offer_or_slot_read_earlier_keeps_the_counts(cycle, slot, offe
     assert PickupSlot.objects.get(pk=slot.pk).capacity == 40
 
 
+def test_counters_keep_the_usual_ways_of_saving(cycle, slot):
+    copy = PickupSlot.objects.get(pk=slot.pk)
+    copy.pk = None  # the usual copy idiom still inserts a new row
+    copy.save()
+    assert PickupSlot.objects.count() == 2
+    chosen = PickupSlot(
+        pk=10_000, cycle_pickup=slot.cycle_pickup, starts_at="20:00", ends_at="21:00", booked=0
+    )
+    chosen.save()  # a new row with a chosen id is inserted, not an UPDATE of nothing
+    assert PickupSlot.objects.filter(pk=10_000).exists()
+
+
+def test_recounting_corrects_wrong_slot_bookings(cycle, slot, offers):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    place(cycle, slot, {offers["carrots"]: 1})
+    PickupSlot.objects.update(booked=7)  # gone wrong somehow
+    out = StringIO()
+
+    call_command("recount_slot_bookings", stdout=out)
+
+    assert booked(slot) == 1
+    assert "7 -> 1" in out.getvalue() and "1 slot(s) corrected" in out.getvalue()
+
+
 def test_the_migration_counts_the_live_orders_of_each_slot(cycle, slot, offers):
     from importlib import import_module
 

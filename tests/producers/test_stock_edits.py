@@ -57,6 +57,7 @@ def product_form_data(page, variant, **changes):
     """The edit form as the page filled it, with ``changes`` typed by the producer."""
     html = page.content.decode()
     shown = re.search(r'name="variants-0-stock_shown" value="(\d+)"', html).group(1)
+    version = re.search(r'name="variants-0-stock_version" value="([^"]+)"', html).group(1)
     data = {
         "name": variant.product.name,
         "description": "",
@@ -76,6 +77,7 @@ def product_form_data(page, variant, **changes):
         "variants-0-stock_mode": StockMode.COUNTED,
         "variants-0-stock_quantity": shown,
         "variants-0-stock_shown": shown,
+        "variants-0-stock_version": version,
         "variants-0-sku": variant.sku,
         "variants-0-is_active": "on",
     }
@@ -171,3 +173,26 @@ def test_the_quick_editor_applies_changes_once_and_shows_the_stock_of_now(
     )  # fmt: skip
     assert stock(variant) == 12
     assert Variant.objects.get(pk=variant.pk).price == Decimal("4.80")
+
+
+def test_a_product_form_sent_twice_changes_the_stock_once(
+    client, producer, producer_member, variant
+):
+    client.force_login(producer_member)
+    page = client.get(edit_url(producer, variant))
+    data = product_form_data(page, variant, stock_quantity="15", price="4,80")
+
+    client.post(edit_url(producer, variant), data)
+    again = client.post(edit_url(producer, variant), data, follow=True)
+
+    assert stock(variant) == 15  # not 20
+    assert Variant.objects.get(pk=variant.pk).price == Decimal("4.80")
+    assert "le stock n’a pas été modifié" in again.content.decode()
+
+
+def test_the_stock_never_goes_above_the_maximum(variant):
+    from producers.models import MAX_STOCK
+
+    Variant.objects.filter(pk=variant.pk).update(stock_quantity=MAX_STOCK - 1)
+    set_stock(variant=variant, typed=MAX_STOCK, shown=10)
+    assert stock(variant) == MAX_STOCK
