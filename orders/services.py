@@ -33,10 +33,11 @@ from .models import (
     Payment,
     PickupSlot,
 )
-from .selectors import live_order, live_orders
+from .selectors import live_order
 from .stock import (
     InsufficientStock,
     OrderError,
+    SlotFull,
     apply_stock_changes,
     book_slot,
     lock_order,
@@ -251,10 +252,8 @@ def place_order(
             # closed it early since the page was shown.
             cycle = _cycle_for_ordering(cycle.pk)
             _check_open(cycle, now)
-            if live_orders(cycle, email).exists():
-                existing = live_order(cycle, email)
-                if existing:  # not cancelled in the meantime
-                    raise AlreadyOrdered(existing)
+            # A second live order of the household is refused by the unique constraint
+            # (below); checking first would cost every order a query.
             slot = _slot_of(cycle, slot)
             offers = apply_stock_changes(quantities, cycle=cycle)
             card = payment_method == Order.PaymentMethod.CARD
@@ -288,8 +287,10 @@ def place_order(
             Order.objects.filter(pk=order.pk).update(number=order.number)
             if notify and not card:
                 _on_commit_send(order, "confirmation")
-    except IntegrityError:
-        # Two submissions raced past the check: the unique constraint kept one.
+    except (IntegrityError, InsufficientStock, SlotFull):
+        # The household has a live order already (a second submission, or a race between
+        # two): the unique constraint kept one, and that is what to say, not what the
+        # second attempt ran into.
         existing = live_order(cycle, email)
         if existing:
             raise AlreadyOrdered(existing) from None

@@ -47,6 +47,10 @@ class Shortage:
         ) % {"name": self.name, "count": self.available}
 
 
+class SlotFull(OrderError):
+    """The pickup slot has no room left."""
+
+
 class InsufficientStock(OrderError):
     """Some offers do not have enough left; ``shortages`` says what is left of each."""
 
@@ -75,7 +79,7 @@ def book_slot(slot_id: int) -> None:
         booked=F("booked") + 1
     )
     if not booked:
-        raise OrderError(_("This pickup slot is full: please choose another one."))
+        raise SlotFull(_("This pickup slot is full: please choose another one."))
 
 
 def release_slot(slot_id: int) -> None:
