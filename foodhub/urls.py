@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from foodhub.hubs import views as hub_views
+from orders import document_views
 
 urlpatterns = [
     path("", hub_views.home, name="home"),
@@ -14,6 +15,16 @@ urlpatterns = [
     path("spaces/", hub_views.spaces, name="spaces"),
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),
     path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
+    path(
+        "producers/<slug:producer_slug>/pick-lists/",
+        document_views.producer_pick_lists,
+        name="producer_pick_lists",
+    ),
+    path(
+        "producers/<slug:producer_slug>/pick-lists/<int:cycle_pk>/",
+        document_views.producer_pick_list,
+        name="producer_pick_list",
+    ),
     path("producers/", include("producers.urls")),
     path("hubs/", include("foodhub.hubs.urls")),
     path("hubs/<slug:hub_slug>/cycles/", include("orders.cycle_urls")),

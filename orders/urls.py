@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "orders"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     path("o/<str:token>/", views.order_by_token, name="order_by_token"),
     path("o/<str:token>/change/", views.order_change, name="order_change"),
     path("o/<str:token>/cancel/", views.order_cancel, name="order_cancel"),
+    path("o/<str:token>/receipt/", document_views.receipt_by_token, name="receipt_by_token"),
     path("<str:number>/", views.order_detail, name="order_detail"),
+    path("<str:number>/receipt/", document_views.receipt, name="receipt"),
 ]

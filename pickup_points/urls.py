@@ -18,6 +18,11 @@ urlpatterns = [
         "points/<slug:point_slug>/cycles/<int:cycle_pk>/", views.distribution, name="distribution"
     ),
     path(
+        "points/<slug:point_slug>/cycles/<int:cycle_pk>/list/",
+        views.distribution_list,
+        name="distribution_list",
+    ),
+    path(
         "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/",
         views.distribution_order,
         name="order",

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,9 +19,10 @@ from foodhub.hubs.models import Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
 from orders import services as order_services
+from orders.document_views import download
 from orders.models import Order, Payment
 
-from . import selectors, services
+from . import documents, selectors, services
 from .forms import PickupPaymentForm, PickupPointForm, TeamInviteForm
 from .models import PickupPointMembership
 
@@ -184,6 +186,16 @@ def distribution(request, point_slug, cycle_pk):
     if request.htmx and request.htmx.target == "households":
         return render(request, "pickup_points/_households.html", context)
     return render(request, "pickup_points/distribution.html", context)
+
+
+@login_required
+def distribution_list(request, point_slug, cycle_pk):
+    """The printed list of the day (PDF, or CSV with ?format=csv)."""
+    point, cycle = _distribution(request, point_slug, cycle_pk)
+    name = f"{cycle.hub.order_prefix}-{slugify(cycle.name)}-{point.slug}".lower()
+    if request.GET.get("format") == "csv":
+        return download(documents.distribution_list_csv(point, cycle), f"{name}.csv", csv=True)
+    return download(documents.distribution_list_pdf(point, cycle), f"{name}.pdf")
 
 
 @login_required

@@ -69,6 +69,7 @@ class HubForm(forms.ModelForm):
             "logo",
             "order_prefix",
             "accepts_card_payments",
+            "producers_see_names",
             "stripe_account_id",
         ]
         widgets = {

@@ -65,6 +65,11 @@ class Hub(models.Model):
     # Card payments (Stripe): offered only when the platform has Stripe keys and the hub
     # turned them on. A hub with its own Stripe account gives its Connect account id.
     accepts_card_payments = models.BooleanField(_("accept card payments"), default=False)
+    producers_see_names = models.BooleanField(
+        _("producers see the households' names"),
+        default=False,
+        help_text=_("On their pick lists, so that they can prepare one crate per household."),
+    )
     stripe_account_id = models.CharField(
         _("Stripe account (Connect)"),
         max_length=255,

@@ -1,0 +1,160 @@
+"""Downloads of the printed documents: PDF, or CSV with ``?format=csv``.
+
+Who may download what: a hub's managers everything of their hub's cycles; a producer its
+own pick list; a household its own receipt (the volunteers' distribution list lives in
+pickup_points). Everyone else gets a 404.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.text import slugify
+
+from foodhub.hubs.selectors import get_managed_hub
+from producers.models import Producer
+from producers.selectors import get_producer_for
+
+from . import documents
+from .models import OrderCycle
+from .views import _order_or_404
+
+
+def download(content: bytes, filename: str, *, csv: bool = False) -> HttpResponse:
+    response = HttpResponse(
+        content, content_type="text/csv; charset=utf-8" if csv else "application/pdf"
+    )
+    disposition = "attachment" if csv else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def _wants_csv(request) -> bool:
+    return request.GET.get("format") == "csv"
+
+
+def _file_name(cycle: OrderCycle, what: str, ext: str) -> str:
+    return f"{cycle.hub.order_prefix}-{slugify(cycle.name)}-{what}.{ext}".lower()
+
+
+def _managed_cycle(request, hub_slug, pk) -> OrderCycle:
+    hub = get_managed_hub(request.user, hub_slug)
+    return get_object_or_404(
+        OrderCycle.objects.filter(hub=hub)
+        .exclude(status=OrderCycle.Status.DRAFT)
+        .select_related("hub"),
+        pk=pk,
+    )
+
+
+@login_required
+def cycle_documents(request, hub_slug, pk):
+    cycle = _managed_cycle(request, hub_slug, pk)
+    producers = Producer.objects.filter(
+        products__variants__offers__cycle=cycle
+    ).distinct().order_by("name")  # fmt: skip
+    points = [pickup.pickup_point for pickup in cycle.pickups.select_related("pickup_point")]
+    return render(
+        request,
+        "orders/manage/cycle_documents.html",
+        {"hub": cycle.hub, "cycle": cycle, "producers": producers, "points": points},
+    )
+
+
+@login_required
+def packing_sheets(request, hub_slug, pk):
+    cycle = _managed_cycle(request, hub_slug, pk)
+    if _wants_csv(request):
+        return download(
+            documents.packing_sheets_csv(cycle), _file_name(cycle, "packing", "csv"), csv=True
+        )
+    pdf = documents.render_pdf(
+        "documents/packing_sheets.html",
+        {"cycle": cycle, "groups": documents.packing_sheets(cycle)},
+    )
+    return download(pdf, _file_name(cycle, "packing", "pdf"))
+
+
+@login_required
+def crate_labels(request, hub_slug, pk):
+    cycle = _managed_cycle(request, hub_slug, pk)
+    labels = documents.crate_labels(cycle)
+    if _wants_csv(request):
+        rows = (
+            [label.order.number, label.order.full_name,
+             label.order.cycle_pickup.pickup_point.name, str(label.order.slot)]
+            for label in labels
+        )  # fmt: skip
+        return download(
+            documents.csv_bytes(["order", "household", "pickup_point", "slot"], rows),
+            _file_name(cycle, "labels", "csv"),
+            csv=True,
+        )
+    pdf = documents.render_pdf("documents/crate_labels.html", {"labels": labels})
+    return download(pdf, _file_name(cycle, "labels", "pdf"))
+
+
+def _pick_list_response(request, cycle, producer, *, with_names):
+    name = f"pick-{producer.slug}"
+    if _wants_csv(request):
+        return download(
+            documents.pick_list_csv(cycle, producer, with_names=with_names),
+            _file_name(cycle, name, "csv"),
+            csv=True,
+        )
+    pdf = documents.render_pdf(
+        "documents/pick_list.html",
+        {
+            "cycle": cycle,
+            "producer": producer,
+            "rows": documents.pick_list(cycle, producer, with_names=with_names),
+        },
+    )
+    return download(pdf, _file_name(cycle, name, "pdf"))
+
+
+@login_required
+def manager_pick_list(request, hub_slug, pk, producer_slug):
+    cycle = _managed_cycle(request, hub_slug, pk)
+    producer = get_object_or_404(cycle.hub.producers, slug=producer_slug)
+    return _pick_list_response(request, cycle, producer, with_names=True)
+
+
+def _cycles_of_producer(producer: Producer):
+    return (
+        OrderCycle.objects.filter(offers__variant__product__producer=producer)
+        .exclude(status__in=[OrderCycle.Status.DRAFT, OrderCycle.Status.CANCELLED])
+        .select_related("hub")
+        .distinct()
+    )
+
+
+@login_required
+def producer_pick_lists(request, producer_slug):
+    producer = get_producer_for(request.user, producer_slug)
+    cycles = _cycles_of_producer(producer).order_by("-closes_at")[:20]
+    return render(
+        request, "orders/producer_pick_lists.html", {"producer": producer, "cycles": cycles}
+    )
+
+
+@login_required
+def producer_pick_list(request, producer_slug, cycle_pk):
+    producer = get_producer_for(request.user, producer_slug)
+    cycle = get_object_or_404(_cycles_of_producer(producer), pk=cycle_pk)
+    return _pick_list_response(request, cycle, producer, with_names=cycle.hub.producers_see_names)
+
+
+def _receipt(order):
+    if not order.is_live:
+        raise Http404
+    pdf = documents.render_pdf("documents/receipt.html", {"doc": documents.receipt(order)})
+    return download(pdf, f"{order.number}.pdf")
+
+
+@login_required
+def receipt(request, number):
+    return _receipt(_order_or_404(number=number, user=request.user))
+
+
+def receipt_by_token(request, token):
+    return _receipt(_order_or_404(access_token=token))

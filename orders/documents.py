@@ -1,0 +1,217 @@
+"""Printed documents of a cycle: plain data, then HTML templates (``templates/documents/``)
+rendered to PDF by WeasyPrint, and the same data as CSV.
+
+- packing sheets (the hub): one block per order, grouped by pickup point and slot;
+- pick list (a producer): totals per variant, per pickup point, and per household when
+  the hub lets producers see names;
+- crate labels (the hub): order number, name, point, slot and a QR code;
+- receipt (a household): lines and VAT per rate.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from . import pricing
+from .models import Order, OrderCycle, OrderLine
+from .services import amounts_of, paid_amount, rows_of
+
+# Rendering
+
+
+def render_html(template: str, context: dict) -> str:
+    return render_to_string(template, {"site_name": settings.SITE_NAME, **context})
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """The document as PDF. Fonts are the system's (DejaVu: accents, €); the print CSS is
+    inline, so nothing is fetched."""
+    from weasyprint import HTML
+
+    return HTML(string=render_html(template, context)).write_pdf()
+
+
+def csv_bytes(header: list[str], rows) -> bytes:
+    """CSV for spreadsheets: UTF-8 with a BOM (Excel), ``;`` as French Excel expects, and
+    cells that a spreadsheet would run as a formula made inert."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_inert(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def _inert(value) -> str:
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def _live_lines(cycle: OrderCycle):
+    return OrderLine.objects.filter(order__cycle=cycle, order__status__in=Order.LIVE_STATUSES)
+
+
+# Packing sheets
+
+
+@dataclass
+class PackingGroup:
+    point: object
+    slot: object
+    orders: list = field(default_factory=list)
+
+
+def packing_sheets(cycle: OrderCycle, *, orders=None) -> list[PackingGroup]:
+    """Every live order (or ``orders``, a chunk of them) with its lines, grouped by pickup
+    point then slot, households in name order within a slot."""
+    from pickup_points.selectors import french_sort_key
+
+    if orders is None:
+        orders = cycle.orders.live()
+    orders = (
+        orders.select_related("cycle_pickup__pickup_point", "slot")
+        .prefetch_related("lines")
+        .order_by("cycle_pickup__pickup_point__name", "slot__starts_at", "slot_id")
+    )
+    groups: dict[tuple[int, int], PackingGroup] = {}
+    for order in orders:
+        key = (order.cycle_pickup_id, order.slot_id)
+        if key not in groups:
+            groups[key] = PackingGroup(point=order.cycle_pickup.pickup_point, slot=order.slot)
+        groups[key].orders.append(order)
+    for group in groups.values():
+        group.orders.sort(key=lambda order: french_sort_key(order.full_name))
+    return list(groups.values())
+
+
+def packing_sheets_csv(cycle: OrderCycle) -> bytes:
+    rows = (
+        [group.point.name, str(group.slot), order.number, order.full_name, line.quantity,
+         line.product_name, line.variant_name, line.producer_name]
+        for group in packing_sheets(cycle)
+        for order in group.orders
+        for line in order.lines.all()
+    )  # fmt: skip
+    return csv_bytes(
+        ["pickup_point", "slot", "order", "household", "quantity", "product", "variant",
+         "producer"],
+        rows,
+    )  # fmt: skip
+
+
+# Pick lists
+
+
+@dataclass
+class PickRow:
+    product: str
+    variant: str
+    total: int
+    per_point: dict  # point name -> quantity
+    per_household: list  # (order number, name, point, quantity), when names are shown
+
+
+def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]:
+    """What ``producer`` prepares for the cycle: per variant, the total and the crates per
+    pickup point (and per household when ``with_names``)."""
+    lines = (
+        _live_lines(cycle)
+        .filter(producer=producer)
+        .select_related("order__cycle_pickup__pickup_point")
+        .order_by("product_name", "variant_name", "order__full_name")
+    )
+    rows: dict[int, PickRow] = {}
+    for line in lines:
+        row = rows.get(line.variant_id)
+        if row is None:
+            row = rows[line.variant_id] = PickRow(
+                line.product_name, line.variant_name, 0, defaultdict(int), []
+            )
+        point = line.order.cycle_pickup.pickup_point.name
+        row.total += line.quantity
+        row.per_point[point] += line.quantity
+        if with_names:
+            row.per_household.append(
+                (line.order.number, line.order.full_name, point, line.quantity)
+            )
+    for row in rows.values():
+        row.per_point = dict(sorted(row.per_point.items()))
+    return list(rows.values())
+
+
+def pick_list_csv(cycle: OrderCycle, producer, *, with_names: bool) -> bytes:
+    out = []
+    for row in pick_list(cycle, producer, with_names=with_names):
+        for point, quantity in row.per_point.items():
+            out.append([row.product, row.variant, point, "", "", quantity])
+        for number, name, point, quantity in row.per_household:
+            out.append([row.product, row.variant, point, number, name, quantity])
+    return csv_bytes(["product", "variant", "pickup_point", "order", "household", "quantity"], out)
+
+
+# Crate labels
+
+
+@dataclass
+class Label:
+    order: Order
+    qr_svg: str
+
+
+def crate_labels(cycle: OrderCycle) -> list[Label]:
+    """One label per order, in packing order; the QR code opens the order on distribution
+    day (for the pickup point's team only)."""
+    import segno
+
+    labels = []
+    for group in packing_sheets(cycle):
+        for order in group.orders:
+            url = settings.SITE_URL + reverse("pickup_points:scan", args=[order.number])
+            svg = segno.make(url, error="m").svg_inline(scale=3, border=1)
+            labels.append(Label(order=order, qr_svg=svg))
+    return labels
+
+
+# Receipt
+
+
+@dataclass
+class Receipt:
+    order: Order
+    rows: list
+    amounts: pricing.OrderAmounts
+    paid: Decimal
+    issued_at: object
+
+
+def receipt(order: Order) -> Receipt:
+    order = (
+        Order.objects.select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
+        .prefetch_related("lines")
+        .get(pk=order.pk)
+    )
+    amounts = amounts_of(order)
+    return Receipt(
+        order=order,
+        rows=rows_of(order, amounts),
+        amounts=amounts,
+        paid=paid_amount(order),
+        issued_at=timezone.now(),
+    )

@@ -1,0 +1,174 @@
+"""The printed documents: their content (HTML), that the PDFs open, and who gets them."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from orders import documents
+from orders.services import cancel_order, place_order
+from tests import factories
+
+
+def pdf_pages(content: bytes) -> int:
+    """Pages of a PDF, read back (so the file really opens)."""
+    assert content.startswith(b"%PDF-")
+    return len(PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.fixture
+def placed(cycle, slot, offers, pickup_point):
+    """Three households' orders (and a cancelled one that no document shows)."""
+
+    def order(name, email, items, **kwargs):
+        return place_order(
+            cycle=cycle, slot=slot, email=email, full_name=name, notify=False,
+            items={offers[key].pk: qty for key, qty in items.items()}, **kwargs,
+        )  # fmt: skip
+
+    made = [
+        order("Zoé Lefèvre", "zoe@example.org", {"carrots": 2, "bread": 1}, note="Allergie"),
+        order("Élise Ängström-Bérénice de la Grande-Maison", "elise@example.org", {"apples": 3}),
+        order("Bruno Petit", "bruno@example.org", {"carrots": 1}),
+    ]
+    cancel_order(order=order("Annulé", "x@example.org", {"bread": 1}))
+    return made
+
+
+def test_packing_sheets_group_orders_by_point_and_slot_in_name_order(cycle, placed, slot):
+    [group] = documents.packing_sheets(cycle)
+    assert (group.point, group.slot) == (slot.cycle_pickup.pickup_point, slot)
+    assert [o.full_name for o in group.orders] == [
+        "Bruno Petit", "Élise Ängström-Bérénice de la Grande-Maison", "Zoé Lefèvre",
+    ]  # fmt: skip
+    html = documents.render_html(
+        "documents/packing_sheets.html", {"cycle": cycle, "groups": [group]}
+    )
+    assert html.count('class="order"') == 3
+    assert "Allergie" in html and "Annulé" not in html
+    # Every order is a block that page breaks never split.
+    assert ".order { break-inside: avoid;" in html
+
+
+def test_packing_sheets_pdf_opens_and_fits_a_page(cycle, placed):
+    pdf = documents.render_pdf(
+        "documents/packing_sheets.html",
+        {"cycle": cycle, "groups": documents.packing_sheets(cycle)},
+    )
+    assert pdf_pages(pdf) == 1
+
+
+def test_the_pick_list_totals_per_variant_and_point(cycle, placed, producer, pickup_point):
+    rows = documents.pick_list(cycle, producer, with_names=False)
+    totals = {(row.product, row.total) for row in rows}
+    carrots = next(row for row in rows if row.total == 3)
+    assert carrots.per_point == {pickup_point.name: 3}
+    assert carrots.per_household == []
+    assert sum(row.total for row in rows) == 2 + 1 + 3 + 1  # cancelled order left out
+    assert len(totals) == 3
+    named = documents.pick_list(cycle, producer, with_names=True)
+    names = {name for row in named for _n, name, _p, _q in row.per_household}
+    assert names == {"Zoé Lefèvre", "Élise Ängström-Bérénice de la Grande-Maison", "Bruno Petit"}
+
+
+def test_crate_labels_carry_the_order_and_a_qr_code_to_the_scan_page(cycle, placed):
+    labels = documents.crate_labels(cycle)
+    assert len(labels) == 3
+    assert all(label.qr_svg.startswith("<svg") for label in labels)
+    html = documents.render_html("documents/crate_labels.html", {"labels": labels})
+    for order in placed:
+        assert order.number in html
+    pdf = documents.render_pdf("documents/crate_labels.html", {"labels": labels})
+    assert pdf_pages(pdf) == 1
+
+
+def test_the_receipt_shows_vat_per_rate(placed):
+    doc = documents.receipt(placed[0])  # carrots 5.5 %, bread 5.5 %, and the hub fee
+    rates = {row.rate for row in doc.amounts.vat_rows}
+    assert Decimal("5.5") in rates
+    html = documents.render_html("documents/receipt.html", {"doc": doc})
+    assert placed[0].number in html
+    assert "TVA par taux" in html and "Total TTC" in html
+    assert f"{doc.amounts.total}".replace(".", ",") in html
+
+
+def test_csv_is_excel_friendly_and_formulas_are_inert(cycle, placed):
+    cancel_order(order=placed[2])
+    place_order(
+        cycle=cycle, slot=placed[0].slot, email="f@example.org", full_name="=HYPERLINK(1)",
+        items={placed[0].lines.first().offer_id: 1}, notify=False,
+    )  # fmt: skip
+    content = documents.packing_sheets_csv(cycle).decode()
+    assert content.startswith("\ufeffpickup_point;slot;order")
+    assert ";'=HYPERLINK(1);" in content
+
+
+# Who gets what
+
+
+def test_a_manager_downloads_every_document_of_the_hub(client, manager, hub, cycle, placed):
+    client.force_login(manager)
+    page = client.get(reverse("cycles:documents", args=[hub.slug, cycle.pk]))
+    assert page.status_code == 200
+    for name in ["packing_sheets", "crate_labels"]:
+        url = reverse(f"cycles:{name}", args=[hub.slug, cycle.pk])
+        pdf = client.get(url)
+        assert pdf["Content-Type"] == "application/pdf" and pdf_pages(pdf.content) >= 1
+        csv = client.get(url, {"format": "csv"})
+        assert csv["Content-Type"].startswith("text/csv")
+        assert placed[0].number in csv.content.decode()
+
+
+@pytest.mark.parametrize("who", ["other_hub_manager", "household", "producer_member"])
+def test_other_people_get_no_hub_documents(client, request, who, hub, cycle, placed, producer):
+    client.force_login(request.getfixturevalue(who))
+    urls = [
+        reverse("cycles:documents", args=[hub.slug, cycle.pk]),
+        reverse("cycles:packing_sheets", args=[hub.slug, cycle.pk]),
+        reverse("cycles:crate_labels", args=[hub.slug, cycle.pk]),
+        reverse("cycles:pick_list", args=[hub.slug, cycle.pk, producer.slug]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_producer_gets_its_own_pick_list_only(
+    client, producer_member, other_producer_member, other_producer, producer, hub, cycle, placed
+):
+    client.force_login(producer_member)
+    url = reverse("producer_pick_list", args=[producer.slug, cycle.pk])
+    response = client.get(url, {"format": "csv"})
+    assert response.status_code == 200
+    assert "Zoé" not in response.content.decode()  # the hub keeps names private
+    hub.producers_see_names = True
+    hub.save()
+    assert "Zoé Lefèvre" in client.get(url, {"format": "csv"}).content.decode()
+    assert pdf_pages(client.get(url).content) >= 1
+    listing = client.get(reverse("producer_pick_lists", args=[producer.slug]))
+    assert cycle.name in listing.content.decode()
+
+    client.force_login(other_producer_member)
+    assert client.get(url).status_code == 404
+    # Its own slug, but a cycle that offers nothing of it.
+    mine = reverse("producer_pick_list", args=[other_producer.slug, cycle.pk])
+    assert client.get(mine).status_code == 404
+
+
+def test_a_household_downloads_its_own_receipt_only(client, household, cycle, slot, offers):
+    order = place_order(
+        cycle=cycle, slot=slot, items={offers["bread"].pk: 2}, email=household.email,
+        full_name="Camille Foyer", user=household, notify=False,
+    )  # fmt: skip
+    client.force_login(household)
+    response = client.get(reverse("orders:receipt", args=[order.number]))
+    assert response.status_code == 200 and pdf_pages(response.content) == 1
+    client.logout()
+    assert (
+        client.get(reverse("orders:receipt_by_token", args=[order.access_token])).status_code == 200
+    )
+    stranger = factories.UserFactory()
+    client.force_login(stranger)
+    assert client.get(reverse("orders:receipt", args=[order.number])).status_code == 404
+    assert client.get(reverse("orders:receipt_by_token", args=["wrong-token"])).status_code == 404
