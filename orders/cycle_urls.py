@@ -24,6 +24,14 @@ urlpatterns = [
     path("<int:pk>/documents/packing/", documents.packing_sheets, name="packing_sheets"),
     path("<int:pk>/documents/labels/", documents.crate_labels, name="crate_labels"),
     path(
+        "<int:pk>/documents/build/<str:kind>/", documents.document_request, name="document_request"
+    ),
+    path(
+        "<int:pk>/documents/<int:document_pk>/download/",
+        documents.document_download,
+        name="document_download",
+    ),
+    path(
         "<int:pk>/documents/pick/<slug:producer_slug>/",
         documents.manager_pick_list,
         name="pick_list",

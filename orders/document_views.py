@@ -5,17 +5,20 @@ own pick list; a household its own receipt (the volunteers' distribution list li
 pickup_points). Everyone else gets a 404.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import Producer
 from producers.selectors import get_producer_for
 
 from . import documents
-from .models import OrderCycle
+from .models import CycleDocument, OrderCycle
 from .views import _order_or_404
 
 
@@ -53,11 +56,54 @@ def cycle_documents(request, hub_slug, pk):
         products__variants__offers__cycle=cycle
     ).distinct().order_by("name")  # fmt: skip
     points = [pickup.pickup_point for pickup in cycle.pickups.select_related("pickup_point")]
-    return render(
-        request,
-        "orders/manage/cycle_documents.html",
-        {"hub": cycle.hub, "cycle": cycle, "producers": producers, "points": points},
+    context = {
+        "hub": cycle.hub,
+        "cycle": cycle,
+        "producers": producers,
+        "points": points,
+        "built": _latest_documents(cycle),
+        "big": cycle.orders.live().count() > documents.ON_DEMAND_ORDERS,
+    }
+    if request.htmx:
+        return render(request, "orders/manage/_built_documents.html", context)
+    return render(request, "orders/manage/cycle_documents.html", context)
+
+
+def _latest_documents(cycle):
+    latest = {}
+    for document in cycle.documents.order_by("-created_at", "-pk"):
+        latest.setdefault(document.kind, document)
+    return [latest[kind] for kind in CycleDocument.Kind.values if kind in latest]
+
+
+@login_required
+@require_POST
+def document_request(request, hub_slug, pk, kind):
+    cycle = _managed_cycle(request, hub_slug, pk)
+    if kind not in CycleDocument.Kind.values:
+        raise Http404
+    documents.request_document(cycle=cycle, kind=kind, by=request.user)
+    messages.info(request, _("The document is being prepared: it will be ready here."))
+    return redirect("cycles:documents", hub_slug=cycle.hub.slug, pk=cycle.pk)
+
+
+@login_required
+def document_download(request, hub_slug, pk, document_pk):
+    cycle = _managed_cycle(request, hub_slug, pk)
+    document = get_object_or_404(
+        cycle.documents.filter(status=CycleDocument.Status.DONE), pk=document_pk
     )
+    name = _file_name(cycle, document.kind.replace("_", "-"), "pdf")
+    return FileResponse(document.file.open("rb"), filename=name, content_type="application/pdf")
+
+
+def _big(request, cycle, kind):
+    """A big cycle's PDF is built in the background: ask for it, and say where it will be."""
+    if cycle.orders.live().count() <= documents.ON_DEMAND_ORDERS:
+        return None
+    documents.request_document(cycle=cycle, kind=kind, by=request.user)
+    messages.info(request, _("This cycle has many orders: the document is being prepared below."))
+    return redirect("cycles:documents", hub_slug=cycle.hub.slug, pk=cycle.pk)
 
 
 @login_required
@@ -67,6 +113,8 @@ def packing_sheets(request, hub_slug, pk):
         return download(
             documents.packing_sheets_csv(cycle), _file_name(cycle, "packing", "csv"), csv=True
         )
+    if big := _big(request, cycle, CycleDocument.Kind.PACKING_SHEETS):
+        return big
     pdf = documents.render_pdf(
         "documents/packing_sheets.html",
         {"cycle": cycle, "groups": documents.packing_sheets(cycle)},
@@ -77,6 +125,8 @@ def packing_sheets(request, hub_slug, pk):
 @login_required
 def crate_labels(request, hub_slug, pk):
     cycle = _managed_cycle(request, hub_slug, pk)
+    if not _wants_csv(request) and (big := _big(request, cycle, CycleDocument.Kind.CRATE_LABELS)):
+        return big
     labels = documents.crate_labels(cycle)
     if _wants_csv(request):
         rows = (

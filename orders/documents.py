@@ -12,15 +12,17 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from . import pricing
-from .models import Order, OrderCycle, OrderLine
+from .models import CycleDocument, Order, OrderCycle, OrderLine
 from .services import amounts_of, paid_amount, rows_of
 
 # Rendering
@@ -175,13 +177,13 @@ class Label:
     qr_svg: str
 
 
-def crate_labels(cycle: OrderCycle) -> list[Label]:
+def crate_labels(cycle: OrderCycle, *, orders=None) -> list[Label]:
     """One label per order, in packing order; the QR code opens the order on distribution
     day (for the pickup point's team only)."""
     import segno
 
     labels = []
-    for group in packing_sheets(cycle):
+    for group in packing_sheets(cycle, orders=orders):
         for order in group.orders:
             url = settings.SITE_URL + reverse("pickup_points:scan", args=[order.number])
             svg = segno.make(url, error="m").svg_inline(scale=3, border=1)
@@ -215,3 +217,100 @@ def receipt(order: Order) -> Receipt:
         paid=paid_amount(order),
         issued_at=timezone.now(),
     )
+
+
+# Big documents, built in the background in chunks
+
+# Orders per chunk: each chunk is one WeasyPrint rendering (about 15 pages of packing
+# sheets, 13 of labels), so memory stays bounded whatever the size of the cycle.
+CHUNK_ORDERS = 100
+# Up to this many orders, a document is simply rendered when asked for.
+ON_DEMAND_ORDERS = 150
+STALE_AFTER = timedelta(minutes=30)
+
+
+def packing_order(cycle: OrderCycle) -> list[int]:
+    """Live orders' ids in the order of the packing sheets (point, slot, then name)."""
+    from pickup_points.selectors import french_sort_key
+
+    rows = cycle.orders.live().values_list(
+        "pk", "full_name", "cycle_pickup__pickup_point__name", "slot__starts_at", "slot_id"
+    )
+    rows = sorted(rows, key=lambda r: (r[2], r[3], r[4], french_sort_key(r[1])))
+    return [row[0] for row in rows]
+
+
+def render_chunk(kind: str, cycle: OrderCycle, order_ids: list[int], *, numbered: bool) -> bytes:
+    """The PDF of some orders of the cycle, in packing order."""
+    orders = Order.objects.filter(pk__in=order_ids)
+    if kind == CycleDocument.Kind.PACKING_SHEETS:
+        groups = packing_sheets(cycle, orders=orders)
+        position = {pk: n for n, pk in enumerate(order_ids)}
+        groups.sort(key=lambda group: position[group.orders[0].pk])
+        context = {"cycle": cycle, "groups": groups}
+        template = "documents/packing_sheets.html"
+    else:
+        context = {"labels": crate_labels(cycle, orders=orders)}
+        template = "documents/crate_labels.html"
+    return render_pdf(template, {**context, "numbered": numbered})
+
+
+def request_document(*, cycle: OrderCycle, kind: str, by) -> CycleDocument:
+    """Queue a document to build (after commit); one at a time per cycle and kind."""
+    from . import tasks
+
+    unfinished = cycle.documents.filter(
+        kind=kind, status__in=[CycleDocument.Status.PENDING, CycleDocument.Status.RUNNING]
+    )
+    # One left running by a worker that died is given up after a while.
+    unfinished.filter(created_at__lt=timezone.now() - STALE_AFTER).update(
+        status=CycleDocument.Status.FAILED, error="abandoned", finished_at=timezone.now()
+    )
+    running = unfinished.first()
+    if running:
+        return running
+    document = CycleDocument.objects.create(cycle=cycle, kind=kind, requested_by=by)
+    transaction.on_commit(lambda: tasks.build_cycle_document(document.pk), robust=True)
+    return document
+
+
+def build_document(document_id: int, *, chunk_orders: int = CHUNK_ORDERS) -> CycleDocument:
+    """Build a queued document chunk by chunk, recording progress; merge the chunks and
+    store the file. Claimed with a conditional UPDATE, so two workers never build it
+    twice; a failure is recorded on the document."""
+    from django.core.files.base import ContentFile
+    from pypdf import PdfReader, PdfWriter
+
+    claimed = CycleDocument.objects.filter(
+        pk=document_id, status=CycleDocument.Status.PENDING
+    ).update(status=CycleDocument.Status.RUNNING)
+    document = CycleDocument.objects.select_related("cycle__hub").get(pk=document_id)
+    if not claimed:
+        return document
+    try:
+        ids = packing_order(document.cycle)
+        chunks = [ids[i : i + chunk_orders] for i in range(0, len(ids), chunk_orders)] or [[]]
+        CycleDocument.objects.filter(pk=document.pk).update(
+            chunks_total=len(chunks), orders=len(ids)
+        )
+        writer = PdfWriter()
+        for n, chunk in enumerate(chunks, start=1):
+            pdf = render_chunk(document.kind, document.cycle, chunk, numbered=len(chunks) == 1)
+            writer.append(PdfReader(io.BytesIO(pdf)))
+            CycleDocument.objects.filter(pk=document.pk).update(chunks_done=n)
+        out = io.BytesIO()
+        writer.write(out)
+        cycle = document.cycle
+        name = f"{cycle.hub.order_prefix}-{cycle.pk}-{document.kind}.pdf".lower()
+        document.file.save(name, ContentFile(out.getvalue()), save=False)
+        document.status = CycleDocument.Status.DONE
+        document.chunks_done = document.chunks_total = len(chunks)
+        document.orders = len(ids)
+        document.finished_at = timezone.now()
+        document.save()
+    except Exception as error:
+        CycleDocument.objects.filter(pk=document.pk).update(
+            status=CycleDocument.Status.FAILED, error=repr(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    return document

@@ -597,3 +597,52 @@ class BasketItem(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.offer_id}"
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class CycleDocument(models.Model):
+    """A big printed document of a cycle, built in the background in chunks (so a
+    download is instant and memory stays bounded), with its progress."""
+
+    class Kind(models.TextChoices):
+        PACKING_SHEETS = "packing_sheets", _("packing sheets")
+        CRATE_LABELS = "crate_labels", _("crate labels")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("being built")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    chunks_done = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    file = models.FileField(storage=_private_storage, upload_to="documents/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("cycle document")
+        verbose_name_plural = _("cycle documents")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.cycle}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.chunks_done / self.chunks_total) if self.chunks_total else 0

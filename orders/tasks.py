@@ -35,3 +35,11 @@ def settle_card_payments(*, order_id: int):
     except (stripe_api.StripeError, OrderError):
         logger.exception("Could not settle the card payments of order %s", order_id)
         raise
+
+
+@db_task()
+def build_cycle_document(document_id: int):
+    """Build a big printed document of a cycle (``orders.documents.build_document``)."""
+    from .documents import build_document
+
+    build_document(document_id)

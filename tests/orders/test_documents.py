@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from orders import documents
 from orders.services import cancel_order, place_order
+from pickup_points.selectors import french_sort_key
 from tests import factories
 
 
@@ -172,3 +173,92 @@ def test_a_household_downloads_its_own_receipt_only(client, household, cycle, sl
     client.force_login(stranger)
     assert client.get(reverse("orders:receipt", args=[order.number])).status_code == 404
     assert client.get(reverse("orders:receipt_by_token", args=["wrong-token"])).status_code == 404
+
+
+# Big documents, built in the background
+
+
+def test_a_big_document_is_built_in_chunks_with_its_progress(cycle, placed, manager):
+    from orders.models import CycleDocument
+
+    document = CycleDocument.objects.create(
+        cycle=cycle, kind=CycleDocument.Kind.PACKING_SHEETS, requested_by=manager
+    )
+
+    built = documents.build_document(document.pk, chunk_orders=2)
+
+    assert built.status == CycleDocument.Status.DONE
+    assert (built.chunks_done, built.chunks_total, built.orders, built.percent) == (2, 2, 3, 100)
+    reader = PdfReader(built.file.open("rb"))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    by_name = sorted(placed, key=lambda order: french_sort_key(order.full_name))
+    positions = [text.index(order.number) for order in by_name]
+    assert positions == sorted(positions)  # packing order kept across chunks
+    assert settings_private_root() in built.file.path  # never under MEDIA_ROOT
+    # Claimed once: building again does nothing.
+    assert documents.build_document(document.pk).finished_at == built.finished_at
+
+
+def settings_private_root() -> str:
+    from django.core.files.storage import storages
+
+    return str(storages["private"].location)
+
+
+def test_a_failed_build_is_recorded(cycle, placed, monkeypatch):
+    from orders.models import CycleDocument
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(documents, "render_chunk", broken)
+    document = CycleDocument.objects.create(cycle=cycle, kind=CycleDocument.Kind.CRATE_LABELS)
+    with pytest.raises(RuntimeError):
+        documents.build_document(document.pk)
+    document.refresh_from_db()
+    assert document.status == CycleDocument.Status.FAILED and "disk full" in document.error
+
+
+def test_a_big_cycle_prepares_its_pdf_in_the_background_for_its_managers(
+    client, manager, other_hub_manager, hub, cycle, placed, monkeypatch,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from orders.models import CycleDocument
+
+    monkeypatch.setattr(documents, "ON_DEMAND_ORDERS", 2)
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("cycles:packing_sheets", args=[hub.slug, cycle.pk]))
+    assert response.url == reverse("cycles:documents", args=[hub.slug, cycle.pk])
+    document = CycleDocument.objects.get()
+    assert document.status == CycleDocument.Status.DONE  # Huey runs at once in tests
+    page = client.get(response.url, HTTP_HX_REQUEST="true")
+    download = reverse("cycles:document_download", args=[hub.slug, cycle.pk, document.pk])
+    assert download in page.content.decode()
+    pdf = client.get(download)
+    assert pdf["Content-Type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages) >= 1
+
+    client.force_login(other_hub_manager)
+    assert client.get(download).status_code == 404
+    url = reverse("cycles:document_request", args=[hub.slug, cycle.pk, "packing_sheets"])
+    assert client.post(url).status_code == 404
+
+
+def test_one_build_at_a_time_and_abandoned_ones_are_given_up(cycle, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.models import CycleDocument
+
+    stuck = CycleDocument.objects.create(
+        cycle=cycle, kind="packing_sheets", status=CycleDocument.Status.RUNNING,
+        created_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    fresh = documents.request_document(cycle=cycle, kind="packing_sheets", by=manager)
+    assert fresh.pk != stuck.pk
+    stuck.refresh_from_db()
+    assert stuck.status == CycleDocument.Status.FAILED
+    again = documents.request_document(cycle=cycle, kind="packing_sheets", by=manager)
+    assert again.pk == fresh.pk
