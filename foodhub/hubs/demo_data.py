@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from foodhub.accounts.models import User
 from foodhub.hubs.models import Hub, HubMembership
 from orders.demo import load_demo_cycles
-from pickup_points.models import PickupPoint
+from pickup_points.models import PickupPoint, PickupPointMembership
 from producers.models import (
     Category,
     Label,
@@ -1189,7 +1189,7 @@ VOLUNTEER = DemoAccount(
     "volunteer",
     f"benevole@{DEMO_EMAIL_DOMAIN}",
     "Martine Leroy",
-    note="plain user until pickup volunteers exist",
+    note="volunteer at La Chaudronnerie (Fives): distribution day at /points/",
 )
 HOUSEHOLD = DemoAccount("household", f"foyer@{DEMO_EMAIL_DOMAIN}", "Camille Dubois")
 
@@ -1197,6 +1197,7 @@ DEMO_ACCOUNTS = [ADMIN, MANAGER, MANAGER_VDA, PRODUCER_MEMBER, VOLUNTEER, HOUSEH
 
 HUB_MANAGERS = [(MANAGER, "lille-sud"), (MANAGER_VDA, "villeneuve-d-ascq")]
 PRODUCER_MEMBERS = [(PRODUCER_MEMBER, "jardins-du-melantois")]
+POINT_VOLUNTEERS = [(VOLUNTEER, "la-chaudronnerie-fives")]
 
 HOUSEHOLD_NAMES = [
     "Hélène Delattre", "Mathieu Lefebvre", "Sophie Vandenbussche", "Karim Benali",
@@ -1294,6 +1295,13 @@ def load_demo_data(*, stdout: TextIO | None = None) -> DemoSummary:
     )
     _load_catalogue(summary, producers, categories, labels)
     users = _load_people(summary, hubs, producers)
+    _memberships(
+        summary,
+        "pickup point volunteers",
+        PickupPointMembership,
+        "pickup_point",
+        [(points[slug], users[account.email]) for account, slug in POINT_VOLUNTEERS],
+    )
     load_demo_cycles(
         hubs=[hubs[row["slug"]] for row in HUBS],
         households=[users[account.email] for account in [HOUSEHOLD, *household_accounts()]],

@@ -103,11 +103,22 @@ def test_producer_member_runs_the_market_gardener(demo_world):
     assert producer.products.count() >= 20
 
 
-def test_volunteer_is_a_plain_user_for_now(demo_world):
+def test_the_volunteer_runs_distribution_day_at_a_tiers_lieu_with_orders(demo_world):
+    from orders.models import Order, OrderCycle
+
     volunteer = User.objects.get(email="benevole@demo.foodhub.test")
     assert not volunteer.is_staff
     assert not volunteer.hub_memberships.exists()
     assert not volunteer.producer_memberships.exists()
+    [membership] = volunteer.pickup_memberships.all()
+    point = membership.pickup_point
+    assert point.slug == "la-chaudronnerie-fives"
+    # A closed cycle with orders to hand over at that point.
+    closed = [
+        c for c in OrderCycle.objects.filter(pickups__pickup_point=point) if c.phase() == "closed"
+    ]
+    assert closed
+    assert Order.objects.live().filter(cycle__in=closed, cycle_pickup__pickup_point=point).exists()
 
 
 def test_every_product_has_a_variant_with_a_positive_decimal_price(demo_world):

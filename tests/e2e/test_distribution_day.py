@@ -1,0 +1,67 @@
+"""Browser test: on distribution day, a volunteer on a phone ticks a household's order as
+collected and records its cash payment, without page reloads (htmx)."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from orders.models import OrderEvent
+from orders.services import place_order
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_volunteer_ticks_collected_and_records_cash_on_a_phone(
+    page: Page, live_server, pickup_point, cycle, slot, offers
+):
+    volunteer = factories.UserFactory(email="benevole@example.org", full_name="Zoé Bénévole")
+    factories.PickupPointMembershipFactory(pickup_point=pickup_point, user=volunteer)
+    orders = [
+        place_order(
+            cycle=cycle, slot=slot, items={offers["bread"].pk: n + 1}, email=f"{n}@example.org",
+            full_name=name, notify=False,
+        )
+        for n, name in enumerate(["Émile Zola", "Denis Petit"])
+    ]  # fmt: skip
+    emile = orders[0]
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", volunteer.email)
+    page.fill("#id_password", factories.DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url(re.compile(r"/spaces/"))
+    page.goto(f"{live_server.url}/points/{pickup_point.slug}/cycles/{cycle.pk}/")
+    expect(page.locator("#counts")).to_contain_text("2 attendus")
+    names = page.locator(".household-name strong").all_inner_texts()
+    assert names == ["Denis Petit", "Émile Zola"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    url = page.url
+
+    row = page.locator(f"#order-{emile.pk}")
+    row.get_by_role("button", name="Retiré").click()
+    expect(page.locator(f"#order-{emile.pk}")).to_have_class("household is-collected")
+    expect(page.locator("#counts")).to_contain_text("1 restant")
+
+    row = page.locator(f"#order-{emile.pk}")
+    row.locator("select[name=method]").select_option("cash")
+    expect(row.locator("input[name=amount]")).to_have_value(f"{emile.total}".replace(".", ","))
+    row.get_by_role("button", name="Payé").click()
+    expect(page.locator(f"#order-{emile.pk}")).to_contain_text("payé")
+    expect(page.locator(f"#order-{emile.pk} input[name=amount]")).to_have_count(0)
+    assert page.url == url  # no page load: htmx did it all
+
+    emile.refresh_from_db()
+    assert emile.collected_by == volunteer
+    [payment] = emile.payments.all()
+    assert (payment.method, payment.amount, payment.recorded_by) == (
+        "cash",
+        emile.total,
+        volunteer,
+    )
+    assert set(emile.events.values_list("kind", flat=True)) >= {
+        OrderEvent.Kind.COLLECTED,
+        OrderEvent.Kind.PAYMENT,
+    }
