@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/documents/", documents.cycle_documents, name="documents"),
     path("<int:pk>/documents/packing/", documents.packing_sheets, name="packing_sheets"),
     path("<int:pk>/documents/labels/", documents.crate_labels, name="crate_labels"),
+    path("<int:pk>/reports/<slug:name>.csv", documents.cycle_report, name="report"),
     path(
         "<int:pk>/documents/build/<str:kind>/", documents.document_request, name="document_request"
     ),

@@ -17,7 +17,7 @@ from foodhub.hubs.selectors import get_managed_hub
 from producers.models import Producer
 from producers.selectors import get_producer_for
 
-from . import documents
+from . import documents, reports
 from .models import CycleDocument, OrderCycle
 from .views import _order_or_404
 
@@ -208,3 +208,13 @@ def receipt(request, number):
 
 def receipt_by_token(request, token):
     return _receipt(_order_or_404(access_token=token))
+
+
+@login_required
+def cycle_report(request, hub_slug, pk, name):
+    """A CSV report of a cycle for the accounts: suppliers, customers, payments, VAT, fees."""
+    cycle = _managed_cycle(request, hub_slug, pk)
+    build = reports.REPORTS.get(name)
+    if build is None:
+        raise Http404
+    return download(build(cycle), _file_name(cycle, name, "csv"), csv=True)

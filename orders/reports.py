@@ -1,0 +1,229 @@
+"""Figures of a hub's cycles for its managers: the current cycle at a glance, the trend
+over past cycles (an SVG chart drawn on the server), and CSV reports for the accounts."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from . import pricing
+from .documents import csv_bytes
+from .models import Order, OrderCycle, OrderLine, Payment
+
+ZERO = Decimal("0.00")
+
+
+def current_cycle(hub) -> OrderCycle | None:
+    """The open cycle, else the one that closed last, else the next one."""
+    cycles = hub.order_cycles.exclude(
+        status__in=[OrderCycle.Status.DRAFT, OrderCycle.Status.CANCELLED]
+    )
+    now = timezone.now()
+    return (
+        cycles.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at").first()
+        or cycles.filter(closes_at__lte=now).order_by("-closes_at").first()
+        or cycles.order_by("opens_at").first()
+    )
+
+
+@dataclass
+class CycleOverview:
+    cycle: OrderCycle
+    orders: int
+    revenue: Decimal
+    fees: Decimal
+    paid: Decimal
+    due: Decimal
+    awaiting_card: int
+    collected: int
+    producers: list  # (name, units, goods total)
+    slots: list  # (point, slot, orders, capacity)
+
+
+def overview(cycle: OrderCycle) -> CycleOverview:
+    live = cycle.orders.live()
+    totals = live.aggregate(
+        orders=Count("pk"),
+        revenue=Sum("total"),
+        fees=Sum("fee_total"),
+        awaiting=Count("pk", filter=Q(status=Order.Status.AWAITING_PAYMENT)),
+        collected=Count("pk", filter=Q(collected_at__isnull=False)),
+    )
+    payments = Payment.objects.filter(order__in=live, status=Payment.Status.SUCCEEDED)
+    paid_in = payments.filter(kind=Payment.Kind.PAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
+    paid_out = payments.filter(kind=Payment.Kind.REFUND).aggregate(s=Sum("amount"))["s"] or ZERO
+    revenue = totals["revenue"] or ZERO
+    producers = (
+        OrderLine.objects.filter(order__in=live)
+        .values("producer_name")
+        .annotate(units=Sum("quantity"), goods=Sum("total"))
+        .order_by("producer_name")
+    )
+    slots = (
+        cycle.pickups.select_related("pickup_point")
+        .prefetch_related("slots")
+        .order_by("pickup_point__name")
+    )
+    return CycleOverview(
+        cycle=cycle,
+        orders=totals["orders"],
+        revenue=revenue,
+        fees=totals["fees"] or ZERO,
+        paid=paid_in - paid_out,
+        due=max(revenue - (paid_in - paid_out), ZERO),
+        awaiting_card=totals["awaiting"],
+        collected=totals["collected"],
+        producers=[(p["producer_name"], p["units"], p["goods"]) for p in producers],
+        slots=[
+            (pickup.pickup_point.name, slot, slot.booked, slot.capacity)
+            for pickup in slots
+            for slot in pickup.slots.all()
+        ],
+    )
+
+
+@dataclass
+class Chart:
+    """Bars of orders and revenue per cycle, in SVG coordinates (drawn by a template)."""
+
+    width: int = 640
+    height: int = 220
+    bars: list = field(default_factory=list)  # dicts: name, orders, revenue, x, heights
+
+
+def history(hub, *, cycles: int = 8) -> Chart:
+    past = list(
+        hub.order_cycles.exclude(status__in=[OrderCycle.Status.DRAFT, OrderCycle.Status.CANCELLED])
+        .filter(opens_at__lte=timezone.now())
+        .annotate(
+            live_orders=Count("orders", filter=Q(orders__status__in=Order.LIVE_STATUSES)),
+            revenue=Sum("orders__total", filter=Q(orders__status__in=Order.LIVE_STATUSES)),
+        )
+        .order_by("-opens_at")[:cycles]
+    )[::-1]
+    chart = Chart()
+    top, plot = 20, chart.height - 60
+    most_orders = max((c.live_orders for c in past), default=0) or 1
+    most_revenue = max((c.revenue or ZERO for c in past), default=ZERO) or Decimal(1)
+    step = chart.width / max(len(past), 1)
+    for n, cycle in enumerate(past):
+        revenue = cycle.revenue or ZERO
+        orders_h = round(plot * cycle.live_orders / most_orders)
+        revenue_h = round(plot * float(revenue / most_revenue))
+        x = round(n * step + step * 0.15)
+        bar = round(step * 0.33)
+        chart.bars.append(
+            {
+                "name": cycle.name,
+                "orders": cycle.live_orders,
+                "revenue": revenue,
+                "x": x,
+                "bar": bar,
+                "orders_y": top + plot - orders_h,
+                "orders_h": orders_h,
+                "revenue_x": x + bar + 2,
+                "revenue_y": top + plot - revenue_h,
+                "revenue_h": revenue_h,
+                "label_y": top + plot + 16,
+            }
+        )
+    return chart
+
+
+# CSV reports of a cycle
+
+
+def _live_orders(cycle):
+    return cycle.orders.live().order_by("number")
+
+
+def suppliers_csv(cycle: OrderCycle) -> bytes:
+    rows = (
+        OrderLine.objects.filter(order__in=cycle.orders.live())
+        .values("producer_name", "product_name", "variant_name", "vat_rate")
+        .annotate(units=Sum("quantity"), total=Sum("total"))
+        .order_by("producer_name", "product_name", "variant_name")
+    )
+    return csv_bytes(
+        ["producer", "product", "variant", "vat_rate", "units", "total_incl_vat", "vat"],
+        (
+            [r["producer_name"], r["product_name"], r["variant_name"], r["vat_rate"], r["units"],
+             r["total"], pricing.vat_included(r["total"], r["vat_rate"])]
+            for r in rows
+        ),
+    )  # fmt: skip
+
+
+def customers_csv(cycle: OrderCycle) -> bytes:
+    orders = list(_live_orders(cycle).select_related("slot", "cycle_pickup__pickup_point"))
+    from pickup_points.selectors import paid_by_order
+
+    paid = paid_by_order([o.pk for o in orders])
+    return csv_bytes(
+        ["order", "household", "email", "phone", "pickup_point", "slot", "payment", "goods",
+         "fee", "total", "paid", "due"],
+        (
+            [o.number, o.full_name, o.email, o.phone, o.cycle_pickup.pickup_point.name,
+             str(o.slot), o.get_payment_method_display(), o.goods_total, o.fee_total, o.total,
+             paid.get(o.pk, ZERO), max(o.total - paid.get(o.pk, ZERO), ZERO)]
+            for o in orders
+        ),
+    )  # fmt: skip
+
+
+def payments_csv(cycle: OrderCycle) -> bytes:
+    payments = (
+        Payment.objects.filter(order__cycle=cycle)
+        .select_related("order", "recorded_by")
+        .order_by("created_at", "pk")
+    )
+    return csv_bytes(
+        ["date", "order", "household", "method", "kind", "status", "amount", "recorded_by",
+         "stripe_payment_intent"],
+        (
+            [timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M"), p.order.number,
+             p.order.full_name, p.method, p.kind, p.status, p.amount,
+             p.recorded_by.email if p.recorded_by else "", p.stripe_payment_intent]
+            for p in payments
+        ),
+    )  # fmt: skip
+
+
+def vat_csv(cycle: OrderCycle) -> bytes:
+    """VAT per rate over the cycle's live orders, goods and hub fees together, as each
+    order's own breakdown adds up (the rounding rules of orders.pricing)."""
+    from .services import amounts_of
+
+    bases: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    vats: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
+    for order in _live_orders(cycle).select_related("cycle").prefetch_related("lines"):
+        for row in amounts_of(order).vat_rows:
+            bases[row.rate] += row.base
+            vats[row.rate] += row.vat
+    return csv_bytes(
+        ["vat_rate", "excl_vat", "vat", "incl_vat"],
+        ([rate, bases[rate] - vats[rate], vats[rate], bases[rate]] for rate in sorted(bases)),
+    )
+
+
+def fees_csv(cycle: OrderCycle) -> bytes:
+    rate = cycle.fee_vat_rate_decimal
+    return csv_bytes(
+        ["order", "household", "goods", "fee_incl_vat", "fee_vat_rate", "fee_vat"],
+        (
+            [o.number, o.full_name, o.goods_total, o.fee_total, rate,
+             pricing.vat_included(o.fee_total, rate)]
+            for o in _live_orders(cycle)
+        ),
+    )  # fmt: skip
+
+
+REPORTS = {
+    "suppliers": suppliers_csv,
+    "customers": customers_csv,
+    "payments": payments_csv,
+    "vat": vat_csv,
+    "fees": fees_csv,
+}
