@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
@@ -547,7 +547,23 @@ def send_order_email(*, order_id: int, kind: str, language: str | None = None, *
         }
         subject = str(EMAIL_SUBJECTS[kind]) % {"number": order.number, "hub": order.cycle.hub}
         body = render_to_string("orders/email/order.txt", context)
-    send_mail(subject, body, None, [order.email])
+    message = EmailMessage(subject, body, None, [order.email])
+    if kind != "cancelled":
+        # Shown at the pickup point, it opens the order for the volunteers there.
+        message.attach(f"{order.number}.png", pickup_qr_png(order), "image/png")
+    message.send()
+
+
+def pickup_qr_png(order: Order) -> bytes:
+    """A QR code of the order's scan address (``pickup_points:scan``), as PNG."""
+    import io
+
+    import segno
+
+    url = settings.SITE_URL + reverse("pickup_points:scan", args=[order.number])
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()
 
 
 def order_link(order: Order) -> str:

@@ -305,6 +305,9 @@ def scan(request, number):
     order = Order.objects.filter(number=number).select_related("cycle_pickup").first()
     if order is None:
         raise Http404
+    if order.user_id is not None and order.user_id == request.user.pk:
+        # The household scanning its own code: its order page.
+        return redirect("orders:order_detail", number=order.number)
     point = order.cycle_pickup.pickup_point
     try:
         selectors.get_team_point(request.user, point.slug)

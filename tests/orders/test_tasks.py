@@ -40,6 +40,10 @@ def test_placing_an_order_queues_its_confirmation_after_commit(
     [mail] = mailoutbox
     assert order.number in mail.subject
     assert mail.to == ["voisin@example.org"]
+    # The QR code to show at the pickup point (it opens the order for its volunteers).
+    [(name, content, mimetype)] = mail.attachments
+    assert (name, mimetype) == (f"{order.number}.png", "image/png")
+    assert content.startswith(b"\x89PNG") and f"{order.number}.png" in mail.body
 
 
 def test_a_cancelled_order_queues_its_e_mail_with_the_reason(

@@ -249,6 +249,18 @@ def test_scanning_an_order_opens_it_for_the_team_only(
     assert client.get(reverse("pickup_points:scan", args=["LIL-2026-999999"])).status_code == 404
 
 
+def test_a_household_scanning_its_own_code_sees_its_order(
+    client, household, pickup_point, cycle, slot, offers
+):
+    order = place_order(
+        cycle=cycle, slot=slot, items={offers["bread"].pk: 1}, email=household.email,
+        full_name="Camille Foyer", user=household, notify=False,
+    )  # fmt: skip
+    client.force_login(household)
+    response = client.get(reverse("pickup_points:scan", args=[order.number]))
+    assert response.url == reverse("orders:order_detail", args=[order.number])
+
+
 def test_access_information_is_shown_to_the_team(client, volunteer, pickup_point):
     pickup_point.access_info = "Code porte 4512B"
     pickup_point.save()
