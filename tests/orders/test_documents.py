@@ -163,6 +163,8 @@ def test_a_household_downloads_its_own_receipt_only(client, household, cycle, sl
         full_name="Camille Foyer", user=household, notify=False,
     )  # fmt: skip
     client.force_login(household)
+    my_orders = client.get(reverse("orders:my_orders")).content.decode()
+    assert reverse("orders:receipt", args=[order.number]) in my_orders
     response = client.get(reverse("orders:receipt", args=[order.number]))
     assert response.status_code == 200 and pdf_pages(response.content) == 1
     client.logout()
