@@ -464,6 +464,11 @@ def set_collected(*, order: Order, collected: bool, by, now: datetime | None = N
         order = lock_order(order.pk)
         if collected and not order.is_live:
             raise OrderError(_("This order was cancelled."))
+        if collected and order.cycle.phase(now) != OrderCycle.Phase.CLOSED:
+            # Until the cycle closes the household may still change or cancel it.
+            raise OrderError(
+                _("The order cycle is still open: orders are handed over once it has closed.")
+            )
         if collected == (order.collected_at is not None):
             return order
         order.collected_at = (now or timezone.now()) if collected else None

@@ -71,8 +71,37 @@ def cycles_at(point: PickupPoint, user) -> QuerySet[OrderCycle]:
     return cycles.select_related("hub").distinct()
 
 
+def distributions_coming(user, points, today) -> dict[int, list[OrderCycle]]:
+    """{point id: its cycles with a pickup from ``today`` on, soonest first}, in one query:
+    every cycle for a point's team, their hubs' cycles for managers."""
+    from orders.models import CyclePickupPoint
+
+    team = set(
+        PickupPointMembership.objects.filter(user=user).values_list("pickup_point", flat=True)
+    )
+    pickups = (
+        CyclePickupPoint.objects.filter(pickup_point__in=points, pickup_date__gte=today)
+        .exclude(cycle__status=OrderCycle.Status.DRAFT)
+        .select_related("cycle__hub")
+        .order_by("pickup_date", "pk")
+    )
+    if not user.is_superuser:
+        pickups = pickups.filter(
+            Q(pickup_point__in=team) | Q(cycle__hub__memberships__user=user)
+        ).distinct()
+    coming: dict[int, list[OrderCycle]] = {}
+    for pickup in pickups:
+        coming.setdefault(pickup.pickup_point_id, []).append(pickup.cycle)
+    return coming
+
+
 def get_distribution_cycle(user, point: PickupPoint, cycle_pk: int) -> OrderCycle:
     return get_object_or_404(cycles_at(point, user), pk=cycle_pk)
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: "Émile" -> "emile"."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
 def french_sort_key(name: str) -> tuple[str, str]:
@@ -122,14 +151,16 @@ def paid_by_order(orders) -> dict[int, Decimal]:
 
 def households(point: PickupPoint, cycle: OrderCycle, *, search: str = "") -> list[Household]:
     """Every household with an order here, sorted by name (French order)."""
-    orders = distribution_orders(point, cycle)
+    orders = list(distribution_orders(point, cycle))
     if search:
-        orders = orders.filter(
-            Q(full_name__icontains=search)
-            | Q(number__icontains=search)
-            | Q(email__icontains=search)
-        )
-    orders = list(orders)
+        # In Python, not SQL: "emile" finds "Émile" on SQLite and PostgreSQL alike (a
+        # point's list is a few hundred rows at most).
+        wanted = _folded(search)
+        orders = [
+            order
+            for order in orders
+            if any(wanted in _folded(text) for text in (order.full_name, order.number, order.email))
+        ]
     paid = paid_by_order([order.pk for order in orders])
     rows = [
         Household(order=order, units=order.units or 0, paid=paid.get(order.pk, Decimal("0.00")))

@@ -75,16 +75,9 @@ def point_edit(request, hub_slug, point_slug):
 @login_required
 def my_points(request):
     """A volunteer's home: their points and the distributions coming up."""
-    points = selectors.points_for(request.user).order_by("name")
-    today = timezone.localdate()
-    rows = []
-    for point in points:
-        cycles = (
-            selectors.cycles_at(point, request.user)
-            .filter(pickups__pickup_point=point, pickups__pickup_date__gte=today)
-            .order_by("pickups__pickup_date")[:3]
-        )
-        rows.append({"point": point, "cycles": cycles})
+    points = list(selectors.points_for(request.user).order_by("name"))
+    coming = selectors.distributions_coming(request.user, points, timezone.localdate())
+    rows = [{"point": point, "cycles": coming.get(point.pk, [])[:3]} for point in points]
     return render(request, "pickup_points/my_points.html", {"rows": rows})
 
 

@@ -2,8 +2,10 @@
 collected and records its cash payment, without page reloads (htmx)."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from orders.models import OrderEvent
@@ -26,6 +28,8 @@ def test_volunteer_ticks_collected_and_records_cash_on_a_phone(
         for n, name in enumerate(["Émile Zola", "Denis Petit"])
     ]  # fmt: skip
     emile = orders[0]
+    cycle.closes_at = timezone.now() - timedelta(minutes=1)  # distribution day
+    cycle.save(update_fields=["closes_at"])
 
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{live_server.url}/accounts/login/")
@@ -45,8 +49,16 @@ def test_volunteer_ticks_collected_and_records_cash_on_a_phone(
     expect(page.locator(f"#order-{emile.pk}")).to_have_class("household is-collected")
     expect(page.locator("#counts")).to_contain_text("1 restant")
 
+    # A wrong amount is refused with a message on the row, and changes nothing.
+    row = page.locator(f"#order-{emile.pk}")
+    row.locator("input[name=amount]").fill("999")
+    row.get_by_role("button", name="Payé").click()
+    expect(page.locator(f"#order-{emile.pk} .row-error")).to_contain_text("restant dus")
+    assert not emile.payments.exists()
+
     row = page.locator(f"#order-{emile.pk}")
     row.locator("select[name=method]").select_option("cash")
+    row.locator("input[name=amount]").fill(f"{emile.total}".replace(".", ","))
     expect(row.locator("input[name=amount]")).to_have_value(f"{emile.total}".replace(".", ","))
     row.get_by_role("button", name="Payé").click()
     expect(page.locator(f"#order-{emile.pk}")).to_contain_text("payé")

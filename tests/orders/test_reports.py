@@ -1,5 +1,6 @@
 """The hub's figures: the current cycle at a glance, past cycles, CSV reports."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,8 @@ def placed(cycle, slot, offers, manager):
     made = [order("Alix", {"carrots": 2, "bread": 1}), order("Basile", {"apples": 1})]
     cancel_order(order=order("Chloé", {"bread": 3}))
     record_payment(order=made[0], method="cash", amount=made[0].total, by=manager)
-    set_collected(order=made[0], collected=True, by=manager)
+    after_close = cycle.closes_at + timedelta(minutes=1)
+    set_collected(order=made[0], collected=True, by=manager, now=after_close)
     return made
 
 

@@ -1,9 +1,11 @@
 """Distribution day: who may see a pickup point's list, and what a volunteer's taps do."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.models import Order, OrderEvent, Payment
 from orders.services import cancel_order, place_order
@@ -42,7 +44,14 @@ def orders(cycle, slot, offers):
         for n, name in enumerate(["Fabien Martin", "élodie Durand", "Denis Petit", "Émile Zola"])
     }
     cancel_order(order=order_for(cycle, slot, offers, "Annulé Bis", "x@example.org"))
+    close(cycle)
     return made
+
+
+def close(cycle):
+    """The cycle has closed: distribution day."""
+    cycle.closes_at = timezone.now() - timedelta(minutes=1)
+    cycle.save(update_fields=["closes_at"])
 
 
 def distribution_url(point, cycle):
@@ -79,6 +88,10 @@ def test_the_search_finds_by_name_or_number(client, volunteer, pickup_point, cyc
     url = distribution_url(pickup_point, cycle)
     by_name = client.get(url, {"q": "zola"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="households")
     assert [row.order.full_name for row in by_name.context["rows"]] == ["Émile Zola"]
+    without_accent = client.get(url, {"q": "emile"})
+    assert [row.order.full_name for row in without_accent.context["rows"]] == ["Émile Zola"]
+    with_accent = client.get(url, {"q": "ÉLODIE"})
+    assert [row.order.full_name for row in with_accent.context["rows"]] == ["élodie Durand"]
     assert b"<h1>" not in by_name.content  # just the list, for htmx
     number = orders["Denis Petit"].number
     by_number = client.get(url, {"q": number})
@@ -124,11 +137,27 @@ def test_anonymous_visitors_are_sent_to_log_in(client, pickup_point, cycle):
     assert reverse("account_login") in response.url
 
 
-def test_a_volunteer_lists_only_their_own_points(client, volunteer, pickup_point, other_volunteer):
+def test_a_volunteer_lists_only_their_own_points(
+    client, volunteer, pickup_point, other_volunteer, cycle, slot
+):
     client.force_login(volunteer)
     response = client.get(reverse("pickup_points:my_points"))
     assert [row["point"] for row in response.context["rows"]] == [pickup_point]
+    assert [row["cycles"] for row in response.context["rows"]] == [[cycle]]
     assert "Maison de quartier" not in response.content.decode()
+
+
+def test_my_points_costs_the_same_queries_for_many_points(
+    client, manager, hub, cycle, django_assert_max_num_queries
+):
+    for _ in range(6):
+        point = factories.PickupPointFactory()
+        point.hubs.add(hub)
+        factories.CyclePickupPointFactory(cycle=cycle, pickup_point=point)
+    client.force_login(manager)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("pickup_points:my_points"))
+    assert all(row["cycles"] == [cycle] for row in response.context["rows"])
 
 
 def test_ticking_collected_records_who_and_when_and_untick_undoes_it(
@@ -277,3 +306,19 @@ def test_a_cancelled_order_cannot_be_ticked(client, volunteer, pickup_point, cyc
         {"collected": "1"},
     )
     assert response.status_code == 404
+
+
+def test_nothing_is_handed_over_while_the_cycle_is_open(
+    client, volunteer, pickup_point, cycle, slot, offers
+):
+    order = order_for(cycle, slot, offers, "Tôt Venu", "tot@example.org")
+    client.force_login(volunteer)
+    response = client.post(
+        reverse("pickup_points:collected", args=[pickup_point.slug, cycle.pk, order.pk]),
+        {"collected": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    assert "encore ouvert" in response.content.decode()
+    order.refresh_from_db()
+    assert order.collected_at is None
