@@ -73,6 +73,11 @@ def _latest_documents(cycle):
     latest = {}
     for document in cycle.documents.order_by("-created_at", "-pk"):
         latest.setdefault(document.kind, document)
+    state = documents.orders_state(cycle) if latest else ""
+    for document in latest.values():
+        document.out_of_date = document.status == CycleDocument.Status.DONE and (
+            document.source != state
+        )
     return [latest[kind] for kind in CycleDocument.Kind.values if kind in latest]
 
 
@@ -98,9 +103,13 @@ def document_download(request, hub_slug, pk, document_pk):
 
 
 def _big(request, cycle, kind):
-    """A big cycle's PDF is built in the background: ask for it, and say where it will be."""
+    """A big cycle's PDF is built in the background: the up-to-date one at once, else ask
+    for it and say where it will be."""
     if cycle.orders.live().count() <= documents.ON_DEMAND_ORDERS:
         return None
+    ready = documents.current_document(cycle, kind)
+    if ready is not None:
+        return document_download(request, cycle.hub.slug, cycle.pk, ready.pk)
     documents.request_document(cycle=cycle, kind=kind, by=request.user)
     messages.info(request, _("This cycle has many orders: the document is being prepared below."))
     return redirect("cycles:documents", hub_slug=cycle.hub.slug, pk=cycle.pk)

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from . import pricing
 from .models import CycleDocument, Order, OrderCycle, OrderLine
@@ -40,12 +41,53 @@ def render_pdf(template: str, context: dict) -> bytes:
     return HTML(string=render_html(template, context)).write_pdf()
 
 
+# Column titles of the CSV files, in the reader's language.
+COLUMNS = {
+    "date": gettext_lazy("date"),
+    "order": gettext_lazy("order"),
+    "household": gettext_lazy("household"),
+    "email": gettext_lazy("e-mail"),
+    "phone": gettext_lazy("phone"),
+    "pickup_point": gettext_lazy("pickup point"),
+    "slot": gettext_lazy("slot"),
+    "producer": gettext_lazy("producer"),
+    "product": gettext_lazy("product"),
+    "variant": gettext_lazy("variant"),
+    "quantity": gettext_lazy("quantity"),
+    "units": gettext_lazy("units"),
+    "items": gettext_lazy("items"),
+    "payment": gettext_lazy("payment"),
+    "method": gettext_lazy("method"),
+    "kind": gettext_lazy("kind"),
+    "status": gettext_lazy("status"),
+    "amount": gettext_lazy("amount"),
+    "goods": gettext_lazy("goods"),
+    "fee": gettext_lazy("hub fee"),
+    "total": gettext_lazy("total"),
+    "paid": gettext_lazy("paid"),
+    "due": gettext_lazy("due"),
+    "collected": gettext_lazy("collected"),
+    "note": gettext_lazy("note"),
+    "recorded_by": gettext_lazy("recorded by"),
+    "stripe_payment_intent": gettext_lazy("Stripe payment"),
+    "vat_rate": gettext_lazy("VAT rate"),
+    "excl_vat": gettext_lazy("excl. VAT"),
+    "vat": gettext_lazy("VAT"),
+    "incl_vat": gettext_lazy("incl. VAT"),
+    "total_incl_vat": gettext_lazy("total incl. VAT"),
+    "fee_incl_vat": gettext_lazy("hub fee incl. VAT"),
+    "fee_vat_rate": gettext_lazy("hub fee VAT rate"),
+    "fee_vat": gettext_lazy("hub fee VAT"),
+}
+
+
 def csv_bytes(header: list[str], rows) -> bytes:
-    """CSV for spreadsheets: UTF-8 with a BOM (Excel), ``;`` as French Excel expects, and
-    cells that a spreadsheet would run as a formula made inert."""
+    """CSV for spreadsheets: UTF-8 with a BOM (Excel), ``;`` as French Excel expects,
+    column titles in the reader's language (``COLUMNS``), and cells that a spreadsheet
+    would run as a formula made inert."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header)
+    writer.writerow([str(COLUMNS[column]) for column in header])
     for row in rows:
         writer.writerow([_inert(value) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode()
@@ -255,10 +297,38 @@ def render_chunk(kind: str, cycle: OrderCycle, order_ids: list[int], *, numbered
     return render_pdf(template, {**context, "numbered": numbered})
 
 
+def orders_state(cycle: OrderCycle) -> str:
+    """A fingerprint of the cycle's orders: it changes when one is placed, changed,
+    cancelled or handed over."""
+    from django.db.models import Count, Max, Q
+
+    state = cycle.orders.aggregate(
+        live=Count("pk", filter=Q(status__in=Order.LIVE_STATUSES)), last=Max("updated_at")
+    )
+    last = state["last"].isoformat() if state["last"] else "-"
+    return f"{state['live']}@{last}"
+
+
+def current_document(cycle: OrderCycle, kind: str) -> CycleDocument | None:
+    """The latest finished document of this kind, if the orders have not changed since."""
+    latest = (
+        cycle.documents.filter(kind=kind, status=CycleDocument.Status.DONE)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if latest is not None and latest.source == orders_state(cycle):
+        return latest
+    return None
+
+
 def request_document(*, cycle: OrderCycle, kind: str, by) -> CycleDocument:
-    """Queue a document to build (after commit); one at a time per cycle and kind."""
+    """Queue a document to build (after commit), unless an up-to-date one is ready; one
+    build at a time per cycle and kind."""
     from . import tasks
 
+    ready = current_document(cycle, kind)
+    if ready is not None:
+        return ready
     unfinished = cycle.documents.filter(
         kind=kind, status__in=[CycleDocument.Status.PENDING, CycleDocument.Status.RUNNING]
     )
@@ -288,6 +358,7 @@ def build_document(document_id: int, *, chunk_orders: int = CHUNK_ORDERS) -> Cyc
     if not claimed:
         return document
     try:
+        source = orders_state(document.cycle)
         ids = packing_order(document.cycle)
         chunks = [ids[i : i + chunk_orders] for i in range(0, len(ids), chunk_orders)] or [[]]
         CycleDocument.objects.filter(pk=document.pk).update(
@@ -306,6 +377,7 @@ def build_document(document_id: int, *, chunk_orders: int = CHUNK_ORDERS) -> Cyc
         document.status = CycleDocument.Status.DONE
         document.chunks_done = document.chunks_total = len(chunks)
         document.orders = len(ids)
+        document.source = source
         document.finished_at = timezone.now()
         document.save()
     except Exception as error:

@@ -140,20 +140,25 @@ def _live_orders(cycle):
 
 
 def suppliers_csv(cycle: OrderCycle) -> bytes:
-    rows = (
+    """Per producer and variant: units, amount and VAT. The VAT is added up line by line,
+    as each line shows it (orders.pricing.LineAmounts), so it is what a producer invoices;
+    the VAT report rounds per order and rate, and may differ from it by a few cents."""
+    lines = (
         OrderLine.objects.filter(order__in=cycle.orders.live())
-        .values("producer_name", "product_name", "variant_name", "vat_rate")
-        .annotate(units=Sum("quantity"), total=Sum("total"))
+        .values_list("producer_name", "product_name", "variant_name", "vat_rate", "quantity",
+                     "total")
         .order_by("producer_name", "product_name", "variant_name")
-    )
+    )  # fmt: skip
+    rows: dict[tuple, list] = {}
+    for producer, product, variant, rate, quantity, total in lines:
+        row = rows.setdefault((producer, product, variant, rate), [0, ZERO, ZERO])
+        row[0] += quantity
+        row[1] += total
+        row[2] += pricing.vat_included(total, rate)
     return csv_bytes(
         ["producer", "product", "variant", "vat_rate", "units", "total_incl_vat", "vat"],
-        (
-            [r["producer_name"], r["product_name"], r["variant_name"], r["vat_rate"], r["units"],
-             r["total"], pricing.vat_included(r["total"], r["vat_rate"])]
-            for r in rows
-        ),
-    )  # fmt: skip
+        ([*key, units, total, vat] for key, (units, total, vat) in rows.items()),
+    )
 
 
 def customers_csv(cycle: OrderCycle) -> bytes:
@@ -184,7 +189,8 @@ def payments_csv(cycle: OrderCycle) -> bytes:
          "stripe_payment_intent"],
         (
             [timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M"), p.order.number,
-             p.order.full_name, p.method, p.kind, p.status, p.amount,
+             p.order.full_name, p.get_method_display(), p.get_kind_display(),
+             p.get_status_display(), p.amount,
              p.recorded_by.email if p.recorded_by else "", p.stripe_payment_intent]
             for p in payments
         ),

@@ -102,7 +102,7 @@ def test_csv_is_excel_friendly_and_formulas_are_inert(cycle, placed):
         items={placed[0].lines.first().offer_id: 1}, notify=False,
     )  # fmt: skip
     content = documents.packing_sheets_csv(cycle).decode()
-    assert content.startswith("\ufeffpickup_point;slot;order")
+    assert content.startswith("\ufeffpoint de retrait;créneau;commande")
     assert ";'=HYPERLINK(1);" in content
 
 
@@ -227,7 +227,7 @@ def test_a_big_cycle_prepares_its_pdf_in_the_background_for_its_managers(
 ):  # fmt: skip
     from orders.models import CycleDocument
 
-    monkeypatch.setattr(documents, "ON_DEMAND_ORDERS", 2)
+    monkeypatch.setattr(documents, "ON_DEMAND_ORDERS", 1)
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(reverse("cycles:packing_sheets", args=[hub.slug, cycle.pk]))
@@ -240,6 +240,19 @@ def test_a_big_cycle_prepares_its_pdf_in_the_background_for_its_managers(
     pdf = client.get(download)
     assert pdf["Content-Type"] == "application/pdf"
     assert len(PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages) >= 1
+
+    # Asked again with nothing changed: the file at once, no second build.
+    again = client.get(reverse("cycles:packing_sheets", args=[hub.slug, cycle.pk]))
+    assert again["Content-Type"] == "application/pdf"
+    assert CycleDocument.objects.count() == 1
+    # An order cancelled: the file is out of date, and a new one is built.
+    cancel_order(order=placed[1], notify=False)
+    page = client.get(reverse("cycles:documents", args=[hub.slug, cycle.pk]))
+    assert "périmé" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("cycles:packing_sheets", args=[hub.slug, cycle.pk]))
+    assert CycleDocument.objects.count() == 2
+    assert CycleDocument.objects.latest("pk").orders == 2
 
     client.force_login(other_hub_manager)
     assert client.get(download).status_code == 404

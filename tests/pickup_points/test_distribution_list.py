@@ -54,7 +54,9 @@ def test_a_volunteer_downloads_the_pdf_and_the_csv(client, volunteer, pickup_poi
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "Émile Ängström" in text and "€" in text  # accents and euro sign render
     csv = client.get(list_url(pickup_point, cycle, csv=True)).content.decode()
-    assert csv.splitlines()[0] == "\ufefforder;household;slot;items;total;paid;due;collected;note"
+    assert csv.splitlines()[0] == (
+        "\ufeffcommande;foyer;créneau;articles;total;payé;reste dû;retirée;note"
+    )
     assert "Zoé Lefèvre" in csv
 
 
