@@ -61,6 +61,26 @@ def test_packing_sheets_pdf_opens_and_fits_a_page(cycle, placed):
     assert pdf_pages(pdf) == 1
 
 
+def test_the_pick_list_splits_quantities_between_points(
+    cycle, placed, producer, pickup_point, hub, offers
+):
+    other = factories.PickupPointFactory(name="Maison de quartier")
+    other.hubs.add(hub)
+    other_slot = factories.PickupSlotFactory(
+        cycle_pickup=factories.CyclePickupPointFactory(cycle=cycle, pickup_point=other)
+    )
+    place_order(
+        cycle=cycle, slot=other_slot, email="m@example.org", full_name="Marc", notify=False,
+        items={offers["carrots"].pk: 4},
+    )  # fmt: skip
+    [carrots] = [
+        row for row in documents.pick_list(cycle, producer, with_names=False)
+        if row.product == offers["carrots"].variant.product.name
+    ]  # fmt: skip
+    assert carrots.per_point == {pickup_point.name: 3, "Maison de quartier": 4}
+    assert carrots.total == 7
+
+
 def test_the_pick_list_totals_per_variant_and_point(cycle, placed, producer, pickup_point):
     rows = documents.pick_list(cycle, producer, with_names=False)
     totals = {(row.product, row.total) for row in rows}
@@ -85,14 +105,23 @@ def test_crate_labels_carry_the_order_and_a_qr_code_to_the_scan_page(cycle, plac
     assert pdf_pages(pdf) == 1
 
 
-def test_the_receipt_shows_vat_per_rate(placed):
-    doc = documents.receipt(placed[0])  # carrots 5.5 %, bread 5.5 %, and the hub fee
-    rates = {row.rate for row in doc.amounts.vat_rows}
-    assert Decimal("5.5") in rates
+def test_the_receipt_shows_vat_per_rate_with_the_hub_fee(cycle, slot, offers):
+    cycle.fee_percent, cycle.fee_fixed, cycle.fee_vat_rate = Decimal("10"), Decimal("0.50"), "20.0"
+    cycle.save()
+    order = place_order(
+        cycle=cycle, slot=slot, email="r@example.org", full_name="Rémi Reçu", notify=False,
+        items={offers["carrots"].pk: 2, offers["bread"].pk: 1},
+    )  # fmt: skip
+    doc = documents.receipt(order)
+    vat = {row.rate: row for row in doc.amounts.vat_rows}
+    assert set(vat) == {Decimal("5.5"), Decimal("20.0")}  # food, and the hub fee
+    assert vat[Decimal("20.0")].base == doc.amounts.fee_total == order.fee_total > 0
+    assert sum(row.base for row in vat.values()) == order.total
     html = documents.render_html("documents/receipt.html", {"doc": doc})
-    assert placed[0].number in html
-    assert "TVA par taux" in html and "Total TTC" in html
-    assert f"{doc.amounts.total}".replace(".", ",") in html
+    assert "TVA par taux" in html and "Frais du drive" in html
+    for row in vat.values():
+        assert f"{row.vat}".replace(".", ",") in html
+    assert f"{order.total}".replace(".", ",") in html
 
 
 def test_csv_is_excel_friendly_and_formulas_are_inert(cycle, placed):

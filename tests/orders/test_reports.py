@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from orders import reports
 from orders.services import cancel_order, place_order, record_payment, set_collected
+from tests import factories
 
 D = Decimal
 
@@ -50,7 +51,12 @@ def test_the_dashboard_shows_the_cycle_and_a_chart_of_past_cycles(
     client, manager, hub, cycle, placed, django_assert_max_num_queries
 ):
     client.force_login(manager)
-    with django_assert_max_num_queries(30):
+    for n in range(3):  # past cycles: the chart's query stays one
+        factories.OrderCycleFactory(
+            hub=hub, opens_at=cycle.opens_at - timedelta(weeks=n + 1),
+            closes_at=cycle.closes_at - timedelta(weeks=n + 1),
+        )  # fmt: skip
+    with django_assert_max_num_queries(16):
         html = client.get(reverse("hubs:dashboard", args=[hub.slug])).content.decode()
     assert cycle.name in html and "2 commandes" in html
     assert "<svg" in html and 'role="img"' in html
