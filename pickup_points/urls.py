@@ -46,6 +46,7 @@ urlpatterns = [
     # Hub managers: the hub's pickup points.
     path("hubs/<slug:hub_slug>/points/", views.hub_points, name="hub_points"),
     path("hubs/<slug:hub_slug>/points/new/", views.point_create, name="point_create"),
+    path("hubs/<slug:hub_slug>/points/attach/", views.point_attach, name="point_attach"),
     path(
         "hubs/<slug:hub_slug>/points/<slug:point_slug>/edit/",
         views.point_edit,

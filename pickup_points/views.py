@@ -24,7 +24,7 @@ from orders.models import Order, Payment
 
 from . import documents, selectors, services
 from .forms import PickupPaymentForm, PickupPointForm, TeamInviteForm
-from .models import PickupPointMembership
+from .models import PickupPoint, PickupPointMembership
 
 # Hub managers: the hub's pickup points.
 
@@ -33,7 +33,29 @@ from .models import PickupPointMembership
 def hub_points(request, hub_slug):
     hub = get_managed_hub(request.user, hub_slug)
     points = hub.pickup_points.order_by("name")
-    return render(request, "pickup_points/hub_points.html", {"hub": hub, "points": points})
+    others = PickupPoint.objects.exclude(hubs=hub).order_by("name")
+    return render(
+        request,
+        "pickup_points/hub_points.html",
+        {"hub": hub, "points": points, "others": others},
+    )
+
+
+@login_required
+@require_POST
+def point_attach(request, hub_slug):
+    """Serve, from this hub too, a pickup point another hub already uses (a tiers-lieu
+    often hosts several hubs)."""
+    hub = get_managed_hub(request.user, hub_slug)
+    point = PickupPoint.objects.exclude(hubs=hub).filter(slug=request.POST.get("point")).first()
+    if point is None:
+        messages.error(request, _("Choose a pickup point from the list."))
+    else:
+        point.hubs.add(hub)
+        messages.success(
+            request, _("%(hub)s now serves %(point)s.") % {"hub": hub.name, "point": point.name}
+        )
+    return redirect("pickup_points:hub_points", hub_slug=hub.slug)
 
 
 @login_required
