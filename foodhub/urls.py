@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 
 from foodhub.hubs import views as hub_views
 from orders import document_views
+from orders.health import health
 
 urlpatterns = [
     path("", hub_views.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("spaces/", hub_views.spaces, name="spaces"),
+    path("health/", health, name="health"),
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),
     path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
     path(

@@ -5,7 +5,7 @@ only through string foreign keys, never by importing that app's code.
 """
 
 import secrets
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -649,3 +649,34 @@ class CycleDocument(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.chunks_done / self.chunks_total) if self.chunks_total else 0
+
+
+class WorkerHeartbeat(models.Model):
+    """When the background worker last ran its one-minute tick (one row per worker name).
+
+    The hub dashboard and ``/health/`` read it to warn when nothing has run for a while."""
+
+    name = models.CharField(max_length=50, unique=True, default="tick")
+    beat_at = models.DateTimeField()
+
+    LATE_AFTER = timedelta(minutes=5)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self):
+        return f"{self.name}: {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name: str = "tick", now=None) -> None:
+        cls.objects.update_or_create(name=name, defaults={"beat_at": now or timezone.now()})
+
+    @classmethod
+    def last(cls, name: str = "tick"):
+        return cls.objects.filter(name=name).values_list("beat_at", flat=True).first()
+
+    @classmethod
+    def is_late(cls, name: str = "tick", now=None) -> bool:
+        last = cls.last(name)
+        return last is None or (now or timezone.now()) - last > cls.LATE_AFTER

@@ -6,7 +6,8 @@ Stripe outage never holds up, or fails, a household's order.
 
 import logging
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +44,12 @@ def build_cycle_document(document_id: int):
     from .documents import build_document
 
     build_document(document_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def tick():
+    """Every minute: record that the worker is alive (the scheduled steps of order cycles
+    hang off this tick)."""
+    from .models import WorkerHeartbeat
+
+    WorkerHeartbeat.beat()

@@ -4,6 +4,7 @@ not import orders: the template asks for it)."""
 from django import template
 
 from orders import reports
+from orders.models import WorkerHeartbeat
 
 register = template.Library()
 
@@ -15,4 +16,6 @@ def hub_overview(hub):
         "hub": hub,
         "overview": reports.overview(cycle) if cycle else None,
         "chart": reports.history(hub),
+        "worker_last": WorkerHeartbeat.last(),
+        "worker_late": WorkerHeartbeat.is_late(),
     }
