@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from . import pricing
 from .models import CycleDocument, Order, OrderCycle, OrderLine
+from .selectors import french_sort_key
 from .services import amounts_of, paid_amount, rows_of
 
 # Rendering
@@ -127,8 +128,6 @@ class PackingGroup:
 def packing_sheets(cycle: OrderCycle, *, orders=None) -> list[PackingGroup]:
     """Every live order (or ``orders``, a chunk of them) with its lines, grouped by pickup
     point then slot, households in name order within a slot."""
-    from pickup_points.selectors import french_sort_key
-
     if orders is None:
         orders = cycle.orders.live()
     orders = (
@@ -275,8 +274,6 @@ STALE_AFTER = timedelta(minutes=30)
 
 def packing_order(cycle: OrderCycle) -> list[int]:
     """Live orders' ids in the order of the packing sheets (point, slot, then name)."""
-    from pickup_points.selectors import french_sort_key
-
     rows = cycle.orders.live().values_list(
         "pk", "full_name", "cycle_pickup__pickup_point__name", "slot__starts_at", "slot_id"
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from . import pricing
 from .documents import csv_bytes
 from .models import Order, OrderCycle, OrderLine, Payment
+from .selectors import paid_by_order
 
 ZERO = Decimal("0.00")
 
@@ -163,8 +164,6 @@ def suppliers_csv(cycle: OrderCycle) -> bytes:
 
 def customers_csv(cycle: OrderCycle) -> bytes:
     orders = list(_live_orders(cycle).select_related("slot", "cycle_pickup__pickup_point"))
-    from pickup_points.selectors import paid_by_order
-
     paid = paid_by_order([o.pk for o in orders])
     return csv_bytes(
         ["order", "household", "email", "phone", "pickup_point", "slot", "payment", "goods",

@@ -1,13 +1,41 @@
 """Reads for the shop and for households' orders, in a bounded number of queries."""
 
+import unicodedata
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from producers.models import Category, Producer
 
-from .models import CyclePickupPoint, Offer, Order, OrderCycle, PickupSlot
+from .models import CyclePickupPoint, Offer, Order, OrderCycle, Payment, PickupSlot
+
+
+def folded(text: str) -> str:
+    """Lower case without accents: "Émile" -> "emile" (for sorting and searching names)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def french_sort_key(name: str) -> tuple[str, str]:
+    """Alphabetical order as French readers expect: accents and case do not change where a
+    name goes (Élodie between Denis and Fabien), and break ties only."""
+    return (folded(name).strip(), name)
+
+
+def paid_by_order(order_ids) -> dict[int, Decimal]:
+    """What each order has been paid, refunds deducted, in one query (orders without a
+    payment are left out)."""
+    totals: dict[int, Decimal] = {}
+    rows = (
+        Payment.objects.filter(order__in=order_ids, status=Payment.Status.SUCCEEDED)
+        .values("order_id", "kind")
+        .annotate(sum=Sum("amount"))
+    )
+    for row in rows:
+        sign = 1 if row["kind"] == Payment.Kind.PAYMENT else -1
+        totals[row["order_id"]] = totals.get(row["order_id"], Decimal("0.00")) + sign * row["sum"]
+    return totals
 
 
 def current_cycle(hub, now: datetime | None = None) -> OrderCycle | None:

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -33,7 +32,7 @@ from .models import (
     Payment,
     PickupSlot,
 )
-from .selectors import live_order
+from .selectors import live_order, paid_by_order
 from .stock import (
     InsufficientStock,
     OrderError,
@@ -407,15 +406,7 @@ def cancel_order(
 
 def paid_amount(order: Order) -> Decimal:
     """What the household has paid, refunds deducted."""
-    totals = {
-        row["kind"]: row["sum"]
-        for row in order.payments.filter(status=Payment.Status.SUCCEEDED)
-        .values("kind")
-        .annotate(sum=Sum("amount"))
-    }
-    return totals.get(Payment.Kind.PAYMENT, pricing.ZERO) - totals.get(
-        Payment.Kind.REFUND, pricing.ZERO
-    )
+    return paid_by_order([order.pk]).get(order.pk, pricing.ZERO)
 
 
 def record_payment(*, order: Order, method: str, amount, by) -> Payment:

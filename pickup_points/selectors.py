@@ -1,6 +1,5 @@
 """Who may see which pickup point, and the reads of distribution day."""
 
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from orders.models import Order, OrderCycle, OrderLine, Payment
+from orders.selectors import folded, french_sort_key, paid_by_order
 
 from .models import PickupPoint, PickupPointMembership
 
@@ -99,18 +99,6 @@ def get_distribution_cycle(user, point: PickupPoint, cycle_pk: int) -> OrderCycl
     return get_object_or_404(cycles_at(point, user), pk=cycle_pk)
 
 
-def _folded(text: str) -> str:
-    """Lower case without accents: "Émile" -> "emile"."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-
-
-def french_sort_key(name: str) -> tuple[str, str]:
-    """Alphabetical order as French readers expect: accents and case do not change where a
-    name goes (Élodie between Denis and Fabien), and break ties only."""
-    base = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return (base.casefold().strip(), name)
-
-
 @dataclass
 class Household:
     """One row of the distribution list."""
@@ -135,31 +123,17 @@ def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order
     )
 
 
-def paid_by_order(orders) -> dict[int, Decimal]:
-    """Paid minus refunded, per order, in one query."""
-    totals: dict[int, Decimal] = {}
-    rows = (
-        Payment.objects.filter(order__in=orders, status=Payment.Status.SUCCEEDED)
-        .values("order_id", "kind")
-        .annotate(sum=Sum("amount"))
-    )
-    for row in rows:
-        sign = 1 if row["kind"] == Payment.Kind.PAYMENT else -1
-        totals[row["order_id"]] = totals.get(row["order_id"], Decimal("0.00")) + sign * row["sum"]
-    return totals
-
-
 def households(point: PickupPoint, cycle: OrderCycle, *, search: str = "") -> list[Household]:
     """Every household with an order here, sorted by name (French order)."""
     orders = list(distribution_orders(point, cycle))
     if search:
         # In Python, not SQL: "emile" finds "Émile" on SQLite and PostgreSQL alike (a
         # point's list is a few hundred rows at most).
-        wanted = _folded(search)
+        wanted = folded(search)
         orders = [
             order
             for order in orders
-            if any(wanted in _folded(text) for text in (order.full_name, order.number, order.email))
+            if any(wanted in folded(text) for text in (order.full_name, order.number, order.email))
         ]
     paid = paid_by_order([order.pk for order in orders])
     rows = [
