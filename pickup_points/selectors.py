@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from orders.models import Order, OrderCycle, OrderLine, Payment
@@ -113,9 +113,9 @@ class Household:
 
 
 def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order]:
+    """The orders here, with what a row shows (slot, who handed it over, units)."""
     return (
-        Order.objects.live()
-        .filter(cycle=cycle, cycle_pickup__pickup_point=point)
+        orders_here(point, cycle)
         .select_related("slot", "collected_by")
         .annotate(
             units=Sum("lines__quantity"),
@@ -144,20 +144,26 @@ def households(point: PickupPoint, cycle: OrderCycle, *, search: str = "") -> li
     return rows
 
 
+def orders_here(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order]:
+    """The live orders to hand over at this point for this cycle."""
+    return Order.objects.live().filter(cycle=cycle, cycle_pickup__pickup_point=point)
+
+
 def counts(point: PickupPoint, cycle: OrderCycle) -> dict[str, int]:
+    figures = orders_here(point, cycle).aggregate(
+        expected=Count("pk"), collected=Count("pk", filter=Q(collected_at__isnull=False))
+    )
+    return {**figures, "left": figures["expected"] - figures["collected"]}
+
+
+def household(point: PickupPoint, cycle: OrderCycle, order_pk: int, *, detail=False) -> Household:
+    """One household's row; with ``detail``, its lines and payments too (the order page)."""
     orders = distribution_orders(point, cycle)
-    expected = orders.count()
-    collected = orders.filter(collected_at__isnull=False).count()
-    return {"expected": expected, "collected": collected, "left": expected - collected}
-
-
-def household(point: PickupPoint, cycle: OrderCycle, order_pk: int) -> Household:
-    order = get_object_or_404(
-        distribution_orders(point, cycle).prefetch_related(
+    if detail:
+        orders = orders.prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("producer_name", "product_name")),
             Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")),
-        ),
-        pk=order_pk,
-    )
+        )
+    order = get_object_or_404(orders, pk=order_pk)
     paid = paid_by_order([order.pk]).get(order.pk, Decimal("0.00"))
     return Household(order=order, units=order.units or 0, paid=paid)

@@ -216,7 +216,7 @@ def distribution_list(request, point_slug, cycle_pk):
 @login_required
 def distribution_order(request, point_slug, cycle_pk, order_pk):
     point, cycle = _distribution(request, point_slug, cycle_pk)
-    row = selectors.household(point, cycle, order_pk)
+    row = selectors.household(point, cycle, order_pk, detail=True)
     return render(
         request,
         "pickup_points/distribution_order.html",
@@ -266,7 +266,7 @@ def _row_response(request, point, cycle, order_pk, *, error: str = "", status: i
 @require_POST
 def set_collected(request, point_slug, cycle_pk, order_pk):
     point, cycle = _distribution(request, point_slug, cycle_pk)
-    order = selectors.household(point, cycle, order_pk).order
+    order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)
     collected = request.POST.get("collected") == "1"
     try:
         order_services.set_collected(order=order, collected=collected, by=request.user)
@@ -279,7 +279,7 @@ def set_collected(request, point_slug, cycle_pk, order_pk):
 @require_POST
 def record_payment(request, point_slug, cycle_pk, order_pk):
     point, cycle = _distribution(request, point_slug, cycle_pk)
-    order = selectors.household(point, cycle, order_pk).order
+    order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)
     form = PickupPaymentForm(request.POST)
     if not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -300,7 +300,7 @@ def record_payment(request, point_slug, cycle_pk, order_pk):
 @require_POST
 def cancel_payment(request, point_slug, cycle_pk, order_pk, payment_pk):
     point, cycle = _distribution(request, point_slug, cycle_pk)
-    order = selectors.household(point, cycle, order_pk).order
+    order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)
     payment = get_object_or_404(Payment, pk=payment_pk, order=order)
     try:
         order_services.cancel_payment(payment=payment, by=request.user)
