@@ -98,6 +98,10 @@ def document_download(request, hub_slug, pk, document_pk):
     document = get_object_or_404(
         cycle.documents.filter(status=CycleDocument.Status.DONE), pk=document_pk
     )
+    return _file_response(cycle, document)
+
+
+def _file_response(cycle, document) -> FileResponse:
     name = _file_name(cycle, document.kind.replace("_", "-"), "pdf")
     return FileResponse(document.file.open("rb"), filename=name, content_type="application/pdf")
 
@@ -107,10 +111,9 @@ def _big(request, cycle, kind):
     for it and say where it will be."""
     if cycle.orders.live().count() <= documents.ON_DEMAND_ORDERS:
         return None
-    ready = documents.current_document(cycle, kind)
-    if ready is not None:
-        return document_download(request, cycle.hub.slug, cycle.pk, ready.pk)
-    documents.request_document(cycle=cycle, kind=kind, by=request.user)
+    document = documents.request_document(cycle=cycle, kind=kind, by=request.user)
+    if document.status == CycleDocument.Status.DONE:  # up to date: no new build
+        return _file_response(cycle, document)
     messages.info(request, _("This cycle has many orders: the document is being prepared below."))
     return redirect("cycles:documents", hub_slug=cycle.hub.slug, pk=cycle.pk)
 
@@ -136,19 +139,13 @@ def crate_labels(request, hub_slug, pk):
     cycle = _managed_cycle(request, hub_slug, pk)
     if not _wants_csv(request) and (big := _big(request, cycle, CycleDocument.Kind.CRATE_LABELS)):
         return big
-    labels = documents.crate_labels(cycle)
     if _wants_csv(request):
-        rows = (
-            [label.order.number, label.order.full_name,
-             label.order.cycle_pickup.pickup_point.name, str(label.order.slot)]
-            for label in labels
-        )  # fmt: skip
         return download(
-            documents.csv_bytes(["order", "household", "pickup_point", "slot"], rows),
-            _file_name(cycle, "labels", "csv"),
-            csv=True,
+            documents.crate_labels_csv(cycle), _file_name(cycle, "labels", "csv"), csv=True
         )
-    pdf = documents.render_pdf("documents/crate_labels.html", {"labels": labels})
+    pdf = documents.render_pdf(
+        "documents/crate_labels.html", {"labels": documents.crate_labels(cycle)}
+    )
     return download(pdf, _file_name(cycle, "labels", "pdf"))
 
 

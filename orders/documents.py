@@ -234,6 +234,16 @@ def crate_labels(cycle: OrderCycle, *, orders=None) -> list[Label]:
     return labels
 
 
+def crate_labels_csv(cycle: OrderCycle) -> bytes:
+    """The labels' text, in packing order (no QR codes to draw)."""
+    rows = (
+        [order.number, order.full_name, group.point.name, str(group.slot)]
+        for group in packing_sheets(cycle)
+        for order in group.orders
+    )
+    return csv_bytes(["order", "household", "pickup_point", "slot"], rows)
+
+
 # Receipt
 
 

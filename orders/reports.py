@@ -52,9 +52,11 @@ def overview(cycle: OrderCycle) -> CycleOverview:
         awaiting=Count("pk", filter=Q(status=Order.Status.AWAITING_PAYMENT)),
         collected=Count("pk", filter=Q(collected_at__isnull=False)),
     )
-    payments = Payment.objects.filter(order__in=live, status=Payment.Status.SUCCEEDED)
-    paid_in = payments.filter(kind=Payment.Kind.PAYMENT).aggregate(s=Sum("amount"))["s"] or ZERO
-    paid_out = payments.filter(kind=Payment.Kind.REFUND).aggregate(s=Sum("amount"))["s"] or ZERO
+    money = Payment.objects.filter(order__in=live, status=Payment.Status.SUCCEEDED).aggregate(
+        paid_in=Sum("amount", filter=Q(kind=Payment.Kind.PAYMENT)),
+        paid_out=Sum("amount", filter=Q(kind=Payment.Kind.REFUND)),
+    )
+    paid_in, paid_out = money["paid_in"] or ZERO, money["paid_out"] or ZERO
     revenue = totals["revenue"] or ZERO
     producers = (
         OrderLine.objects.filter(order__in=live)

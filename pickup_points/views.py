@@ -60,28 +60,25 @@ def point_attach(request, hub_slug):
 
 @login_required
 def point_create(request, hub_slug):
-    hub = get_managed_hub(request.user, hub_slug)
-    form = PickupPointForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        point = services.create_point(form=form, hub=hub)
-        messages.success(request, _("Pickup point “%(name)s” created.") % {"name": point.name})
-        return redirect("pickup_points:hub_points", hub_slug=hub.slug)
-    return render(
-        request,
-        "pickup_points/point_form.html",
-        {"hub": hub, "form": form, "point": None},
-        status=400 if request.method == "POST" else 200,
-    )
+    return _point_form(request, get_managed_hub(request.user, hub_slug), point=None)
 
 
 @login_required
 def point_edit(request, hub_slug, point_slug):
     hub = get_managed_hub(request.user, hub_slug)
-    point = get_object_or_404(hub.pickup_points, slug=point_slug)
+    return _point_form(request, hub, point=get_object_or_404(hub.pickup_points, slug=point_slug))
+
+
+def _point_form(request, hub, *, point):
     form = PickupPointForm(request.POST or None, instance=point)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Pickup point “%(name)s” saved.") % {"name": point.name})
+        if point is None:
+            point = services.create_point(form=form, hub=hub)
+            done = _("Pickup point “%(name)s” created.")
+        else:
+            form.save()
+            done = _("Pickup point “%(name)s” saved.")
+        messages.success(request, done % {"name": point.name})
         return redirect("pickup_points:hub_points", hub_slug=hub.slug)
     return render(
         request,
