@@ -114,14 +114,9 @@ def orders_of(user) -> QuerySet[Order]:
     )
 
 
-def live_orders(cycle: OrderCycle, email: str) -> QuerySet[Order]:
-    """The household's live order in the cycle, as a query (there is at most one)."""
-    return Order.objects.live().filter(cycle=cycle, email=email.strip().lower())
-
-
 def live_order(cycle: OrderCycle, email: str) -> Order | None:
-    """The household's live order in the cycle, if any."""
-    return live_orders(cycle, email).first()
+    """The household's live order in the cycle (there is at most one)."""
+    return Order.objects.live().filter(cycle=cycle, email=email.strip().lower()).first()
 
 
 def live_order_of(cycle: OrderCycle, user) -> Order | None:

@@ -23,13 +23,6 @@ def points_managed_by(user) -> QuerySet[PickupPoint]:
     return PickupPoint.objects.filter(hubs__memberships__user=user).distinct()
 
 
-def points_of_team(user) -> QuerySet[PickupPoint]:
-    """Points whose team the user is on (coordinator or volunteer)."""
-    if not user.is_authenticated:
-        return PickupPoint.objects.none()
-    return PickupPoint.objects.filter(memberships__user=user).distinct()
-
-
 def points_for(user) -> QuerySet[PickupPoint]:
     """Points whose pages the user may open: their team's, and their hubs'."""
     if not user.is_authenticated:
