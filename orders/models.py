@@ -84,15 +84,41 @@ class OrderCycle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # What the worker's tick has done (orders.scheduler). Each step is claimed by a
+    # conditional UPDATE of these columns, so two workers never do it twice.
+    opened_at = models.DateTimeField(_("opening processed at"), null=True, blank=True)
+    close_started_at = models.DateTimeField(_("closing started at"), null=True, blank=True)
+    # A worker closing the cycle holds it until then; a worker that died lets it go.
+    close_lease_until = models.DateTimeField(null=True, blank=True)
+    close_step = models.PositiveSmallIntegerField(default=0)
+    closed_at = models.DateTimeField(_("closing processed at"), null=True, blank=True)
+    # Created by the tick from a hub's weekly schedule, for the week starting that Monday.
+    schedule = models.ForeignKey(
+        "WeeklySchedule",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cycles",
+        verbose_name=_("weekly schedule"),
+    )
+    schedule_week = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opens_at", "pk"]
         verbose_name = _("order cycle")
         verbose_name_plural = _("order cycles")
-        indexes = [models.Index(fields=["hub", "opens_at"])]
+        indexes = [
+            models.Index(fields=["hub", "opens_at"]),
+            models.Index(fields=["status", "closed_at", "closes_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")), name="cycle_closes_after_opening"
+            ),
+            models.UniqueConstraint(
+                fields=["schedule", "schedule_week"],
+                condition=Q(schedule__isnull=False),
+                name="one_cycle_per_schedule_week",
             ),
         ]
 
@@ -156,6 +182,10 @@ class CyclePickupPoint(models.Model):
         verbose_name=_("pickup point"),
     )
     pickup_date = models.DateField(_("pickup date"))
+    # Claimed by the tick when it queues the households' reminders (the day before) and
+    # the coordinators' volunteer list (the morning of distribution).
+    reminders_sent_at = models.DateTimeField(null=True, blank=True)
+    volunteer_list_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pickup_date", "pickup_point__name"]
@@ -370,6 +400,16 @@ class Order(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("handed over by"),
+    )
+
+    # Placed by the tick from this weekly basket (its saved card is charged at close).
+    weekly_basket = models.ForeignKey(
+        "WeeklyBasket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("weekly basket"),
     )
 
     objects = OrderQuerySet.as_manager()
@@ -680,3 +720,349 @@ class WorkerHeartbeat(models.Model):
     def is_late(cls, name: str = "tick", now=None) -> bool:
         last = cls.last(name)
         return last is None or (now or timezone.now()) - last > cls.LATE_AFTER
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WeeklySchedule(models.Model):
+    """A hub's usual week ("open Friday 18:00, close Tuesday 23:59, pickup Thursday"), from
+    which the tick creates the coming order cycles (``orders.schedules``).
+
+    Closing is the first ``closes_weekday`` at ``closes_time`` after the opening; each
+    pickup is the first of its weekday on or after the closing day. Times are wall-clock
+    times in Europe/Paris.
+    """
+
+    class Mode(models.TextChoices):
+        DRAFT = "draft", _("as drafts, for a manager to review and publish")
+        PUBLISH = "publish", _("published directly")
+
+    hub = models.ForeignKey(
+        "hubs.Hub", on_delete=models.CASCADE, related_name="schedules", verbose_name=_("hub")
+    )
+    name = models.CharField(_("name of the cycles"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+    opens_weekday = models.PositiveSmallIntegerField(_("opens on"), choices=Weekday.choices)
+    opens_time = models.TimeField(_("opens at"))
+    closes_weekday = models.PositiveSmallIntegerField(_("closes on"), choices=Weekday.choices)
+    closes_time = models.TimeField(_("closes at"))
+    mode = models.CharField(
+        _("new cycles are created"), max_length=10, choices=Mode.choices, default=Mode.DRAFT
+    )
+    weeks_ahead = models.PositiveSmallIntegerField(
+        _("created ahead (weeks)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+    )
+    starts_on = models.DateField(_("first week"), null=True, blank=True)
+    message = models.TextField(_("message to households"), blank=True)
+    fee_percent = models.DecimalField(
+        _("hub fee (% of the goods)"), max_digits=5, decimal_places=2, default=ZERO
+    )
+    fee_fixed = models.DecimalField(
+        _("hub fee per order (€, incl. VAT)"), max_digits=8, decimal_places=2, default=ZERO
+    )
+    fee_vat_rate = models.CharField(
+        _("VAT rate of the hub fee"), max_length=4, choices=VatRate.choices,
+        default=VatRate.STANDARD,
+    )  # fmt: skip
+    producers = models.ManyToManyField(
+        "producers.Producer", related_name="+", blank=True, verbose_name=_("producers")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["hub", "name", "pk"]
+        verbose_name = _("weekly schedule")
+        verbose_name_plural = _("weekly schedules")
+
+    def __str__(self):
+        return self.name
+
+
+class SchedulePickup(models.Model):
+    """A pickup point of a weekly schedule, on its weekday (its slots hang below it)."""
+
+    schedule = models.ForeignKey(WeeklySchedule, on_delete=models.CASCADE, related_name="pickups")
+    pickup_point = models.ForeignKey(
+        "pickup_points.PickupPoint",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("pickup point"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("pickup day"), choices=Weekday.choices)
+
+    class Meta:
+        ordering = ["weekday", "pickup_point__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "pickup_point"], name="unique_schedule_pickup_point"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.pickup_point} ({self.get_weekday_display()})"
+
+
+class ScheduleSlot(models.Model):
+    pickup = models.ForeignKey(SchedulePickup, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("to"))
+    capacity = models.PositiveIntegerField(
+        _("capacity (households)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+    )
+
+    class Meta:
+        ordering = ["pickup", "starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="schedule_slot_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class HubClosure(models.Model):
+    """Days a hub is closed (holidays): no cycle is created whose pickup falls in them."""
+
+    hub = models.ForeignKey(
+        "hubs.Hub", on_delete=models.CASCADE, related_name="closures", verbose_name=_("hub")
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to (included)"))
+    reason = models.CharField(_("reason"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="closure_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y}"
+
+
+class WeeklyBasket(models.Model):
+    """A household's standing order: placed as a normal order each time a cycle of its hub
+    opens (``orders.weekly``), with what is available."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        PAUSED = "paused", _("paused")
+        CANCELLED = "cancelled", _("cancelled")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_baskets"
+    )
+    hub = models.ForeignKey(
+        "hubs.Hub", on_delete=models.CASCADE, related_name="weekly_baskets", verbose_name=_("hub")
+    )
+    pickup_point = models.ForeignKey(
+        "pickup_points.PickupPoint",
+        on_delete=models.PROTECT,
+        related_name="weekly_baskets",
+        verbose_name=_("pickup point"),
+    )
+    # The slot is chosen anew each week: the one starting at this time, or the nearest.
+    slot_starts_at = models.TimeField(_("preferred slot"), null=True, blank=True)
+    payment_method = models.CharField(
+        _("payment"),
+        max_length=12,
+        choices=Order.PaymentMethod.choices,
+        default=Order.PaymentMethod.AT_PICKUP,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    full_name = models.CharField(_("name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    note = models.TextField(_("note for the hub"), blank=True, max_length=1000)
+    # A card saved with a SetupIntent, charged off-session when the cycle closes.
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_method_id = models.CharField(max_length=255, blank=True)
+    stripe_setup_intent_id = models.CharField(max_length=255, blank=True)
+    card_label = models.CharField(_("card"), max_length=60, blank=True)
+    created_from = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("weekly basket")
+        verbose_name_plural = _("weekly baskets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "hub"],
+                condition=~Q(status="cancelled"),
+                name="one_weekly_basket_per_household_and_hub",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.hub}"
+
+
+class WeeklyBasketLine(models.Model):
+    basket = models.ForeignKey(WeeklyBasket, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "producers.Variant", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(999)]
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["basket", "variant"], name="one_line_per_variant"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="weekly_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.variant_id}"
+
+
+class WeeklyBasketSkip(models.Model):
+    """A week the household does not want its basket (the week its cycle opens, Monday)."""
+
+    basket = models.ForeignKey(WeeklyBasket, on_delete=models.CASCADE, related_name="skips")
+    week = models.DateField()
+
+    class Meta:
+        ordering = ["week"]
+        constraints = [
+            models.UniqueConstraint(fields=["basket", "week"], name="one_skip_per_week"),
+        ]
+
+    def __str__(self):
+        return f"{self.basket_id} skips {self.week}"
+
+
+class WeeklyBasketRun(models.Model):
+    """What happened to a weekly basket in one cycle: one row per basket and cycle, taken
+    before the order is placed, so a repeated tick never places it twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being placed")
+        PLACED = "placed", _("placed in full")
+        PARTIAL = "partial", _("placed, with items left out")
+        NOT_PLACED = "not_placed", _("could not be placed")
+        SKIPPED = "skipped", _("skipped")
+
+    basket = models.ForeignKey(WeeklyBasket, on_delete=models.CASCADE, related_name="runs")
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="basket_runs")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What was left out or short: [{"name": ..., "wanted": 3, "placed": 1, "reason": ...}]
+    problems = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["basket", "cycle"], name="one_run_per_basket_and_cycle"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.basket_id} in {self.cycle_id}: {self.status}"
+
+
+class OpeningAlert(models.Model):
+    """A household asked for the "the shop is open" e-mail of a hub."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="opening_alerts"
+    )
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.CASCADE, related_name="opening_alerts")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "hub"], name="one_opening_alert_per_hub"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ← {self.hub}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """The secret address of a household's private iCal feed of its pickups."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"calendar of {self.user}"
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail the scheduler owes someone (``orders.outbox``), written in the same
+    transaction as the step that owes it, under a unique key: a step done twice owes it
+    once. It is claimed ("sending") before it leaves, so it never leaves twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=40)
+    to = models.EmailField()
+    language = models.CharField(max_length=10, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    not_before = models.DateTimeField(default=timezone.now)
+    claim = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["status", "not_before"])]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+
+    def __str__(self):
+        return f"{self.kind} → {self.to} ({self.status})"
