@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_htmx",
     "huey.contrib.djhuey",
+    "django_tasks",
     "foodhub.accounts",
     "foodhub.hubs",
     "producers",
@@ -223,6 +224,9 @@ else:
         "immediate": False,
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
     }
+
+# Django's tasks API (Wagtail's background work) goes through the same Huey queue.
+TASKS = {"default": {"BACKEND": "foodhub.tasks_backend.HueyBackend"}}
 
 CACHES = {
     "default": (

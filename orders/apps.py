@@ -7,4 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Order cycles and orders")
 
     def ready(self):
-        from . import checks, receivers  # noqa: F401
+        # The e-mail builders of the outbox register themselves on import.
+        from . import checks, close_emails, receivers  # noqa: F401

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
 
-from . import cycles, services
+from . import cycles, scheduler, services
 from .cycle_forms import (
     CancelForm,
     CloneForm,
@@ -351,6 +351,7 @@ def cycle_detail(request, hub_slug, pk):
             "offer_count": cycle.offers.count(),
             "changes": _labelled(cycle.changes.select_related("changed_by")[:50]),
             "AT_PICKUP": Order.PaymentMethod.AT_PICKUP,
+            "closing_emails": scheduler.closing_emails(cycle) if cycle.closed_at else None,
         },
     )
 

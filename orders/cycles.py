@@ -221,7 +221,8 @@ def update_cycle(
 
     1. Lock the cycle row, so two managers' edits follow each other.
     2. Check the new terms: a cancelled cycle changes no more; a closed cycle keeps its dates
-       (its closing has happened: reopening it would undo e-mails and documents); an open
+       once the worker has processed its closing (reopening it would undo e-mails, charges
+       and documents), but until then a later closing time reopens it; an open
        cycle may close early (a closing time in the past closes it at once) but cannot open
        later once it has orders; the fee is frozen once there are live orders; pickup dates
        stay on or after the closing day.
@@ -251,8 +252,18 @@ def update_cycle(
         changed = [key for key in terms if terms[key] != old[key]]
         phase = cycle.phase(now)
         dates_changed = {"opens_at", "closes_at"} & set(changed)
-        if dates_changed and phase == OrderCycle.Phase.CLOSED:
+        # A cycle closed by the clock whose closing the worker has not processed yet (no
+        # e-mail sent, nothing charged) may still get a later closing time: that re-arms it.
+        if dates_changed and phase == OrderCycle.Phase.CLOSED and cycle.close_started_at:
             raise CycleError(_("This order cycle is closed: its dates can no longer change."))
+        if (
+            dates_changed
+            and phase == OrderCycle.Phase.CLOSED
+            and ("closes_at" not in changed or terms["closes_at"] <= now)
+        ):
+            raise CycleError(
+                _("This order cycle is closed: give it a closing time in the future to reopen it.")
+            )
         if "closes_at" in changed and terms["closes_at"] <= now and phase != OrderCycle.Phase.OPEN:
             raise CycleError(_("The closing time is already past."))
         has_orders = _live_orders(cycle).exists()

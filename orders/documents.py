@@ -179,23 +179,24 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
     lines = (
         _live_lines(cycle)
         .filter(producer=producer)
-        .select_related("order__cycle_pickup__pickup_point")
         .order_by("product_name", "variant_name", "order__full_name")
-    )
+        .values_list(
+            "variant_id", "product_name", "variant_name", "quantity", "order__number",
+            "order__full_name", "order__cycle_pickup__pickup_point__name",
+        )
+    )  # fmt: skip
     rows: dict[int, PickRow] = {}
-    for line in lines:
-        row = rows.get(line.variant_id)
+    # Plain tuples, not model instances: a producer of a big cycle has thousands of lines.
+    for variant_id, product, variant, quantity, number, full_name, point in lines.iterator(
+        chunk_size=5000
+    ):
+        row = rows.get(variant_id)
         if row is None:
-            row = rows[line.variant_id] = PickRow(
-                line.product_name, line.variant_name, 0, defaultdict(int), []
-            )
-        point = line.order.cycle_pickup.pickup_point.name
-        row.total += line.quantity
-        row.per_point[point] += line.quantity
+            row = rows[variant_id] = PickRow(product, variant, 0, defaultdict(int), [])
+        row.total += quantity
+        row.per_point[point] += quantity
         if with_names:
-            row.per_household.append(
-                (line.order.number, line.order.full_name, point, line.quantity)
-            )
+            row.per_household.append((number, full_name, point, quantity))
     for row in rows.values():
         row.per_point = dict(sorted(row.per_point.items()))
     return list(rows.values())

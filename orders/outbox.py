@@ -10,8 +10,11 @@ if the worker dies between sending and marking, it stays "sending" (shown to man
 "may not have left") rather than going out again.
 
 A kind's builder takes the row's ``params`` and returns the ``EmailMessage`` (subject, body,
-attachments; ``to`` is set from the row). It runs in the row's language. Raising
-``Skip`` drops an e-mail that no longer makes sense (an order cancelled since).
+attachments, cc; ``to`` is set from the row). It runs in the row's language. Raising
+``Skip`` drops an e-mail that no longer makes sense (an order cancelled since). A kind sent
+by the thousand may register a ``batch`` loader too: it gets the params of a whole batch
+and returns what their builds share (the orders with their lines, in a few queries), which
+the builder then receives as a second argument.
 """
 
 import logging
@@ -33,19 +36,19 @@ BATCH = 200
 MAX_ATTEMPTS = 4
 RETRY_AFTER = timedelta(minutes=5)
 
-Builder = Callable[[dict], EmailMessage]
-BUILDERS: dict[str, Builder] = {}
+Builder = Callable[..., EmailMessage]
+BUILDERS: dict[str, tuple[Builder, Callable[[list[dict]], object] | None]] = {}
 
 
 class Skip(Exception):
     """Raised by a builder: this e-mail is no longer wanted (it is marked sent, unsent)."""
 
 
-def builder(kind: str):
-    """Register the function that builds the e-mails of ``kind``."""
+def builder(kind: str, *, batch: Callable[[list[dict]], object] | None = None):
+    """Register the function that builds the e-mails of ``kind`` (and its batch loader)."""
 
     def register(function: Builder) -> Builder:
-        BUILDERS[kind] = function
+        BUILDERS[kind] = (function, batch)
         return function
 
     return register
@@ -106,12 +109,31 @@ def _claim(now: datetime, limit: int) -> list[OutgoingEmail]:
     return list(OutgoingEmail.objects.filter(claim=token).order_by("pk"))
 
 
-def _build(row: OutgoingEmail) -> EmailMessage:
-    build = BUILDERS[row.kind]
+def _build(row: OutgoingEmail, shared: dict) -> EmailMessage:
+    build, batch = BUILDERS[row.kind]
     with translation.override(row.language or settings.LANGUAGE_CODE):
-        message = build(row.params)
+        if batch is None:
+            message = build(row.params)
+        elif isinstance(shared[row.kind], Exception):
+            raise shared[row.kind]
+        else:
+            message = build(row.params, shared[row.kind])
     message.to = [row.to]
     return message
+
+
+def _load_batches(rows: list[OutgoingEmail]) -> dict:
+    """What the rows of each kind with a batch loader share, loaded once per batch."""
+    shared = {}
+    for kind in {row.kind for row in rows}:
+        _build_function, batch = BUILDERS.get(kind, (None, None))
+        if batch is not None:
+            try:
+                shared[kind] = batch([row.params for row in rows if row.kind == kind])
+            except Exception as exc:  # each of its rows fails (and is retried), not the batch
+                logger.exception("Could not load the e-mails of kind %s", kind)
+                shared[kind] = exc
+    return shared
 
 
 def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
@@ -125,9 +147,10 @@ def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
             break
         sent, skipped, failed = [], [], []
         messages = []
+        shared = _load_batches(rows)
         for row in rows:
             try:
-                messages.append((row, _build(row)))
+                messages.append((row, _build(row, shared)))
             except Skip:
                 skipped.append(row.pk)
             except Exception as exc:  # a bad row must not hold up the others

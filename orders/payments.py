@@ -244,6 +244,51 @@ def refund_card_payments(order: Order) -> None:
     settle_card_difference(order)
 
 
+def settle_unpaid_at_close(order: Order, *, now=None) -> str:
+    """When the cycle closes, an order still awaiting its card payment is settled for good.
+
+    1. Each of its PaymentIntents is asked of Stripe (a webhook may have been lost): one
+       that succeeded is recorded as the webhook would (the order is placed); one still
+       being processed by the bank leaves the order waiting for its webhook.
+    2. Otherwise the open PaymentIntents are cancelled (a stale pay page can no longer
+       take money) and the order is cancelled, its stock given back, the household told.
+
+    Returns "paid", "processing", "cancelled" or "unchanged". Safe to call twice.
+    """
+    from . import services
+
+    order.refresh_from_db(fields=["status"])
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        return "unchanged"
+    hub = order.cycle.hub
+    processing = False
+    for payment in _open_intents(order).order_by("pk"):
+        intent = stripe_api.retrieve_payment_intent(
+            hub=hub, payment_intent_id=payment.stripe_payment_intent
+        )
+        if intent["status"] == "succeeded":
+            with transaction.atomic():
+                _payment_succeeded(intent)
+        elif intent["status"] in UNDER_WAY_STATES:
+            processing = True
+    order.refresh_from_db(fields=["status"])
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        return "paid"
+    if processing:
+        return "processing"
+    for payment in _open_intents(order).order_by("pk"):
+        if not _cancel_intent(order, payment):
+            return "processing"  # paid at the very last moment: its webhook will tell
+        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CANCELLED)
+    services.cancel_order(
+        order=order,
+        force=True,
+        reason=_("the card payment was not made before the shop closed"),
+        now=now,
+    )
+    return "cancelled"
+
+
 def settle_card_difference_on_commit(order: Order) -> None:
     """Settle in the worker once the change has committed. A Stripe outage is logged and
     retried, never raised: the household's change stands, and the order shows what is paid

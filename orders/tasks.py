@@ -56,8 +56,8 @@ def send_owed_emails():
 
 @db_periodic_task(crontab(minute="*"))
 def tick():
-    """Every minute: record that the worker is alive (the scheduled steps of order cycles
-    hang off this tick)."""
-    from .models import WorkerHeartbeat
+    """Every minute: open and close the cycles that are due, place weekly baskets, create
+    cycles from the weekly schedules, send reminders (``orders.scheduler``)."""
+    from .scheduler import run_tick
 
-    WorkerHeartbeat.beat()
+    run_tick()

@@ -1,0 +1,172 @@
+"""The e-mails of a cycle's closing: each producer its totals and pick list, each household
+its final order. The scheduler owes them (``orders.scheduler.close_cycle``) and the outbox
+builds and sends them (``orders.outbox``)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import Prefetch, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from producers.models import Producer
+
+from . import outbox
+from .models import CyclePickupPoint, Order, OrderCycle, OrderLine, PickupSlot
+from .pricing import ZERO
+from .selectors import paid_by_order
+from .services import amounts_of, order_link, rows_of
+
+
+def _managers_emails(hub) -> list[str]:
+    return sorted(email for email in hub.memberships.values_list("user__email", flat=True) if email)
+
+
+def producer_recipients(producer: Producer) -> list[str]:
+    """The producer's contact address, or else its members' addresses."""
+    if producer.email:
+        return [producer.email]
+    return sorted(set(producer.members.filter(is_active=True).values_list("email", flat=True)))
+
+
+def producer_emails(cycle: OrderCycle) -> list[outbox.Owed]:
+    """One e-mail per producer with something to prepare (per recipient address)."""
+    producer_ids = (
+        OrderLine.objects.filter(order__cycle=cycle, order__status__in=Order.LIVE_STATUSES)
+        .values_list("producer_id", flat=True)
+        .distinct()
+    )
+    owed = []
+    for producer in Producer.objects.filter(pk__in=producer_ids).prefetch_related("members"):
+        for email in producer_recipients(producer):
+            owed.append(
+                outbox.Owed(
+                    key=f"close:{cycle.pk}:producer:{producer.pk}:{email}",
+                    kind="cycle_closed_producer",
+                    to=email,
+                    params={"cycle_id": cycle.pk, "producer_id": producer.pk},
+                )
+            )
+    return owed
+
+
+def household_emails(cycle: OrderCycle) -> list[outbox.Owed]:
+    """One e-mail per live order: the final order, what is left to pay, where and when."""
+    return [
+        outbox.Owed(
+            key=f"close:{cycle.pk}:order:{pk}",
+            kind="cycle_closed_household",
+            to=email,
+            params={"order_id": pk},
+        )
+        for pk, email in cycle.orders.live().order_by("pk").values_list("pk", "email")
+    ]
+
+
+@outbox.builder("cycle_closed_producer")
+def build_producer_email(params: dict) -> EmailMessage:
+    from . import documents
+
+    cycle = OrderCycle.objects.select_related("hub").get(pk=params["cycle_id"])
+    producer = Producer.objects.get(pk=params["producer_id"])
+    rows = documents.pick_list(cycle, producer, with_names=cycle.hub.producers_see_names)
+    if not rows:
+        raise outbox.Skip  # every order with its products was cancelled since
+    lines = OrderLine.objects.filter(
+        order__cycle=cycle, order__status__in=Order.LIVE_STATUSES, producer=producer
+    )
+    sales = lines.aggregate(total=Sum("total"))["total"] or ZERO
+    context = {
+        "cycle": cycle,
+        "hub": cycle.hub,
+        "producer": producer,
+        "rows": rows,
+        "sales": sales,
+        "orders": lines.values("order_id").distinct().count(),
+        "site_name": settings.SITE_NAME,
+        "url": settings.SITE_URL + reverse("producer_pick_list", args=[producer.slug, cycle.pk]),
+    }
+    subject = _("%(hub)s: what to prepare for %(cycle)s") % {
+        "hub": cycle.hub.name,
+        "cycle": cycle.name,
+    }
+    message = EmailMessage(
+        subject,
+        render_to_string("orders/email/cycle_closed_producer.txt", context),
+        cc=_managers_emails(cycle.hub),
+    )
+    pdf = documents.render_pdf(
+        "documents/pick_list.html", {"cycle": cycle, "producer": producer, "rows": rows}
+    )
+    message.attach(f"pick-list-{producer.slug}-{cycle.pk}.pdf", pdf, "application/pdf")
+    return message
+
+
+def load_orders(batch: list[dict]) -> dict[int, tuple[Order, Decimal]]:
+    """The orders of a batch of household e-mails, with their lines and what is paid, in a
+    few queries whatever the batch's size. The cycle, its pickups and slots are loaded once
+    and shared by the orders (not one copy per order: ten thousand e-mails leave together)."""
+    ids = [params["order_id"] for params in batch]
+    orders = list(
+        Order.objects.filter(pk__in=ids)
+        .only(
+            "cycle_id", "number", "email", "full_name", "cycle_pickup_id", "slot_id",
+            "payment_method", "status", "total", "access_token",
+        )
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.only(
+                    "order_id", "quantity", "producer_name", "product_name", "variant_name",
+                    "unit_price", "vat_rate",
+                ).order_by("producer_name", "product_name", "variant_name", "pk"),
+            )
+        )
+    )  # fmt: skip
+    cycles = {c.pk: c for c in OrderCycle.objects.filter(
+        pk__in={o.cycle_id for o in orders}).select_related("hub")}  # fmt: skip
+    pickups = {p.pk: p for p in CyclePickupPoint.objects.filter(
+        pk__in={o.cycle_pickup_id for o in orders}).select_related("pickup_point")}  # fmt: skip
+    slots = {s.pk: s for s in PickupSlot.objects.filter(pk__in={o.slot_id for o in orders})}
+    for order in orders:
+        order.cycle = cycles[order.cycle_id]
+        order.cycle_pickup = pickups[order.cycle_pickup_id]
+        order.slot = slots[order.slot_id]
+    paid = paid_by_order(ids)
+    return {order.pk: (order, paid.get(order.pk, ZERO)) for order in orders}
+
+
+@outbox.builder("cycle_closed_household", batch=load_orders)
+def build_household_email(params: dict, orders: dict) -> EmailMessage:
+    found = orders.get(params["order_id"])
+    if found is None:
+        raise outbox.Skip
+    order, paid = found
+    if not order.is_live:
+        raise outbox.Skip  # cancelled since the cycle closed
+    amounts = amounts_of(order, list(order.lines.all()))
+    due = order.total - paid
+    context = {
+        "order": order,
+        "hub": order.cycle.hub,
+        "amounts": amounts,
+        "rows": rows_of(order, amounts),
+        "pickup_point": order.cycle_pickup.pickup_point,
+        "due": due if due > 0 else ZERO,
+        "paid": paid,
+        "site_name": settings.SITE_NAME,
+        "url": settings.SITE_URL + order_link(order),
+    }
+    subject = _("Your order %(number)s is ready to be prepared: pickup on %(day)s") % {
+        "number": order.number,
+        "day": _pickup_day(order),
+    }
+    return EmailMessage(subject, render_to_string("orders/email/order_final.txt", context))
+
+
+def _pickup_day(order: Order) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(order.cycle_pickup.pickup_date, "l j F")

@@ -1,0 +1,41 @@
+"""Django's tasks API (used by Wagtail) runs on our Huey worker."""
+
+from datetime import UTC, timedelta
+
+import pytest
+from django.utils import timezone
+from django_tasks import task
+from huey.contrib.djhuey import HUEY
+
+CALLS = []
+
+
+@task()
+def remember(value, *, times=1):
+    CALLS.extend([value] * times)
+
+
+@pytest.fixture(autouse=True)
+def _calls():
+    CALLS.clear()
+
+
+def test_a_django_task_runs_in_the_huey_worker(monkeypatch):
+    queued = []
+    monkeypatch.setattr(HUEY, "enqueue", queued.append)
+    result = remember.enqueue("bonjour", times=2)
+    assert result.status == "READY" and CALLS == []  # queued, not run
+    [huey_task] = queued
+    HUEY.execute(huey_task)  # what the worker does
+    assert CALLS == ["bonjour", "bonjour"]
+
+
+def test_a_deferred_django_task_is_scheduled_by_huey(monkeypatch):
+    queued = []
+    monkeypatch.setattr(HUEY, "enqueue", queued.append)
+    later = timezone.now() + timedelta(hours=1)
+    remember.using(run_after=later).enqueue("plus tard")
+    [huey_task] = queued
+    # Huey keeps its times in naive UTC.
+    assert huey_task.eta == later.astimezone(UTC).replace(tzinfo=None)
+    assert CALLS == []
