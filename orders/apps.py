@@ -7,4 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Order cycles and orders")
 
     def ready(self):
-        from . import checks, receivers  # noqa: F401
+        # schedules registers the e-mail builders of its outbox kinds.
+        from . import checks, receivers, schedules  # noqa: F401
