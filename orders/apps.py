@@ -7,5 +7,6 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Order cycles and orders")
 
     def ready(self):
-        # The e-mail builders of the outbox register themselves on import.
-        from . import checks, close_emails, receivers  # noqa: F401
+        # The e-mail builders of the outbox (orders.outbox) register themselves on import:
+        # they must be known in whichever process sends the e-mails.
+        from . import checks, close_emails, receivers, schedules  # noqa: F401

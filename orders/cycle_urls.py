@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import cycle_views as views
 from . import document_views as documents
+from . import schedule_views as schedules
 
 app_name = "cycles"
 
@@ -11,6 +12,12 @@ urlpatterns = [
     path("", views.cycle_list, name="list"),
     path("new/", views.cycle_create, name="create"),
     path("<int:pk>/", views.cycle_detail, name="detail"),
+    path("schedules/", schedules.schedule_list, name="schedule_list"),
+    path("schedules/new/", schedules.schedule_create, name="schedule_create"),
+    path("schedules/<int:pk>/edit/", schedules.schedule_edit, name="schedule_edit"),
+    path("schedules/<int:pk>/pickups/", schedules.schedule_pickups, name="schedule_pickups"),
+    path("schedules/closures/new/", schedules.closure_create, name="closure_create"),
+    path("schedules/closures/<int:pk>/delete/", schedules.closure_delete, name="closure_delete"),
     path("<int:pk>/edit/", views.cycle_edit, name="edit"),
     path("<int:pk>/offers/", views.cycle_offers, name="offers"),
     path("<int:pk>/offers/prices/", views.offers_update, name="offers_update"),

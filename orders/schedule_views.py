@@ -1,0 +1,235 @@
+"""The hub manager's weekly schedules and closed periods: thin views over
+``orders.schedules``, under /hubs/<hub-slug>/cycles/schedules/.
+
+Every view finds the hub among those the user manages, and the schedule or closure among
+that hub's, so another hub's manager gets a 404 and learns nothing.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from foodhub.hubs.selectors import get_managed_hub
+from producers.models import VatRate
+
+from . import schedules, services
+from .models import OrderCycle, SchedulePickup, WeeklySchedule
+from .schedule_forms import ClosureForm, ScheduleForm, SchedulePickupForm, SlotForm
+
+NEW_SLOT_ROWS = 2
+PREVIEW_WEEKS = 4
+
+
+def _schedule_of(request, hub_slug, pk):
+    hub = get_managed_hub(request.user, hub_slug)
+    schedule = get_object_or_404(hub.schedules.select_related("hub"), pk=pk)
+    return hub, schedule
+
+
+def _note_problems(cycle: OrderCycle) -> None:
+    """What keeps a draft of a "published directly" schedule from being published."""
+    cycle.problems = []
+    if cycle.status == OrderCycle.Status.DRAFT:
+        cycle.problems = schedules.publish_problems(
+            cycle, offers=cycle.offer_count, slots=cycle.slot_count
+        )
+
+
+@login_required
+def schedule_list(request, hub_slug):
+    """Each schedule with its coming weeks (created, to be created, or skipped as closed),
+    the cycles it created lately, and the hub's closed periods."""
+    hub = get_managed_hub(request.user, hub_slug)
+    now = timezone.now()
+    pickups = SchedulePickup.objects.select_related("pickup_point").prefetch_related("slots")
+    hub_schedules = list(
+        hub.schedules.prefetch_related(Prefetch("pickups", queryset=pickups), "producers")
+    )
+    weeks = schedules.upcoming_weeks(hub, hub_schedules, weeks=PREVIEW_WEEKS, now=now)
+    created = schedules.created_cycles(hub_schedules)
+    for cycle in created + [p.cycle for plans in weeks.values() for p in plans if p.cycle]:
+        _note_problems(cycle)
+    today = timezone.localdate(now)
+    return render(
+        request,
+        "orders/manage/schedule_list.html",
+        {
+            "hub": hub,
+            "rows": [(schedule, weeks[schedule.pk]) for schedule in hub_schedules],
+            "created": created,
+            "closures": list(hub.closures.filter(ends_on__gte=today)),
+            "closure_form": ClosureForm(),
+        },
+    )
+
+
+def _schedule_form_page(request, hub, schedule, form, *, status=200):
+    return render(
+        request,
+        "orders/manage/schedule_form.html",
+        {"hub": hub, "schedule": schedule, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def schedule_create(request, hub_slug):
+    hub = get_managed_hub(request.user, hub_slug)
+    form = ScheduleForm(
+        request.POST or None,
+        hub=hub,
+        initial={"is_active": True, "mode": WeeklySchedule.Mode.DRAFT, "weeks_ahead": 2,
+                 "fee_vat_rate": VatRate.STANDARD, "fee_percent": 0, "fee_fixed": 0},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule = schedules.create_schedule(hub=hub, by=request.user, **form.cleaned_data)
+        except services.OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Weekly schedule created: now choose its pickup points."))
+            return redirect("cycles:schedule_pickups", hub_slug=hub.slug, pk=schedule.pk)
+    status = 400 if request.method == "POST" else 200
+    return _schedule_form_page(request, hub, None, form, status=status)
+
+
+@login_required
+def schedule_edit(request, hub_slug, pk):
+    hub, schedule = _schedule_of(request, hub_slug, pk)
+    form = ScheduleForm(request.POST or None, hub=hub, initial=ScheduleForm.initial_for(schedule))
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedules.update_schedule(schedule=schedule, by=request.user, **form.cleaned_data)
+        except services.OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("Weekly schedule saved. The cycles it already created are unchanged.")
+            )
+            return redirect("cycles:schedule_list", hub_slug=hub.slug)
+    status = 400 if request.method == "POST" else 200
+    return _schedule_form_page(request, hub, schedule, form, status=status)
+
+
+def _pickup_forms(schedule, points, data=None):
+    """For each pickup point of the hub: its form and its slot rows (current, then blank)."""
+    current = {p.pickup_point_id: p for p in schedule.pickups.prefetch_related("slots")}
+    rows = []
+    for point in points:
+        pickup = current.get(point.pk)
+        prefix = f"p{point.pk}"
+        form = SchedulePickupForm(
+            data,
+            prefix=prefix,
+            point=point,
+            initial={"served": pickup is not None, "weekday": getattr(pickup, "weekday", None)},
+        )
+        slots = [
+            SlotForm(
+                data,
+                prefix=f"{prefix}-s{slot.pk}",
+                pk=slot.pk,
+                initial={"starts_at": slot.starts_at, "ends_at": slot.ends_at,
+                         "capacity": slot.capacity},
+            )
+            for slot in (pickup.slots.all() if pickup else [])
+        ]  # fmt: skip
+        slots += [SlotForm(data, prefix=f"{prefix}-n{i}") for i in range(NEW_SLOT_ROWS)]
+        rows.append((point, form, slots))
+    return rows
+
+
+@login_required
+def schedule_pickups(request, hub_slug, pk):
+    """The schedule's pickup points, each on its weekday with its slots."""
+    hub, schedule = _schedule_of(request, hub_slug, pk)
+    points = list(hub.pickup_points.order_by("name"))
+    data = request.POST if request.method == "POST" else None
+    rows = _pickup_forms(schedule, points, data)
+    error = None
+    if data is not None:
+        valid = all(
+            form.is_valid() and all(s.is_valid() for s in slots) for _p, form, slots in rows
+        )
+        if valid:
+            specs = [
+                schedules.SchedulePickupSpec(
+                    pickup_point_id=point.pk,
+                    weekday=form.cleaned_data["weekday"],
+                    slots=[spec for s in slots if (spec := s.spec())],
+                )
+                for point, form, slots in rows
+                if form.cleaned_data["served"]
+            ]
+            try:
+                schedules.set_schedule_pickups(schedule=schedule, pickups=specs, by=request.user)
+            except services.OrderError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, _("Pickup points and slots of the schedule saved."))
+                return redirect("cycles:schedule_list", hub_slug=hub.slug)
+        else:
+            error = _("Please correct the errors below.")
+    return render(
+        request,
+        "orders/manage/schedule_pickups.html",
+        {"hub": hub, "schedule": schedule, "rows": rows, "error": error},
+        status=400 if data is not None else 200,
+    )
+
+
+@login_required
+def closure_create(request, hub_slug):
+    hub = get_managed_hub(request.user, hub_slug)
+    form = ClosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            closure, affected = schedules.add_closure(hub=hub, by=request.user, **form.cleaned_data)
+        except services.OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Closed from %(start)s to %(end)s: no cycle will be created for those days.")
+                % {
+                    "start": closure.starts_on.strftime("%d/%m/%Y"),
+                    "end": closure.ends_on.strftime("%d/%m/%Y"),
+                },
+            )
+            if affected:
+                messages.warning(
+                    request,
+                    _(
+                        "These cycles already exist with a pickup in that period; they are "
+                        "not cancelled: %(names)s."
+                    )
+                    % {"names": ", ".join(cycle.name for cycle in affected)},
+                )
+            return redirect("cycles:schedule_list", hub_slug=hub.slug)
+    return render(
+        request,
+        "orders/manage/schedule_closure.html",
+        {"hub": hub, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def closure_delete(request, hub_slug, pk):
+    hub = get_managed_hub(request.user, hub_slug)
+    closure = get_object_or_404(hub.closures.all(), pk=pk)
+    schedules.remove_closure(closure=closure, by=request.user)
+    messages.success(
+        request,
+        _("The hub is open again from %(start)s to %(end)s.")
+        % {
+            "start": closure.starts_on.strftime("%d/%m/%Y"),
+            "end": closure.ends_on.strftime("%d/%m/%Y"),
+        },
+    )
+    return redirect("cycles:schedule_list", hub_slug=hub.slug)
