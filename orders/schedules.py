@@ -156,19 +156,20 @@ def plan_week(
 
 
 def _weeks_in_reach(schedule: WeeklySchedule, now: datetime, weeks: int) -> list[PlannedCycle]:
-    """The weeks whose cycle opens within ``weeks`` weeks of ``now`` and closes after it,
-    not opening before the schedule's first day; their pickups and closures not yet known.
+    """The weeks whose cycle opens within ``weeks`` weeks of ``now``, not before the
+    schedule's first day; their pickups and closures not yet known.
 
-    A cycle closes at most a week after it opens, so last week's is the earliest that can
-    still be running.
+    A week whose opening is already past is not created: a schedule saved on a Monday
+    must not publish, behind the manager's back, a cycle "opened last Friday" that the
+    manager may well have made by hand.
     """
     this_week = monday_of(timezone.localdate(now, _paris()))
     horizon = now + timedelta(weeks=weeks)
     planned = []
-    for offset in range(-1, weeks + 1):
+    for offset in range(weeks + 1):
         week = this_week + timedelta(weeks=offset)
         plan = plan_week(schedule, week)
-        if plan.closes_at <= now or plan.opens_at > horizon:
+        if plan.opens_at <= now or plan.opens_at > horizon:
             continue
         if schedule.starts_on and timezone.localdate(plan.opens_at, _paris()) < schedule.starts_on:
             continue
