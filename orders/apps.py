@@ -7,4 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Order cycles and orders")
 
     def ready(self):
-        from . import checks, receivers  # noqa: F401
+        # notifications registers the outbox builders of the scheduler's e-mails.
+        from . import checks, notifications, receivers  # noqa: F401
