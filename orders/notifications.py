@@ -139,6 +139,11 @@ class _SmallCache:
 _opening_cache = _SmallCache()
 
 
+def forget_shared_parts() -> None:
+    """Empty the cache of the opening e-mails' shared part (tests)."""
+    _opening_cache.clear()
+
+
 def previous_cycle(cycle: OrderCycle) -> OrderCycle | None:
     """The hub's published cycle that opened last before this one."""
     return (

@@ -273,6 +273,7 @@ def test_confirmation_e_mail_carries_the_pickup_with_the_feeds_uid(
     [mail] = mailoutbox
     [(name, content, mimetype)] = [a for a in mail.attachments if a[0].endswith(".ics")]
     assert (name, mimetype) == (f"{order.number}.ics", "text/calendar")
+    assert f"{order.number}.ics" in mail.body
     assert "METHOD:PUBLISH" in unfold(content)
     [event] = events(content)
     assert event["UID"] == f"order-{order.number}@localhost"

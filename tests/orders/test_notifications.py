@@ -30,7 +30,6 @@ D = Decimal
 def _monday_in_november():
     """Monday 23 November 2026, 11:00 in Paris. The ``cycle`` fixture opened on Saturday
     21, closes Saturday 28 at 13:00 (Paris) and its pickup is Monday 30, 17:00–19:30."""
-    notifications._opening_cache.clear()
     with time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), tick=False):
         yield
 
