@@ -197,8 +197,9 @@ def _local(moment, format_: str) -> str:
 
 @outbox.builder("shop_open")
 def build_shop_open(params: dict) -> EmailMessage:
-    cycle = OrderCycle.objects.select_related("hub").get(pk=params["cycle_id"])
-    if not cycle.is_open():  # cancelled or closed since (a worker that was down for long)
+    cycle = OrderCycle.objects.select_related("hub").filter(pk=params["cycle_id"]).first()
+    # Cancelled or closed since (a worker that was down for long), or deleted.
+    if cycle is None or not cycle.is_open():
         raise outbox.Skip
     alert = (
         OpeningAlert.objects.filter(user=params["user_id"], hub=cycle.hub_id, user__is_active=True)
