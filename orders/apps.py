@@ -9,4 +9,4 @@ class OrdersConfig(AppConfig):
     def ready(self):
         # The e-mail builders of the outbox (orders.outbox) register themselves on import:
         # they must be known in whichever process sends the e-mails.
-        from . import checks, close_emails, receivers, schedules  # noqa: F401
+        from . import checks, close_emails, notifications, receivers, schedules  # noqa: F401

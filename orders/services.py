@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import payments, pricing, tasks
+from . import ical, payments, pricing, tasks
 from .models import (
     CycleChange,
     Offer,
@@ -543,10 +543,13 @@ def send_order_email(*, order_id: int, kind: str, language: str | None = None, *
         }
         subject = str(EMAIL_SUBJECTS[kind]) % {"number": order.number, "hub": order.cycle.hub}
         body = render_to_string("orders/email/order.txt", context)
+        # The pickup for the household's calendar (the same event as in its feed).
+        invitation = ical.pickup_invitation(order, url=context["url"])
     message = EmailMessage(subject, body, None, [order.email])
     if kind != "cancelled":
         # Shown at the pickup point, it opens the order for the volunteers there.
         message.attach(f"{order.number}.png", pickup_qr_png(order), "image/png")
+        message.attach(f"{order.number}.ics", invitation, "text/calendar")
     message.send()
 
 

@@ -1,8 +1,9 @@
-"""Households' pages: my orders, an order by its secret link, change and cancel."""
+"""Households' pages: my orders, an order by its secret link, change and cancel; the
+calendar of pickups and the "the shop is open" e-mail."""
 
 from django.urls import path
 
-from . import document_views, views
+from . import document_views, notification_views, views
 
 app_name = "orders"
 
@@ -12,6 +13,19 @@ urlpatterns = [
     path("o/<str:token>/change/", views.order_change, name="order_change"),
     path("o/<str:token>/cancel/", views.order_cancel, name="order_cancel"),
     path("o/<str:token>/receipt/", document_views.receipt_by_token, name="receipt_by_token"),
+    path("calendar/", notification_views.my_calendar, name="my_calendar"),
+    path(
+        "calendar/new-address/",
+        notification_views.calendar_new_address,
+        name="calendar_new_address",
+    ),
+    path("calendar/<str:token>.ics", notification_views.calendar_feed, name="calendar_feed"),
+    path("alerts/<slug:hub_slug>/", notification_views.opening_alert, name="opening_alert"),
+    path(
+        "alerts/unsubscribe/<str:token>/",
+        notification_views.opening_alert_unsubscribe,
+        name="opening_alert_unsubscribe",
+    ),
     path("<str:number>/", views.order_detail, name="order_detail"),
     path("<str:number>/receipt/", document_views.receipt, name="receipt"),
 ]

@@ -32,12 +32,13 @@ def distribution_list(point, cycle) -> DistributionList:
     )
 
 
-def distribution_list_pdf(point, cycle) -> bytes:
-    return render_pdf("documents/distribution_list.html", {"doc": distribution_list(point, cycle)})
+def distribution_list_pdf(point, cycle, *, doc: DistributionList | None = None) -> bytes:
+    doc = doc or distribution_list(point, cycle)
+    return render_pdf("documents/distribution_list.html", {"doc": doc})
 
 
-def distribution_list_csv(point, cycle) -> bytes:
-    doc = distribution_list(point, cycle)
+def distribution_list_csv(point, cycle, *, doc: DistributionList | None = None) -> bytes:
+    doc = doc or distribution_list(point, cycle)
     return csv_bytes(
         ["order", "household", "slot", "items", "total", "paid", "due", "collected", "note"],
         (

@@ -75,10 +75,14 @@ def organic(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """allauth keeps its rate-limit counters in the cache: each test starts clean."""
+    """allauth keeps its rate-limit counters in the cache, and the opening e-mails what
+    they share (by cycle id, which a later test may reuse): each test starts clean."""
     from django.core.cache import cache
 
+    from orders.notifications import forget_shared_parts
+
     cache.clear()
+    forget_shared_parts()
     yield
     cache.clear()
 

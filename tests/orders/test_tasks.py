@@ -40,10 +40,12 @@ def test_placing_an_order_queues_its_confirmation_after_commit(
     [mail] = mailoutbox
     assert order.number in mail.subject
     assert mail.to == ["voisin@example.org"]
-    # The QR code to show at the pickup point (it opens the order for its volunteers).
-    [(name, content, mimetype)] = mail.attachments
+    # The QR code to show at the pickup point (it opens the order for its volunteers),
+    # and the pickup for the household's calendar.
+    (name, content, mimetype), (ics_name, _ics, ics_type) = mail.attachments
     assert (name, mimetype) == (f"{order.number}.png", "image/png")
     assert content.startswith(b"\x89PNG") and f"{order.number}.png" in mail.body
+    assert (ics_name, ics_type) == (f"{order.number}.ics", "text/calendar")
 
 
 def test_a_cancelled_order_queues_its_e_mail_with_the_reason(
