@@ -187,7 +187,7 @@ def test_the_cycle_wide_part_is_computed_once_per_batch(
     hub, cycle, slot, offers, last_week, django_assert_max_num_queries
 ):
     users = [subscriber(hub) for _ in range(5)]
-    build = outbox.BUILDERS["shop_open"]
+    build, _batch = outbox.BUILDERS["shop_open"]
     build({"cycle_id": cycle.pk, "user_id": users[0].pk})  # computes the shared part
     for user in users[1:]:
         with django_assert_max_num_queries(2):  # the cycle, the subscriber
@@ -197,7 +197,7 @@ def test_the_cycle_wide_part_is_computed_once_per_batch(
 
 def test_a_changed_cycle_is_computed_again(hub, cycle, slot, offers, last_week):
     user = subscriber(hub)
-    build = outbox.BUILDERS["shop_open"]
+    build, _batch = outbox.BUILDERS["shop_open"]
     build({"cycle_id": cycle.pk, "user_id": user.pk})
     cycle.message = "Nouveau message"
     cycle.save()
