@@ -12,7 +12,17 @@ from decimal import Decimal
 from django.utils import timezone
 
 from . import services
-from .models import CyclePickupPoint, Offer, OrderCycle, PickupSlot
+from .models import (
+    CyclePickupPoint,
+    Offer,
+    OpeningAlert,
+    OrderCycle,
+    PickupSlot,
+    SchedulePickup,
+    ScheduleSlot,
+    Weekday,
+    WeeklySchedule,
+)
 
 PAST_CYCLE = "Cycle de la semaine dernière"
 OPEN_CYCLE = "Cycle de la semaine"
@@ -29,7 +39,13 @@ def load_demo_cycles(*, hubs, households, summary, now: datetime | None = None) 
     """1. For each hub: the past cycle (closed yesterday, pickup tomorrow) and the open one
     (closes in five days), with every variant on sale offered at its catalogue price and
     two slots at each of the hub's pickup points.
-    2. Orders from about half the households in each, some paid at pickup already."""
+    2. Orders from about half the households in each, some paid at pickup already.
+    3. A weekly schedule per hub (the worker creates the coming weeks as drafts), and the
+    "the shop is open" e-mail asked for by a third of the households.
+
+    The cycles' openings count as done (nobody is told "the shop is open" about them);
+    the past cycle's closing is left to the worker, which e-mails its producers and
+    households (to the console, in development) and builds its documents."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     created = 0
@@ -46,8 +62,35 @@ def load_demo_cycles(*, hubs, households, summary, now: datetime | None = None) 
                 continue
             cycle = _create_cycle(hub, name, opens_at, closes_at, pickup_date)
             _place_orders(cycle, households, rng, at=opens_at + timedelta(hours=2))
+            OrderCycle.objects.filter(pk=cycle.pk).update(opened_at=opens_at)
             created += 1
+        _create_schedule(hub)
+        OpeningAlert.objects.bulk_create(
+            [OpeningAlert(user=user, hub=hub) for user in households[::3]], ignore_conflicts=True
+        )
     summary.record("order cycles", created=created, existing=2 * len(hubs) - created)
+
+
+def _create_schedule(hub) -> None:
+    """Open Friday 18:00, close Tuesday 23:59, pickup Thursday 17:00–20:00 everywhere."""
+    if WeeklySchedule.objects.filter(hub=hub).exists():
+        return
+    schedule = WeeklySchedule.objects.create(
+        hub=hub, name="Panier de la semaine", opens_weekday=Weekday.FRIDAY,
+        opens_time=time(18, 0), closes_weekday=Weekday.TUESDAY, closes_time=time(23, 59),
+        mode=WeeklySchedule.Mode.DRAFT, weeks_ahead=2, fee_percent=Decimal("5.00"),
+        fee_fixed=Decimal("0.50"),
+        message="Les fraises arrivent ! Pensez à rapporter vos bocaux consignés.",
+    )  # fmt: skip
+    schedule.producers.set(hub.producers.all())
+    for point in hub.pickup_points.all():
+        pickup = SchedulePickup.objects.create(
+            schedule=schedule, pickup_point=point, weekday=Weekday.THURSDAY
+        )
+        ScheduleSlot.objects.bulk_create(
+            ScheduleSlot(pickup=pickup, starts_at=start, ends_at=end, capacity=30)
+            for start, end in SLOTS
+        )
 
 
 def _create_cycle(hub, name, opens_at, closes_at, pickup_date) -> OrderCycle:
