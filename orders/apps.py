@@ -7,4 +7,5 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Order cycles and orders")
 
     def ready(self):
-        from . import checks, receivers  # noqa: F401
+        # weekly registers its e-mail builders and Stripe webhook handler on import.
+        from . import checks, receivers, weekly  # noqa: F401

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import document_views, views
+from .weekly_urls import urlpatterns as weekly_urlpatterns
 
 app_name = "orders"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("o/<str:token>/change/", views.order_change, name="order_change"),
     path("o/<str:token>/cancel/", views.order_cancel, name="order_cancel"),
     path("o/<str:token>/receipt/", document_views.receipt_by_token, name="receipt_by_token"),
+    *weekly_urlpatterns,
     path("<str:number>/", views.order_detail, name="order_detail"),
     path("<str:number>/receipt/", document_views.receipt, name="receipt"),
 ]
