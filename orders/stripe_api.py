@@ -161,6 +161,7 @@ def charge_off_session(
 
 
 CardError = stripe.CardError
+InvalidRequestError = stripe.InvalidRequestError
 
 
 def construct_event(payload: bytes, sig_header: str | None) -> dict[str, Any]:

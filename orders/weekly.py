@@ -801,6 +801,13 @@ def _setup_succeeded(intent: dict) -> None:
     )
 
 
+def orders_to_charge(cycle: OrderCycle):
+    """The cycle's live orders of weekly baskets paid by saved card (for ``charge_at_close``)."""
+    return Order.objects.live().filter(
+        cycle=cycle, weekly_basket__isnull=False, payment_method=Order.PaymentMethod.CARD
+    )
+
+
 payments.HANDLERS["setup_intent.succeeded"] = _setup_succeeded
 payments.FETCH_FIRST["setup_intent.succeeded"] = _with_payment_method
 
@@ -816,10 +823,13 @@ def charge_at_close(order: Order) -> bool:
        called again (a retry, a second worker), Stripe answers with the same intent, and
        its Payment row is found by intent id (the webhook then finds it succeeded and
        changes nothing).
-    3. A refused card (or none saved, or a bank asking for the household): the order
-       switches to payment at pickup and the household is owed one e-mail saying so.
+    3. A refused card (or none saved, or one Stripe no longer knows, or a bank asking for
+       the household): the order switches to payment at pickup and the household is owed
+       one e-mail saying so.
 
     Other Stripe errors (network, outage) are raised with nothing written: call again.
+    Call it outside any transaction holding stock or other orders' rows: it waits for
+    Stripe while holding this order's lock.
     The order row is locked throughout, so two calls for one order run one after the other.
     """
     with transaction.atomic():
@@ -863,7 +873,9 @@ def charge_at_close(order: Order) -> bool:
                 idempotency_key=payments._key(order, "weekly", cents),
                 description=f"{hub.name} {order.number}",
             )
-        except stripe_api.CardError as exc:
+        except (stripe_api.CardError, stripe_api.InvalidRequestError) as exc:
+            # Refused, or a card Stripe no longer knows (detached, expired customer):
+            # either way the household pays at pickup and is told.
             error = (exc.json_body or {}).get("error") or {}
             intent = error.get("payment_intent") or {}
             _card_refused(order, error.get("code") or "card_error", intent)

@@ -16,7 +16,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import outbox, services, stripe_api, weekly
+from orders import outbox, payments, services, stripe_api, weekly
 from orders.models import (
     Order,
     OrderEvent,
@@ -448,6 +448,14 @@ def test_a_run_another_worker_holds_is_skipped(basket, cycle, slot):
     assert not Order.objects.exists()
 
 
+def test_a_worker_that_finds_the_run_taken_after_reading_the_baskets_moves_on(basket, cycle, slot):
+    # Two workers read the same baskets; the second one's run hits the unique constraint.
+    WeeklyBasketRun.objects.create(basket=basket, cycle=cycle, status=Run.PENDING)
+    assert weekly._run(basket, cycle, skipped=False, now=timezone.now()) == ""
+    assert not Order.objects.exists()
+    assert WeeklyBasketRun.objects.get().status == Run.PENDING
+
+
 def test_a_household_that_already_ordered_is_not_placed_again(
     basket, household, cycle, slot, offers
 ):
@@ -704,6 +712,14 @@ class WeeklyFakeStripe(FakeStripe):
                 intent.update(status="succeeded", amount_received=intent["amount"])
             elif outcome == "pm_requires_action":
                 intent.update(status="requires_action")
+            elif outcome == "pm_gone":
+                return {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "resource_missing",
+                        "message": "No such PaymentMethod: 'pm_gone'",
+                    }
+                }
             else:
                 code = "authentication_required" if outcome == "pm_auth" else "card_declined"
                 intent.update(status="requires_payment_method")
@@ -747,7 +763,10 @@ def set_card(order, payment_method_id):
     )
 
 
-def test_the_saved_card_is_charged_off_session_at_close(card_basket_order, fake_weekly_stripe):
+def test_the_saved_card_is_charged_off_session_at_close(
+    card_basket_order, fake_weekly_stripe, cycle
+):
+    assert list(weekly.orders_to_charge(cycle)) == [card_basket_order]
     assert weekly.charge_at_close(card_basket_order) is True
 
     [create] = fake_weekly_stripe.posts("/v1/payment_intents")
@@ -800,7 +819,7 @@ def test_the_webhook_after_the_charge_does_not_count_it_twice(
     assert card_basket_order.events.filter(kind=OrderEvent.Kind.PAYMENT).count() == 1
 
 
-@pytest.mark.parametrize("card", ["pm_declined", "pm_auth", "pm_requires_action"])
+@pytest.mark.parametrize("card", ["pm_declined", "pm_auth", "pm_requires_action", "pm_gone"])
 def test_a_refused_card_switches_to_pay_at_pickup_and_tells_the_household_once(
     card_basket_order, fake_weekly_stripe, household, card
 ):
@@ -813,8 +832,11 @@ def test_a_refused_card_switches_to_pay_at_pickup_and_tells_the_household_once(
     card_basket_order.refresh_from_db()
     assert card_basket_order.payment_method == Order.PaymentMethod.AT_PICKUP
     assert card_basket_order.is_live
-    payment = card_basket_order.payments.get()
-    assert payment.status == Payment.Status.FAILED
+    if card == "pm_gone":  # Stripe made no PaymentIntent
+        assert not card_basket_order.payments.exists()
+    else:
+        payment = card_basket_order.payments.get()
+        assert payment.status == Payment.Status.FAILED
     assert services.paid_amount(card_basket_order) == D("0.00")
     [email] = owed("weekly_basket_card_failed")
     assert email.key == f"charge-failed:{card_basket_order.pk}"
@@ -826,6 +848,19 @@ def test_a_refused_card_switches_to_pay_at_pickup_and_tells_the_household_once(
     services.record_payment(order=card_basket_order, method="cash", amount="9.60", by=None)
     if card == "pm_requires_action":
         assert fake_weekly_stripe.intents[payment.stripe_payment_intent]["status"] == "canceled"
+
+
+def test_a_payment_left_open_on_the_pay_page_is_cancelled_then_the_card_charged(
+    card_basket_order, fake_weekly_stripe
+):
+    left_open, _secret = payments.start_card_payment(card_basket_order)
+
+    assert weekly.charge_at_close(card_basket_order) is True
+
+    left_open.refresh_from_db()
+    assert left_open.status == Payment.Status.CANCELLED
+    assert fake_weekly_stripe.intents[left_open.stripe_payment_intent]["status"] == "canceled"
+    assert services.paid_amount(card_basket_order) == D("9.60")
 
 
 def test_an_order_paid_otherwise_is_not_charged(card_basket_order, fake_weekly_stripe):
