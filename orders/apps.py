@@ -8,5 +8,6 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         # The e-mail builders of the outbox (orders.outbox) register themselves on import:
-        # they must be known in whichever process sends the e-mails.
-        from . import checks, close_emails, notifications, receivers, schedules  # noqa: F401
+        # they must be known in whichever process sends the e-mails. weekly also adds its
+        # Stripe webhook handler.
+        from . import checks, close_emails, notifications, receivers, schedules, weekly  # noqa: F401

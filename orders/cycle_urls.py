@@ -5,6 +5,7 @@ from django.urls import path
 from . import cycle_views as views
 from . import document_views as documents
 from . import schedule_views as schedules
+from . import weekly_views
 
 app_name = "cycles"
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/clone/", views.cycle_clone, name="clone"),
     path("<int:pk>/cancel/", views.cycle_cancel, name="cancel"),
     path("<int:pk>/orders/<int:order_pk>/payment/", views.record_payment, name="record_payment"),
+    path("<int:pk>/weekly-baskets/", weekly_views.cycle_baskets, name="weekly_baskets"),
     path("<int:pk>/documents/", documents.cycle_documents, name="documents"),
     path("<int:pk>/documents/packing/", documents.packing_sheets, name="packing_sheets"),
     path("<int:pk>/documents/labels/", documents.crate_labels, name="crate_labels"),

@@ -205,7 +205,8 @@ def settle_card_difference(order: Order) -> CardPayment | None:
        What was paid otherwise (cash at pickup) is left to the manager.
     3. Paid too little on a placed order: start a PaymentIntent for the difference; the
        order page sends the household to the pay page. An order still awaiting payment
-       gets its PaymentIntent when the household opens the pay page.
+       gets its PaymentIntent when the household opens the pay page, and a weekly
+       basket's order is charged at close (``orders.weekly.charge_at_close``).
     """
     if order.payment_method != Order.PaymentMethod.CARD:
         return None
@@ -228,7 +229,8 @@ def settle_card_difference(order: Order) -> CardPayment | None:
             payment.save(update_fields=["status", "updated_at"])
         for payment_intent_id, refund in refunds:
             _record_refund(order, payment_intent_id, refund, by_us=True)
-    if due > 0 and order.status == Order.Status.PLACED:
+    # A weekly basket's order is charged on its saved card at close, not asked for here.
+    if due > 0 and order.status == Order.Status.PLACED and not order.weekly_basket_id:
         try:
             return start_card_payment(order)
         except (NothingToPay, PaymentUnderWay):
@@ -412,6 +414,14 @@ def _payment_of(intent: dict) -> Payment | None:
     if order is None or order.payment_method != Order.PaymentMethod.CARD:
         logger.warning("Stripe PaymentIntent %s matches no order", intent["id"])
         return None
+    # A saved card charged at close (orders.weekly) writes its row under the order's lock
+    # right after Stripe answers: wait for it rather than write a second one.
+    order = lock_order(order.pk)
+    payment = Payment.objects.filter(
+        kind=Payment.Kind.PAYMENT, stripe_payment_intent=intent["id"]
+    ).first()
+    if payment is not None:
+        return payment
     return Payment.objects.create(
         order=order,
         method=Payment.Method.CARD,

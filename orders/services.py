@@ -222,6 +222,7 @@ def place_order(
     note: str = "",
     user=None,
     notify: bool = True,
+    charge_later: bool = False,
     now: datetime | None = None,
 ) -> Order:
     """Place a household's order: allocate stock, snapshot prices, number it, confirm it.
@@ -231,7 +232,9 @@ def place_order(
     2. In one transaction: refuse a second live order of the same household, check the
        slot has room, take the stock (all lines or none), give the next order number,
        write the order and its lines with the prices of now, and the totals.
-    3. Pay-at-pickup orders are placed at once; card orders wait for Stripe's webhook.
+    3. Pay-at-pickup orders are placed at once; card orders wait for Stripe's webhook,
+       except with ``charge_later``: a weekly basket's order is placed at once and its
+       saved card charged when the cycle closes (``orders.weekly.charge_at_close``).
     4. The confirmation e-mail leaves once the transaction has committed.
     """
     _check_open(cycle, now)
@@ -266,7 +269,11 @@ def place_order(
                 cycle_pickup_id=slot.cycle_pickup_id,
                 slot=slot,
                 payment_method=payment_method,
-                status=Order.Status.AWAITING_PAYMENT if card else Order.Status.PLACED,
+                status=(
+                    Order.Status.AWAITING_PAYMENT
+                    if card and not charge_later
+                    else Order.Status.PLACED
+                ),
                 note=note.strip()[:1000],
                 placed_at=now or timezone.now(),
             )

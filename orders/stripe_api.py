@@ -95,6 +95,75 @@ def list_refunds(*, hub, charge_id: str) -> list[dict[str, Any]]:
     return [refund.to_dict() for refund in refunds.data]
 
 
+# Weekly baskets: a card saved once (SetupIntent), charged off-session at each close.
+
+
+def create_customer(*, hub, email: str, name: str, idempotency_key: str) -> dict[str, Any]:
+    customer = get_client(hub).v1.customers.create(
+        {"email": email, "name": name}, {"idempotency_key": idempotency_key}
+    )
+    return customer.to_dict()
+
+
+def create_setup_intent(
+    *, hub, customer_id: str, idempotency_key: str, metadata: dict[str, str]
+) -> dict[str, Any]:
+    """A SetupIntent saving a card for later payments made without the household."""
+    intent = get_client(hub).v1.setup_intents.create(
+        {
+            "customer": customer_id,
+            "usage": "off_session",
+            "automatic_payment_methods": {"enabled": True},
+            "metadata": metadata,
+        },
+        {"idempotency_key": idempotency_key},
+    )
+    return intent.to_dict()
+
+
+def retrieve_setup_intent(*, hub, setup_intent_id: str) -> dict[str, Any]:
+    return get_client(hub).v1.setup_intents.retrieve(setup_intent_id).to_dict()
+
+
+def retrieve_payment_method(*, hub, payment_method_id: str) -> dict[str, Any]:
+    return get_client(hub).v1.payment_methods.retrieve(payment_method_id).to_dict()
+
+
+def charge_off_session(
+    *,
+    hub,
+    amount_cents: int,
+    customer_id: str,
+    payment_method_id: str,
+    order_number: str,
+    idempotency_key: str,
+    description: str = "",
+) -> dict[str, Any]:
+    """Charge a saved card now, the household not being there (``off_session``).
+
+    A refused card raises ``stripe.CardError`` (``authentication_required`` when the bank
+    wants the household to confirm); its ``error.payment_intent`` is the failed intent.
+    """
+    intent = get_client(hub).v1.payment_intents.create(
+        {
+            "amount": amount_cents,
+            "currency": CURRENCY,
+            "customer": customer_id,
+            "payment_method": payment_method_id,
+            "off_session": True,
+            "confirm": True,
+            "description": description or order_number,
+            "metadata": {"order_number": order_number},
+        },
+        {"idempotency_key": idempotency_key},
+    )
+    return intent.to_dict()
+
+
+CardError = stripe.CardError
+InvalidRequestError = stripe.InvalidRequestError
+
+
 def construct_event(payload: bytes, sig_header: str | None) -> dict[str, Any]:
     """Verify a webhook's signature and age (5 minutes at most) and return the event.
 

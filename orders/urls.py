@@ -4,6 +4,7 @@ calendar of pickups and the "the shop is open" e-mail."""
 from django.urls import path
 
 from . import document_views, notification_views, views
+from .weekly_urls import urlpatterns as weekly_urlpatterns
 
 app_name = "orders"
 
@@ -26,6 +27,7 @@ urlpatterns = [
         notification_views.opening_alert_unsubscribe,
         name="opening_alert_unsubscribe",
     ),
+    *weekly_urlpatterns,
     path("<str:number>/", views.order_detail, name="order_detail"),
     path("<str:number>/receipt/", document_views.receipt, name="receipt"),
 ]
