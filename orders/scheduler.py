@@ -199,12 +199,7 @@ def _settle_payments(cycle: OrderCycle, now: datetime) -> None:
         except Exception:
             failures += 1
             logger.exception("Order %s: could not settle its card payment at close", order)
-    saved_cards = (
-        cycle.orders.live()
-        .filter(payment_method=Order.PaymentMethod.CARD, weekly_basket__isnull=False)
-        .order_by("pk")
-    )
-    for order in saved_cards:
+    for order in weekly.orders_to_charge(cycle).order_by("pk"):
         try:
             weekly.charge_at_close(order)
         except Exception:

@@ -25,7 +25,8 @@ def test_concurrent_ticks_close_a_cycle_once_and_e_mail_everyone_once(mailoutbox
     pickup.pickup_point.hubs.add(cycle.hub)
     slot = factories.PickupSlotFactory(cycle_pickup=pickup, capacity=100)
     offer = factories.OfferFactory(
-        cycle=cycle, variant=factories.VariantFactory(product__producer=producer, stock_quantity=100)
+        cycle=cycle,
+        variant=factories.VariantFactory(product__producer=producer, stock_quantity=100),
     )
     for n in range(20):
         services.place_order(
