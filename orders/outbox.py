@@ -32,7 +32,7 @@ from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
-BATCH = 200
+BATCH = 500
 MAX_ATTEMPTS = 4
 RETRY_AFTER = timedelta(minutes=5)
 
