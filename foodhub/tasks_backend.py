@@ -6,6 +6,7 @@ the embedded SQLite file or Redis. Deferred tasks (``run_after``) are scheduled 
 Results are not kept (Wagtail does not read them back).
 """
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks.backends.base import BaseTaskBackend
@@ -27,10 +28,16 @@ class HueyBackend(BaseTaskBackend):
     def enqueue(self, task, args, kwargs) -> TaskResult:
         self.validate_task(task)
         path = f"{task.func.__module__}.{task.func.__qualname__}"
-        if task.run_after is not None:
-            run_django_task.schedule((path, list(args), dict(kwargs)), eta=task.run_after)
-        else:
-            run_django_task(path, list(args), dict(kwargs))
+
+        def send():
+            if task.run_after is not None:
+                run_django_task.schedule((path, list(args), dict(kwargs)), eta=task.run_after)
+            else:
+                run_django_task(path, list(args), dict(kwargs))
+
+        # Queued once the caller's transaction has committed (Wagtail enqueues from inside
+        # a page's save): the worker must see the data it is asked to work on.
+        transaction.on_commit(send, robust=True)
         return TaskResult(
             task=task,
             id=get_random_id(),

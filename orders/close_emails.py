@@ -32,7 +32,8 @@ def producer_recipients(producer: Producer) -> list[str]:
 
 
 def producer_emails(cycle: OrderCycle) -> list[outbox.Owed]:
-    """One e-mail per producer with something to prepare (per recipient address)."""
+    """One e-mail per producer with something to prepare (to all its addresses at once,
+    so the hub managers in copy get it once)."""
     producer_ids = (
         OrderLine.objects.filter(order__cycle=cycle, order__status__in=Order.LIVE_STATUSES)
         .values_list("producer_id", flat=True)
@@ -40,12 +41,13 @@ def producer_emails(cycle: OrderCycle) -> list[outbox.Owed]:
     )
     owed = []
     for producer in Producer.objects.filter(pk__in=producer_ids).prefetch_related("members"):
-        for email in producer_recipients(producer):
+        recipients = producer_recipients(producer)
+        if recipients:
             owed.append(
                 outbox.Owed(
-                    key=f"close:{cycle.pk}:producer:{producer.pk}:{email}",
+                    key=f"close:{cycle.pk}:producer:{producer.pk}",
                     kind="cycle_closed_producer",
-                    to=email,
+                    to=recipients[0],
                     params={"cycle_id": cycle.pk, "producer_id": producer.pk},
                 )
             )
@@ -95,6 +97,7 @@ def build_producer_email(params: dict) -> EmailMessage:
     message = EmailMessage(
         subject,
         render_to_string("orders/email/cycle_closed_producer.txt", context),
+        to=producer_recipients(producer),
         cc=_managers_emails(cycle.hub),
     )
     pdf = documents.render_pdf(

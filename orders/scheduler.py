@@ -20,12 +20,14 @@ A step that fails is logged and the others still run; the next tick tries it aga
 """
 
 import logging
+import secrets
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import outbox
 from .models import (
@@ -87,19 +89,23 @@ def open_due_cycles(now: datetime) -> list[OrderCycle]:
         status=OrderCycle.Status.PUBLISHED, opened_at__isnull=True, opens_at__lte=now
     ).values_list("pk", flat=True)
     for pk in list(due):
-        with transaction.atomic():
-            claimed = OrderCycle.objects.filter(
-                pk=pk,
-                status=OrderCycle.Status.PUBLISHED,
-                opened_at__isnull=True,
-                opens_at__lte=now,
-            ).update(opened_at=now)
-            if not claimed:
-                continue  # another worker has it
-            cycle = OrderCycle.objects.select_related("hub").get(pk=pk)
-            # A cycle that opened and closed while the worker was down is not announced.
-            if cycle.closes_at > now:
-                outbox.owe(notifications.opening_emails(cycle), now=now)
+        try:
+            with transaction.atomic():
+                claimed = OrderCycle.objects.filter(
+                    pk=pk,
+                    status=OrderCycle.Status.PUBLISHED,
+                    opened_at__isnull=True,
+                    opens_at__lte=now,
+                ).update(opened_at=now)
+                if not claimed:
+                    continue  # another worker has it
+                cycle = OrderCycle.objects.select_related("hub").get(pk=pk)
+                # A cycle that opened and closed while the worker was down is not announced.
+                if cycle.closes_at > now:
+                    outbox.owe(notifications.opening_emails(cycle), now=now)
+        except Exception:  # rolled back: the next tick tries this cycle again
+            logger.exception("Cycle %s: opening failed", pk)
+            continue
         opened.append(cycle)
     place_weekly_baskets(now)
     return opened
@@ -117,7 +123,10 @@ def place_weekly_baskets(now: datetime) -> None:
         closes_at__gt=now,
     ).select_related("hub")
     for cycle in open_cycles:
-        weekly.place_baskets(cycle, now=now)
+        try:
+            weekly.place_baskets(cycle, now=now)
+        except Exception:
+            logger.exception("Cycle %s: placing weekly baskets failed", cycle.pk)
 
 
 # 2. Closing
@@ -127,31 +136,93 @@ def close_due_cycles(now: datetime) -> list[int]:
     due = OrderCycle.objects.filter(
         status=OrderCycle.Status.PUBLISHED, closed_at__isnull=True, closes_at__lte=now
     ).values_list("pk", flat=True)
-    return [pk for pk in list(due) if close_cycle(pk, now=now)]
+    closed = []
+    for pk in list(due):
+        try:  # one cycle that cannot close (its hub's Stripe account...) holds up no other
+            if close_cycle(pk, now=now):
+                closed.append(pk)
+        except Exception:
+            logger.exception("Cycle %s: closing failed; the next tick goes on from there", pk)
+    return closed
 
 
-def _claim_close(pk: int, now: datetime) -> bool:
-    """Take the closing of a cycle for CLOSE_LEASE, unless another worker holds it."""
-    return bool(
-        OrderCycle.objects.filter(
-            Q(close_lease_until__isnull=True) | Q(close_lease_until__lt=now),
-            pk=pk,
-            status=OrderCycle.Status.PUBLISHED,
-            closed_at__isnull=True,
-            closes_at__lte=now,
-        ).update(
-            close_lease_until=now + CLOSE_LEASE,
-            close_started_at=Coalesce("close_started_at", Value(now)),
+class LeaseLost(Exception):
+    """Another worker took the closing over (this one was too slow): this one stops."""
+
+
+def _new_lease(now: datetime | None = None) -> datetime:
+    # Each claim or renewal writes a value of its own: it is also this worker's token.
+    now = now or timezone.now()
+    return now + CLOSE_LEASE + timedelta(microseconds=secrets.randbelow(10**6))
+
+
+def _claim_close(pk: int, now: datetime) -> datetime | None:
+    """Take the closing of a cycle for CLOSE_LEASE, unless another worker holds it.
+    Returns the lease (this worker's token), or None.
+
+    The cycle row is locked first (FOR UPDATE), which waits for the orders being placed
+    at this very moment (they hold it FOR KEY SHARE): an order that passed its check a
+    moment before the closing time is committed before the closing looks at the orders,
+    and one that comes after finds the shop closed."""
+    lease = _new_lease(now)
+    with transaction.atomic():
+        cycle = (
+            OrderCycle.objects.select_for_update(of=("self",))
+            .filter(
+                Q(close_lease_until__isnull=True) | Q(close_lease_until__lt=now),
+                pk=pk,
+                status=OrderCycle.Status.PUBLISHED,
+                closed_at__isnull=True,
+                closes_at__lte=now,
+            )
+            .only("pk")
+            .first()
         )
-    )
+        if cycle is None:
+            return None
+        OrderCycle.objects.filter(pk=pk).update(
+            close_lease_until=lease, close_started_at=Coalesce("close_started_at", Value(now))
+        )
+    return lease
 
 
-def _step_done(cycle: OrderCycle, step: int, now: datetime) -> None:
-    """Record a step done (in the step's own transaction) and renew the lease."""
-    OrderCycle.objects.filter(pk=cycle.pk).update(
-        close_step=step, close_lease_until=timezone.now() + CLOSE_LEASE
-    )
-    cycle.close_step = step
+class _Closing:
+    """A worker's hold on a cycle's closing: every write checks the lease is still its own."""
+
+    RENEW_EVERY = timedelta(seconds=20)
+
+    def __init__(self, cycle: OrderCycle, lease: datetime):
+        self.cycle, self.lease = cycle, lease
+        self.renewed = timezone.now()
+
+    def _update(self, **fields) -> None:
+        lease = _new_lease() if "close_lease_until" not in fields else None
+        if lease is not None:
+            fields["close_lease_until"] = lease
+        if not OrderCycle.objects.filter(pk=self.cycle.pk, close_lease_until=self.lease).update(
+            **fields
+        ):
+            raise LeaseLost(self.cycle.pk)
+        self.lease, self.renewed = fields["close_lease_until"], timezone.now()
+
+    def keep(self) -> None:
+        """Renew the lease now and then during a long step."""
+        if timezone.now() - self.renewed > self.RENEW_EVERY:
+            self._update()
+
+    def step_done(self, step: int) -> None:
+        """Record a step done (call in the step's own transaction)."""
+        self._update(close_step=step)
+        self.cycle.close_step = step
+
+    def done(self) -> None:
+        self._update(close_step=CLOSE_DONE, closed_at=timezone.now(), close_lease_until=None)
+
+    def release(self) -> None:
+        """Let the next tick take over at once (only if the lease is still ours)."""
+        OrderCycle.objects.filter(pk=self.cycle.pk, close_lease_until=self.lease).update(
+            close_lease_until=None
+        )
 
 
 def close_cycle(pk: int, *, now: datetime | None = None) -> bool:
@@ -169,68 +240,82 @@ def close_cycle(pk: int, *, now: datetime | None = None) -> bool:
     Returns whether this worker closed it (False: another worker holds it, or it is not due).
     """
     now = now or timezone.now()
-    if not _claim_close(pk, now):
+    lease = _claim_close(pk, now)
+    if lease is None:
         return False
-    cycle = OrderCycle.objects.select_related("hub").get(pk=pk)
+    closing = _Closing(OrderCycle.objects.select_related("hub").get(pk=pk), lease)
     try:
         for step, run in ((SETTLE_PAYMENTS, _settle_payments), (OWE_EMAILS, _owe_close_emails),
                           (QUEUE_DOCUMENTS, _queue_documents)):  # fmt: skip
-            if cycle.close_step < step:
-                run(cycle, now)
+            if closing.cycle.close_step < step:
+                run(closing, now)
+        closing.done()
+    except LeaseLost:
+        logger.warning("Cycle %s: another worker took the closing over", pk)
+        return False
     except Exception:
-        # Let the next tick take over at once, from the last step done.
-        OrderCycle.objects.filter(pk=pk).update(close_lease_until=None)
+        closing.release()
         raise
-    OrderCycle.objects.filter(pk=pk).update(
-        close_step=CLOSE_DONE, closed_at=timezone.now(), close_lease_until=None
-    )
-    logger.info("Cycle %s (%s) closed", cycle.pk, cycle)
+    logger.info("Cycle %s (%s) closed", pk, closing.cycle)
     return True
 
 
-def _settle_payments(cycle: OrderCycle, now: datetime) -> None:
-    from . import payments, weekly
+def _settle_payments(closing: _Closing, now: datetime) -> None:
+    from . import payments, services, weekly
 
-    failures = 0
+    cycle = closing.cycle
+    unsettled, uncharged = [], []
     awaiting = cycle.orders.filter(status=Order.Status.AWAITING_PAYMENT).order_by("pk")
     for order in awaiting:
+        closing.keep()
         try:
             payments.settle_unpaid_at_close(order, now=now)
         except Exception:
-            failures += 1
+            unsettled.append(order)
             logger.exception("Order %s: could not settle its card payment at close", order)
     for order in weekly.orders_to_charge(cycle).order_by("pk"):
+        closing.keep()
         try:
             weekly.charge_at_close(order)
         except Exception:
-            failures += 1
+            uncharged.append(order)
             logger.exception("Order %s: could not charge the saved card at close", order)
-    if failures and now < cycle.closes_at + PAYMENT_RETRIES_FOR:
+    if (unsettled or uncharged) and now < cycle.close_started_at + PAYMENT_RETRIES_FOR:
         # Stripe is down: the next ticks try again (nothing is charged twice), and the
-        # e-mails wait for the final amounts. After a while the closing goes on without:
-        # an order left awaiting its payment shows so to the manager, and is not packed.
-        raise PaymentsNotSettled(failures)
+        # e-mails wait for the final amounts.
+        raise PaymentsNotSettled(len(unsettled) + len(uncharged))
+    # After that the closing goes on without Stripe: an order never paid is cancelled (if
+    # it was paid after all, its webhook finds it cancelled and the money is refunded);
+    # a weekly basket's order is paid at pickup, and the household told.
+    for order in unsettled:
+        services.cancel_order(
+            order=order, force=True, now=now,
+            reason=_("the card payment could not be confirmed before the shop closed"),
+        )  # fmt: skip
+    for order in uncharged:
+        weekly.give_up_charge(order, "stripe_unreachable")
     with transaction.atomic():
-        _step_done(cycle, SETTLE_PAYMENTS, now)
+        closing.step_done(SETTLE_PAYMENTS)
 
 
-def _owe_close_emails(cycle: OrderCycle, now: datetime) -> None:
+def _owe_close_emails(closing: _Closing, now: datetime) -> None:
     from . import close_emails
 
     with transaction.atomic():
-        outbox.owe(close_emails.producer_emails(cycle), now=now)
-        outbox.owe(close_emails.household_emails(cycle), now=now)
-        _step_done(cycle, OWE_EMAILS, now)
+        outbox.owe(close_emails.producer_emails(closing.cycle), now=now)
+        outbox.owe(close_emails.household_emails(closing.cycle), now=now)
+        closing.step_done(OWE_EMAILS)
 
 
-def _queue_documents(cycle: OrderCycle, now: datetime) -> None:
+def _queue_documents(closing: _Closing, now: datetime) -> None:
     from . import documents
 
+    cycle = closing.cycle
     with transaction.atomic():
         if cycle.orders.live().exists():
             for kind in (CycleDocument.Kind.PACKING_SHEETS, CycleDocument.Kind.CRATE_LABELS):
                 documents.request_document(cycle=cycle, kind=kind, by=None)
-        _step_done(cycle, QUEUE_DOCUMENTS, now)
+        closing.step_done(QUEUE_DOCUMENTS)
 
 
 # 3. Weekly schedules
@@ -275,15 +360,18 @@ def owe_pickup_emails(now: datetime) -> None:
 
 def _claim_each(pickups, field: str, emails, now: datetime) -> None:
     for pk in list(pickups.values_list("pk", flat=True)):
-        with transaction.atomic():
-            if not CyclePickupPoint.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(
-                **{field: now}
-            ):
-                continue
-            cycle_pickup = CyclePickupPoint.objects.select_related(
-                "cycle__hub", "pickup_point"
-            ).get(pk=pk)
-            outbox.owe(emails(cycle_pickup), now=now)
+        try:
+            with transaction.atomic():
+                if not CyclePickupPoint.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(
+                    **{field: now}
+                ):
+                    continue
+                cycle_pickup = CyclePickupPoint.objects.select_related(
+                    "cycle__hub", "pickup_point"
+                ).get(pk=pk)
+                outbox.owe(emails(cycle_pickup), now=now)
+        except Exception:  # rolled back: the next tick tries again
+            logger.exception("Pickup %s: could not queue its %s", pk, field)
 
 
 # What managers see
@@ -308,6 +396,7 @@ def closing_emails(cycle: OrderCycle) -> dict[str, int]:
 CLOSE_EMAIL_STATES = {
     OutgoingEmail.Status.SENT: "sent",
     OutgoingEmail.Status.PENDING: "waiting",
+    OutgoingEmail.Status.BUILDING: "waiting",
     OutgoingEmail.Status.FAILED: "failed",
     OutgoingEmail.Status.SENDING: "unknown",
 }

@@ -46,14 +46,6 @@ def build_cycle_document(document_id: int):
     build_document(document_id)
 
 
-@db_task()
-def send_owed_emails():
-    """Send the e-mails the scheduler's steps owe (``orders.outbox``)."""
-    from . import outbox
-
-    outbox.send_due()
-
-
 @db_periodic_task(crontab(minute="*"))
 def tick():
     """Every minute: open and close the cycles that are due, place weekly baskets, create

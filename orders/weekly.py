@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -435,6 +435,11 @@ def place_baskets(cycle: OrderCycle, now: datetime | None = None) -> dict[str, i
     for basket in baskets:
         try:
             status = _run(basket, cycle, skipped=basket.pk in skipping, now=now)
+        except OperationalError:
+            # The database was busy (a lock, a deadlock): nothing was written, the next
+            # tick tries this basket again.
+            logger.warning("Weekly basket %s: database busy, tried again later", basket.pk)
+            continue
         except Exception:  # one basket must not hold up the others
             logger.exception("Could not place weekly basket %s in cycle %s", basket.pk, cycle.pk)
             status = _run_failed(basket, cycle, now=now)
@@ -454,7 +459,22 @@ def _run(basket: WeeklyBasket, cycle: OrderCycle, *, skipped: bool, now: datetim
                 )
         except IntegrityError:
             return ""
-        if skipped:
+        # The household may have skipped, paused or cancelled a moment ago: look again,
+        # with the basket locked so that such a change waits for this run.
+        status, paused_until = (
+            WeeklyBasket.objects.select_for_update()
+            .filter(pk=basket.pk)
+            .values_list("status", "paused_until")
+            .get()
+        )
+        opening_day = timezone.localdate(cycle.opens_at)
+        wanted = status == Status.ACTIVE or (
+            status == Status.PAUSED and paused_until and paused_until <= opening_day
+        )
+        if not wanted:
+            run.delete()  # a cancelled basket leaves no trace; a paused one waits
+            return ""
+        if skipped or basket.skips.filter(week=monday_of(opening_day)).exists():
             run.status = RunStatus.SKIPPED
             run.save(update_fields=["status"])
             return run.status
@@ -572,7 +592,8 @@ def _place(basket: WeeklyBasket, cycle: OrderCycle, *, now: datetime) -> _Outcom
                 user=user,
                 notify=False,
                 charge_later=True,
-                now=now,
+                # The real clock, not the tick's: a long tick must not place an order
+                # after the closing time (the closing would then miss it).
             )
             return outcome
         except services.AlreadyOrdered:
@@ -895,6 +916,19 @@ def charge_at_close(order: Order) -> bool:
             logger.exception("Could not cancel PaymentIntent %s", intent["id"])
         _card_refused(order, intent["status"], intent)
         return False
+
+
+def give_up_charge(order: Order, code: str) -> None:
+    """The closing could not charge the saved card (Stripe unreachable for too long): the
+    order is paid at pickup, and the household told, as for a refused card."""
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        if (
+            order.is_live
+            and order.payment_method == Order.PaymentMethod.CARD
+            and payments.amount_due(order) > 0
+        ):
+            _card_refused(order, code)
 
 
 def _record_charge(order: Order, intent: dict, status: str) -> Payment:

@@ -125,3 +125,46 @@ def test_e_mails_are_built_in_their_language(db, mailoutbox):
 def test_an_address_less_e_mail_is_not_owed(db):
     assert outbox.owe([outbox.Owed("k", "test_hello", "", {"name": "x"})]) == 0
     assert not OutgoingEmail.objects.exists()
+
+
+def test_a_mail_server_that_cannot_be_reached_leaves_the_e_mails_waiting(
+    db, mailoutbox, monkeypatch
+):
+    outbox.owe([owed("k1"), owed("k2", "Sam")])
+
+    class Down:
+        def open(self):
+            raise OSError("connection refused")
+
+        def close(self):
+            pass
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox, "get_connection", lambda: Down())
+        assert outbox.send_due() == 0
+    rows = list(OutgoingEmail.objects.order_by("pk"))
+    assert [(row.status, row.attempts) for row in rows] == [("pending", 0), ("pending", 0)]
+    with time_machine.travel(rows[0].not_before + timedelta(seconds=1), tick=False):
+        assert outbox.send_due() == 2
+    assert len(mailoutbox) == 2
+
+
+def test_a_batch_left_half_built_by_a_dead_worker_is_taken_again(db, mailoutbox):
+    outbox.owe([owed("k1")])
+    # A worker claimed it, then died while building (nothing left).
+    token, rows = outbox._claim(timezone.now(), 10)
+    assert [row.status for row in rows] == ["building"]
+    assert outbox.send_due() == 0  # still held by the dead worker
+    with time_machine.travel(timezone.now() + outbox.BUILD_LEASE + timedelta(seconds=1)):
+        assert outbox.send_due() == 1
+    assert len(mailoutbox) == 1 and OutgoingEmail.objects.get().status == "sent"
+
+
+def test_a_builder_may_address_several_people(db, mailoutbox):
+    @outbox.builder("test_team")
+    def team(params):
+        return EmailMessage("Équipe", "…", to=["a@example.org", "b@example.org"])
+
+    outbox.owe([outbox.Owed("t", "test_team", "a@example.org", {})])
+    outbox.send_due()
+    assert mailoutbox[0].to == ["a@example.org", "b@example.org"]

@@ -207,8 +207,8 @@ def test_a_worker_that_died_holds_the_closing_until_its_lease_ends(closing, mail
 def test_the_closing_is_claimed_by_one_worker_only(closing):
     cycle, _orders = closing
     now = cycle.closes_at + timedelta(seconds=1)
-    assert scheduler._claim_close(cycle.pk, now) is True
-    assert scheduler._claim_close(cycle.pk, now) is False
+    assert scheduler._claim_close(cycle.pk, now) is not None
+    assert scheduler._claim_close(cycle.pk, now) is None
     assert scheduler.close_cycle(cycle.pk, now=now) is False
 
 
@@ -306,11 +306,33 @@ def test_stripe_unreachable_at_close_retries_then_goes_on(
     tick(cycle.closes_at + timedelta(minutes=1))
     cycle.refresh_from_db()
     assert cycle.close_step == 0 and cycle.closed_at is None and mailoutbox == []
-    tick(cycle.closes_at + scheduler.PAYMENT_RETRIES_FOR + timedelta(minutes=1))
+    assert cycle.close_lease_until is None  # released: the next tick tries again at once
+    tick(cycle.closes_at + timedelta(minutes=2))
+    cycle.refresh_from_db()
+    assert cycle.closed_at is None
+    # Half an hour after the closing started, it goes on without Stripe: the order that
+    # could not be confirmed is cancelled (a late payment would be refunded).
+    tick(cycle.close_started_at + scheduler.PAYMENT_RETRIES_FOR + timedelta(minutes=1))
     cycle.refresh_from_db()
     order.refresh_from_db()
     assert cycle.closed_at is not None
-    assert order.status == Order.Status.AWAITING_PAYMENT  # shown to the manager as such
+    assert order.status == Order.Status.CANCELLED
+    assert order.events.filter(kind="cancelled").count() == 1
+
+
+def test_a_worker_whose_lease_was_taken_over_stops(closing):
+    cycle, _orders = closing
+    now = cycle.closes_at + timedelta(seconds=1)
+    lease = scheduler._claim_close(cycle.pk, now)
+    closing_ = scheduler._Closing(OrderCycle.objects.get(pk=cycle.pk), lease)
+    # The lease ran out and another worker took the closing.
+    later = now + scheduler.CLOSE_LEASE + timedelta(seconds=1)
+    assert scheduler._claim_close(cycle.pk, later) is not None
+    with pytest.raises(scheduler.LeaseLost):
+        closing_.step_done(scheduler.SETTLE_PAYMENTS)
+    closing_.release()  # not ours any more: left as it is
+    cycle.refresh_from_db()
+    assert cycle.close_step == 0 and cycle.close_lease_until is not None
 
 
 # Opening
@@ -354,14 +376,21 @@ def test_a_failing_step_does_not_stop_the_others(closing, monkeypatch, mailoutbo
     assert cycle.closed_at is not None
 
 
-def test_producers_without_contact_address_are_e_mailed_at_their_members(
-    closing, producer, producer_member
+def test_producers_without_contact_address_are_e_mailed_at_their_members_at_once(
+    closing, producer, producer_member, manager, mailoutbox
 ):
+    other_member = factories.UserFactory(email="associee@example.org")
+    factories.ProducerMembershipFactory(producer=producer, user=other_member)
     producer.email = ""
     producer.save()
-    assert close_emails.producer_recipients(producer) == [producer_member.email]
-    owed = close_emails.producer_emails(closing[0])
-    assert [o.to for o in owed] == [producer_member.email]
+    cycle = closing[0]
+    assert close_emails.producer_recipients(producer) == sorted(
+        [producer_member.email, other_member.email]
+    )
+    tick(cycle.closes_at + timedelta(seconds=1))
+    [to_producer] = [m for m in mailoutbox if producer_member.email in m.to]
+    assert sorted(to_producer.to) == sorted([producer_member.email, other_member.email])
+    assert to_producer.cc == [manager.email]  # the manager gets it once
 
 
 # What the manager sees

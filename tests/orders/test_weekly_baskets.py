@@ -429,6 +429,20 @@ def test_a_cancelled_basket_is_ignored(basket, household, cycle, slot):
     assert not Order.objects.exists()
 
 
+def test_a_basket_cancelled_or_skipped_while_being_placed_is_not_placed(
+    basket, household, cycle, slot
+):
+    # The tick read the basket as active, then the household cancelled it.
+    WeeklyBasket.objects.filter(pk=basket.pk).update(status=WeeklyBasket.Status.CANCELLED)
+    assert weekly._run(basket, cycle, skipped=False, now=timezone.now()) == ""
+    assert not WeeklyBasketRun.objects.exists() and not Order.objects.exists()
+    # Or skipped this week at that very moment.
+    WeeklyBasket.objects.filter(pk=basket.pk).update(status=WeeklyBasket.Status.ACTIVE)
+    basket.skips.create(week=weekly.week_of(cycle))
+    assert weekly._run(basket, cycle, skipped=False, now=timezone.now()) == Run.SKIPPED
+    assert not Order.objects.exists()
+
+
 def test_placing_twice_places_once_and_owes_one_email(basket, cycle, slot, offers):
     first = weekly.place_baskets(cycle)
     second = weekly.place_baskets(cycle)
