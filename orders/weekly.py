@@ -34,7 +34,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -461,20 +461,27 @@ def _run(basket: WeeklyBasket, cycle: OrderCycle, *, skipped: bool, now: datetim
             return ""
         # The household may have skipped, paused or cancelled a moment ago: look again,
         # with the basket locked so that such a change waits for this run.
-        status, paused_until = (
-            WeeklyBasket.objects.select_for_update()
+        opening_day = timezone.localdate(cycle.opens_at)
+        status, paused_until, skipped_now = (
+            WeeklyBasket.objects.select_for_update(of=("self",))
             .filter(pk=basket.pk)
-            .values_list("status", "paused_until")
+            .annotate(
+                skipped_now=Exists(
+                    WeeklyBasketSkip.objects.filter(
+                        basket=OuterRef("pk"), week=monday_of(opening_day)
+                    )
+                )
+            )
+            .values_list("status", "paused_until", "skipped_now")
             .get()
         )
-        opening_day = timezone.localdate(cycle.opens_at)
         wanted = status == Status.ACTIVE or (
             status == Status.PAUSED and paused_until and paused_until <= opening_day
         )
         if not wanted:
             run.delete()  # a cancelled basket leaves no trace; a paused one waits
             return ""
-        if skipped or basket.skips.filter(week=monday_of(opening_day)).exists():
+        if skipped or skipped_now:
             run.status = RunStatus.SKIPPED
             run.save(update_fields=["status"])
             return run.status
