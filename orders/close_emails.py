@@ -2,11 +2,12 @@
 its final order. The scheduler owes them (``orders.scheduler.close_cycle``) and the outbox
 builds and sends them (``orders.outbox``)."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Prefetch, Sum
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from . import outbox
 from .models import CyclePickupPoint, Order, OrderCycle, OrderLine, PickupSlot
 from .pricing import ZERO
 from .selectors import paid_by_order
-from .services import amounts_of, order_link, rows_of
+from .services import order_link
 
 
 def _managers_emails(hub) -> list[str]:
@@ -113,27 +114,28 @@ def load_orders(batch: list[dict]) -> dict[int, tuple[Order, Decimal]]:
     and shared by the orders (not one copy per order: ten thousand e-mails leave together)."""
     ids = [params["order_id"] for params in batch]
     orders = list(
-        Order.objects.filter(pk__in=ids)
-        .only(
+        Order.objects.filter(pk__in=ids).only(
             "cycle_id", "number", "email", "full_name", "cycle_pickup_id", "slot_id",
-            "payment_method", "status", "total", "access_token",
-        )
-        .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=OrderLine.objects.only(
-                    "order_id", "quantity", "producer_name", "product_name", "variant_name",
-                    "unit_price", "vat_rate",
-                ).order_by("producer_name", "product_name", "variant_name", "pk"),
-            )
+            "payment_method", "status", "total", "fee_total", "access_token",
         )
     )  # fmt: skip
+    # The lines as they were sold (their totals are stored), as plain tuples.
+    rows = defaultdict(list)
+    lines = (
+        OrderLine.objects.filter(order_id__in=ids)
+        .order_by("producer_name", "product_name", "variant_name", "pk")
+        .values_list("order_id", "quantity", "product_name", "variant_name", "producer_name",
+                     "total")
+    )  # fmt: skip
+    for order_id, quantity, product, variant, producer, total in lines:
+        rows[order_id].append((quantity, f"{product} — {variant}", producer, total))
     cycles = {c.pk: c for c in OrderCycle.objects.filter(
         pk__in={o.cycle_id for o in orders}).select_related("hub")}  # fmt: skip
     pickups = {p.pk: p for p in CyclePickupPoint.objects.filter(
         pk__in={o.cycle_pickup_id for o in orders}).select_related("pickup_point")}  # fmt: skip
     slots = {s.pk: s for s in PickupSlot.objects.filter(pk__in={o.slot_id for o in orders})}
     for order in orders:
+        order.rows = rows[order.pk]
         order.cycle = cycles[order.cycle_id]
         order.cycle_pickup = pickups[order.cycle_pickup_id]
         order.slot = slots[order.slot_id]
@@ -149,22 +151,21 @@ def build_household_email(params: dict, orders: dict) -> EmailMessage:
     order, paid = found
     if not order.is_live:
         raise outbox.Skip  # cancelled since the cycle closed
-    amounts = amounts_of(order, list(order.lines.all()))
     due = order.total - paid
+    day = _pickup_day(order)
     context = {
         "order": order,
         "hub": order.cycle.hub,
-        "amounts": amounts,
-        "rows": rows_of(order, amounts),
+        "rows": order.rows,  # as sold (load_orders): nothing to price again
         "pickup_point": order.cycle_pickup.pickup_point,
+        "pickup_day": day,
         "due": due if due > 0 else ZERO,
-        "paid": paid,
         "site_name": settings.SITE_NAME,
         "url": settings.SITE_URL + order_link(order),
     }
     subject = _("Your order %(number)s is ready to be prepared: pickup on %(day)s") % {
         "number": order.number,
-        "day": _pickup_day(order),
+        "day": day,
     }
     return EmailMessage(subject, render_to_string("orders/email/order_final.txt", context))
 
