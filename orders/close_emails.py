@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from producers.models import Producer
+from producers.templatetags.money import euros
 
 from . import outbox
 from .models import CyclePickupPoint, Order, OrderCycle, OrderLine, PickupSlot
@@ -153,21 +154,63 @@ def build_household_email(params: dict, orders: dict) -> EmailMessage:
         raise outbox.Skip  # cancelled since the cycle closed
     due = order.total - paid
     day = _pickup_day(order)
-    context = {
-        "order": order,
-        "hub": order.cycle.hub,
-        "rows": order.rows,  # as sold (load_orders): nothing to price again
-        "pickup_point": order.cycle_pickup.pickup_point,
-        "pickup_day": day,
-        "due": due if due > 0 else ZERO,
-        "site_name": settings.SITE_NAME,
-        "url": settings.SITE_URL + order_link(order),
-    }
     subject = _("Your order %(number)s is ready to be prepared: pickup on %(day)s") % {
         "number": order.number,
         "day": day,
     }
-    return EmailMessage(subject, render_to_string("orders/email/order_final.txt", context))
+    return EmailMessage(subject, final_order_text(order, due=due, day=day))
+
+
+def final_order_text(order: Order, *, due: Decimal, day: str) -> str:
+    """The body of a household's closing e-mail, in the active language.
+
+    Written in Python rather than a template: ten thousand of them leave when a big cycle
+    closes, and Django's template tags cost most of the time (0.4 ms of 0.6 per e-mail)."""
+    hub, point, slot = order.cycle.hub, order.cycle_pickup.pickup_point, order.slot
+    lines = [
+        _(
+            "Hello %(name)s,\n\nThe shop has closed: your order is final and the producers "
+            "are preparing it."
+        )
+        % {"name": order.full_name},
+        "",
+        f"{_('Order %(number)s') % {'number': order.number}} — {hub.name}, {order.cycle.name}",
+        "",
+    ]
+    lines += [
+        _labelled(f"- {quantity} × {name} ({producer})", euros(total))
+        for quantity, name, producer, total in order.rows
+    ]
+    lines.append("")
+    if order.fee_total:
+        lines.append(_labelled(_("Hub fee"), euros(order.fee_total)))
+    lines.append(_labelled(_("Total"), euros(order.total)))
+    if due > 0:
+        lines.append(_("Left to pay at pickup: %(due)s") % {"due": euros(due)})
+    else:
+        lines.append(_("Already paid: nothing to pay at pickup."))
+    lines += [
+        "",
+        _labelled(_("Pickup"), point.name + (f" ({point.tiers_lieu})" if point.tiers_lieu else "")),
+        " ".join(part for part in (point.address, point.postcode, point.city) if part),
+        _("%(day)s, between %(start)s and %(end)s")
+        % {"day": day, "start": f"{slot.starts_at:%H:%M}", "end": f"{slot.ends_at:%H:%M}"},
+    ]
+    if point.access_info:
+        lines.append(point.access_info)
+    lines += [
+        "",
+        f"{_('Your order:')} {settings.SITE_URL + order_link(order)}",
+        "",
+        _("— %(hub)s, with %(site_name)s") % {"hub": hub.name, "site_name": settings.SITE_NAME},
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _labelled(label: str, value: str) -> str:
+    # "Total: 12,50 €" in English, "Total : 12,50 €" in French.
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}
 
 
 def _pickup_day(order: Order) -> str:

@@ -77,7 +77,10 @@ def test_a_cycle_is_closed_once_its_closing_time_has_passed(closing, manager, ma
 
     alex = next(m for m in mailoutbox if m.to == ["alex@example.org"])
     assert orders[0].number in alex.subject
-    assert "9,60" in alex.body  # left to pay at pickup: 2 × 2,40 + 4,80
+    # In French (the default): what was bought, the total, what is left to pay at pickup.
+    assert "- 2 × Carottes — botte 1 kg (Ferme du Mélantois)\u00a0: 4,80\u00a0€" in alex.body
+    assert "Total\u00a0: 9,60\u00a0€" in alex.body
+    assert "Reste à payer au retrait\u00a0: 9,60\u00a0€" in alex.body
     assert "La Ruche de Fives" in alex.body
 
     # The packing sheets and crate labels are queued for the worker.
