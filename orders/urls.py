@@ -3,13 +3,19 @@ calendar of pickups and the "the shop is open" e-mail."""
 
 from django.urls import path
 
-from . import document_views, notification_views, views
+from . import document_views, my_data_views, notification_views, views
 from .weekly_urls import urlpatterns as weekly_urlpatterns
 
 app_name = "orders"
 
 urlpatterns = [
     path("", views.my_orders, name="my_orders"),
+    path("my-data/", my_data_views.my_data_page, name="my_data"),
+    path(
+        "my-data/my-data.json", my_data_views.my_data_download, {"fmt": "json"}, name="my_data_json"
+    ),
+    path("my-data/my-data.csv", my_data_views.my_data_download, {"fmt": "csv"}, name="my_data_csv"),
+    path("my-data/delete/", my_data_views.delete_account, name="delete_account"),
     path("o/<str:token>/", views.order_by_token, name="order_by_token"),
     path("o/<str:token>/change/", views.order_change, name="order_change"),
     path("o/<str:token>/cancel/", views.order_cancel, name="order_cancel"),

@@ -1,0 +1,45 @@
+"""A household's own data: the page, the downloads, deleting the account."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import my_data
+
+
+@login_required
+def my_data_page(request):
+    return render(request, "orders/my_data.html", {})
+
+
+@login_required
+def my_data_download(request, fmt):
+    stamp = timezone.localdate().isoformat()
+    if fmt == "json":
+        response = HttpResponse(my_data.export_json(request.user), content_type="application/json")
+    else:
+        response = HttpResponse(my_data.export_csv(request.user), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="foodhub-my-data-{stamp}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def delete_account(request):
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm that you want to delete your account."))
+        return redirect("orders:my_data")
+    try:
+        my_data.delete_account(user=request.user, password=request.POST.get("password", ""))
+    except my_data.AccountError as error:
+        messages.error(request, str(error))
+        return redirect("orders:my_data")
+    logout(request)
+    messages.success(request, _("Your account is deleted. Thank you for having ordered with us."))
+    return redirect("home")
