@@ -89,9 +89,11 @@ def untranslated_text(source: str) -> list[str]:
             elif name == "endblock" and blocks:
                 blocks.pop()
             parts.append("\0")
-        elif token.token_type != TokenType.TEXT or skipping:
-            parts.append("\0")
-        elif blocks and blocks[-1].endswith("class"):
+        elif (
+            token.token_type != TokenType.TEXT
+            or skipping
+            or (blocks and blocks[-1].endswith("class"))
+        ):
             parts.append("\0")
         else:
             parts.append(token.contents)
