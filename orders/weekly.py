@@ -856,10 +856,12 @@ def charge_at_close(order: Order) -> bool:
        one e-mail saying so.
 
     Other Stripe errors (network, outage) are raised with nothing written: call again.
-    Call it outside any transaction holding stock or other orders' rows: it waits for
-    Stripe while holding this order's lock.
-    The order row is locked throughout, so two calls for one order run one after the other.
+    Call it outside any transaction: Stripe is called between two short transactions
+    (reading what is owed, then writing what Stripe said), never inside one. Two calls for
+    one order (a closing taken over) send the same idempotency key: one charge.
     """
+    # 1. What is owed, read under the order's lock (a moment: Stripe is never called while
+    #    a transaction is open, which on SQLite would hold every writer up).
     with transaction.atomic():
         order = lock_order(order.pk)
         if not order.is_live or order.payment_method != Order.PaymentMethod.CARD:
@@ -867,62 +869,81 @@ def charge_at_close(order: Order) -> bool:
         due = payments.amount_due(order)
         if due <= 0:
             return True
-        hub = order.cycle.hub
-        for payment in order.payments.filter(
-            method=Payment.Method.CARD, kind=Payment.Kind.PAYMENT, status=Payment.Status.PENDING
-        ).exclude(stripe_payment_intent=""):
-            intent = stripe_api.retrieve_payment_intent(
-                hub=hub, payment_intent_id=payment.stripe_payment_intent
-            )
-            if intent["status"] in payments.UNDER_WAY_STATES:
-                return True  # the webhook will tell
-            if payments._cancel_intent(order, payment):
-                payment.status = Payment.Status.CANCELLED
-                payment.save(update_fields=["status", "updated_at"])
-            else:
-                return True
-
+        pending = list(
+            order.payments.filter(
+                method=Payment.Method.CARD,
+                kind=Payment.Kind.PAYMENT,
+                status=Payment.Status.PENDING,
+            ).exclude(stripe_payment_intent="")
+        )
         basket = WeeklyBasket.objects.filter(pk=order.weekly_basket_id).first()
-        if (
-            basket is None
-            or not (basket.stripe_customer_id and basket.stripe_payment_method_id)
-            or not stripe_api.is_configured()
-        ):
-            _card_refused(order, "no saved card")
-            return False
-        cents = to_cents(due)
-        try:
-            intent = stripe_api.charge_off_session(
-                hub=hub,
-                amount_cents=cents,
-                customer_id=basket.stripe_customer_id,
-                payment_method_id=basket.stripe_payment_method_id,
-                order_number=order.number,
-                idempotency_key=payments._key(order, "weekly", cents),
-                description=f"{hub.name} {order.number}",
-            )
-        except (stripe_api.CardError, stripe_api.InvalidRequestError) as exc:
-            # Refused, or a card Stripe no longer knows (detached, expired customer):
-            # either way the household pays at pickup and is told.
-            error = (exc.json_body or {}).get("error") or {}
-            intent = error.get("payment_intent") or {}
-            _card_refused(order, error.get("code") or "card_error", intent)
-            return False
+    hub = order.cycle.hub
 
-        if intent["status"] == "succeeded":
-            _record_charge(order, intent, Payment.Status.SUCCEEDED)
-            return True
+    # 2. Stripe: a payment already under way is left to its webhook; one left open on a
+    #    pay page is cancelled; then the saved card is charged, keyed by order and amount.
+    for payment in pending:
+        intent = stripe_api.retrieve_payment_intent(
+            hub=hub, payment_intent_id=payment.stripe_payment_intent
+        )
         if intent["status"] in payments.UNDER_WAY_STATES:
-            _record_charge(order, intent, Payment.Status.PENDING)
+            return True  # the webhook will tell
+        if not payments._cancel_intent(order, payment):
             return True
-        # requires_action and the like: the bank wants the household there. Cancelled, so
-        # that it can never be taken later on top of the payment at pickup.
-        try:
-            stripe_api.cancel_payment_intent(hub=hub, payment_intent_id=intent["id"])
-        except stripe_api.StripeError:
-            logger.exception("Could not cancel PaymentIntent %s", intent["id"])
-        _card_refused(order, intent["status"], intent)
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.CANCELLED
+        )
+    if (
+        basket is None
+        or not (basket.stripe_customer_id and basket.stripe_payment_method_id)
+        or not stripe_api.is_configured()
+    ):
+        _refused(order, "no saved card")
         return False
+    cents = to_cents(due)
+    try:
+        intent = stripe_api.charge_off_session(
+            hub=hub,
+            amount_cents=cents,
+            customer_id=basket.stripe_customer_id,
+            payment_method_id=basket.stripe_payment_method_id,
+            order_number=order.number,
+            idempotency_key=payments._key(order, "weekly", cents),
+            description=f"{hub.name} {order.number}",
+        )
+    except (stripe_api.CardError, stripe_api.InvalidRequestError) as exc:
+        # Refused, or a card Stripe no longer knows (detached, expired customer): either
+        # way the household pays at pickup and is told.
+        error = (exc.json_body or {}).get("error") or {}
+        _refused(order, error.get("code") or "card_error", error.get("payment_intent") or {})
+        return False
+
+    # 3. What Stripe said, written under the order's lock.
+    if intent["status"] == "succeeded" or intent["status"] in payments.UNDER_WAY_STATES:
+        paid = intent["status"] == "succeeded"
+        with transaction.atomic():
+            order = lock_order(order.pk)
+            _record_charge(
+                order, intent, Payment.Status.SUCCEEDED if paid else Payment.Status.PENDING
+            )
+            if not order.is_live:
+                # Cancelled by a manager while Stripe was charging: the money goes back.
+                payments.settle_card_difference_on_commit(order)
+        return True
+    # requires_action and the like: the bank wants the household there. Cancelled, so that
+    # it can never be taken later on top of the payment at pickup.
+    try:
+        stripe_api.cancel_payment_intent(hub=hub, payment_intent_id=intent["id"])
+    except stripe_api.StripeError:
+        logger.exception("Could not cancel PaymentIntent %s", intent["id"])
+    _refused(order, intent["status"], intent)
+    return False
+
+
+def _refused(order: Order, code: str, intent: dict | None = None) -> None:
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        if order.is_live and order.payment_method == Order.PaymentMethod.CARD:
+            _card_refused(order, code, intent)
 
 
 def give_up_charge(order: Order, code: str) -> None:

@@ -797,6 +797,26 @@ def test_the_saved_card_is_charged_off_session_at_close(
     assert services.paid_amount(card_basket_order) == D("9.60")
 
 
+def test_stripe_is_never_called_inside_a_transaction(
+    card_basket_order, fake_weekly_stripe, monkeypatch
+):
+    """On SQLite a transaction holds the write lock of the whole database: a slow Stripe
+    must not hold up every other hub's checkout."""
+    from django.db import connection
+
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths = []
+    request = fake_weekly_stripe.request
+
+    def watched(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return request(*args, **kwargs)
+
+    monkeypatch.setattr(fake_weekly_stripe, "request", watched)
+    assert weekly.charge_at_close(card_basket_order) is True
+    assert depths and set(depths) == {outside}
+
+
 def test_charging_twice_charges_once(card_basket_order, fake_weekly_stripe):
     assert weekly.charge_at_close(card_basket_order) is True
     assert weekly.charge_at_close(card_basket_order) is True
