@@ -104,3 +104,20 @@ def test_the_check_catches_a_violation(page: Page):
     )
     with pytest.raises(AssertionError, match="label"):
         assert_accessible(page)
+
+
+def test_keyboard_users_skip_to_the_content_and_see_where_they_are(
+    page: Page, live_server, hub, offers, slot
+):
+    page.goto(f"{live_server.url}/{hub.slug}/")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()  # shown when focused, hidden otherwise
+    outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none"  # a visible focus ring
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    # The next Tab lands inside the content, not back in the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.querySelector('#main').contains(document.activeElement)")
