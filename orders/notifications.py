@@ -195,17 +195,34 @@ def _local(moment, format_: str) -> str:
     return dateformat.format(timezone.localtime(moment, timezone.get_default_timezone()), format_)
 
 
-@outbox.builder("shop_open")
-def build_shop_open(params: dict) -> EmailMessage:
-    cycle = OrderCycle.objects.select_related("hub").filter(pk=params["cycle_id"]).first()
+def load_opening(batch: list[dict]) -> tuple[dict, dict]:
+    """The cycles and subscriptions of a batch of "the shop is open" e-mails, in two
+    queries whatever the batch's size (thousands of households may have asked)."""
+    cycles = {
+        cycle.pk: cycle
+        for cycle in OrderCycle.objects.select_related("hub").filter(
+            pk__in={params["cycle_id"] for params in batch}
+        )
+    }
+    alerts = {
+        (alert.user_id, alert.hub_id): alert
+        for alert in OpeningAlert.objects.filter(
+            user__in={params["user_id"] for params in batch},
+            hub__in={cycle.hub_id for cycle in cycles.values()},
+            user__is_active=True,
+        ).select_related("user")
+    }
+    return cycles, alerts
+
+
+@outbox.builder("shop_open", batch=load_opening)
+def build_shop_open(params: dict, loaded: tuple[dict, dict]) -> EmailMessage:
+    cycles, alerts = loaded
+    cycle = cycles.get(params["cycle_id"])
     # Cancelled or closed since (a worker that was down for long), or deleted.
     if cycle is None or not cycle.is_open():
         raise outbox.Skip
-    alert = (
-        OpeningAlert.objects.filter(user=params["user_id"], hub=cycle.hub_id, user__is_active=True)
-        .select_related("user")
-        .first()
-    )
+    alert = alerts.get((params["user_id"], cycle.hub_id))
     if alert is None:  # unsubscribed since
         raise outbox.Skip
     hub = cycle.hub
