@@ -222,6 +222,30 @@ class SlotForm(forms.Form):
         )
 
 
+# Empty slot rows offered below the existing ones, to add slots.
+NEW_SLOT_ROWS = 2
+
+
+def slot_forms(data, prefix: str, slots) -> list[SlotForm]:
+    """A form per existing slot (a cycle's or a weekly schedule's), then empty rows."""
+    forms_ = [
+        SlotForm(
+            data,
+            prefix=f"{prefix}-s{slot.pk}",
+            pk=slot.pk,
+            initial={"starts_at": slot.starts_at, "ends_at": slot.ends_at,
+                     "capacity": slot.capacity},
+        )
+        for slot in slots
+    ]  # fmt: skip
+    return forms_ + [SlotForm(data, prefix=f"{prefix}-n{i}") for i in range(NEW_SLOT_ROWS)]
+
+
+def pickup_rows_valid(rows) -> bool:
+    """Whether every pickup form of a pickups page, and each of its slot rows, is valid."""
+    return all(form.is_valid() and all(s.is_valid() for s in slots) for _p, form, slots in rows)
+
+
 class CloneForm(forms.Form):
     weeks = forms.IntegerField(
         label=_("Shift every date by (weeks)"),

@@ -27,13 +27,13 @@ from .cycle_forms import (
     OfferTermsForm,
     PaymentForm,
     PickupForm,
-    SlotForm,
     VariantFilterForm,
+    pickup_rows_valid,
+    slot_forms,
 )
 from .models import Offer, Order, OrderCycle
 
 CLOSED_PER_PAGE = 20
-NEW_SLOT_ROWS = 2
 
 
 def _cycle_of(request, hub_slug, pk):
@@ -256,17 +256,7 @@ def _pickup_forms(cycle, points, data=None):
                 "pickup_date": getattr(pickup, "pickup_date", None),
             },
         )
-        slots = [
-            SlotForm(
-                data,
-                prefix=f"{prefix}-s{slot.pk}",
-                pk=slot.pk,
-                initial={"starts_at": slot.starts_at, "ends_at": slot.ends_at,
-                         "capacity": slot.capacity},
-            )
-            for slot in (pickup.slots.all() if pickup else [])
-        ]  # fmt: skip
-        slots += [SlotForm(data, prefix=f"{prefix}-n{i}") for i in range(NEW_SLOT_ROWS)]
+        slots = slot_forms(data, prefix, pickup.slots.all() if pickup else [])
         rows.append((point, form, slots))
     return rows
 
@@ -279,27 +269,23 @@ def cycle_pickups(request, hub_slug, pk):
     data = request.POST if request.method == "POST" else None
     rows = _pickup_forms(cycle, points, data)
     error = None
-    if data is not None:
-        valid = all(
-            form.is_valid() and all(s.is_valid() for s in slots) for _p, form, slots in rows
-        )
-        if valid:
-            specs = [
-                cycles.PickupSpec(
-                    pickup_point_id=point.pk,
-                    pickup_date=form.cleaned_data["pickup_date"],
-                    slots=[spec for s in slots if (spec := s.spec())],
-                )
-                for point, form, slots in rows
-                if form.cleaned_data["served"]
-            ]
-            try:
-                cycles.set_pickups(cycle=cycle, pickups=specs, by=request.user)
-            except services.OrderError as exc:
-                error = str(exc)
-            else:
-                messages.success(request, _("Pickup points and slots saved."))
-                return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+    if data is not None and pickup_rows_valid(rows):
+        specs = [
+            cycles.PickupSpec(
+                pickup_point_id=point.pk,
+                pickup_date=form.cleaned_data["pickup_date"],
+                slots=[spec for s in slots if (spec := s.spec())],
+            )
+            for point, form, slots in rows
+            if form.cleaned_data["served"]
+        ]
+        try:
+            cycles.set_pickups(cycle=cycle, pickups=specs, by=request.user)
+        except services.OrderError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Pickup points and slots saved."))
+            return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
     return render(
         request,
         "orders/manage/cycle_pickups.html",

@@ -3,11 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .cycle_forms import DateInput, SlotForm, TimeInput
+from .cycle_forms import DateInput, TimeInput
 from .models import Weekday, WeeklySchedule
 from .schedules import MAX_WEEKS_AHEAD
 
-__all__ = ["ClosureForm", "ScheduleForm", "SchedulePickupForm", "SlotForm"]
+__all__ = ["ClosureForm", "ScheduleForm", "SchedulePickupForm"]
 
 SCHEDULE_FIELDS = ["name", "is_active", "opens_weekday", "opens_time", "closes_weekday",
                    "closes_time", "mode", "weeks_ahead", "starts_on", "fee_percent", "fee_fixed",

@@ -17,10 +17,10 @@ from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
 
 from . import schedules, services
+from .cycle_forms import pickup_rows_valid, slot_forms
 from .models import OrderCycle, SchedulePickup, WeeklySchedule
-from .schedule_forms import ClosureForm, ScheduleForm, SchedulePickupForm, SlotForm
+from .schedule_forms import ClosureForm, ScheduleForm, SchedulePickupForm
 
-NEW_SLOT_ROWS = 2
 PREVIEW_WEEKS = 4
 
 
@@ -128,17 +128,7 @@ def _pickup_forms(schedule, points, data=None):
             point=point,
             initial={"served": pickup is not None, "weekday": getattr(pickup, "weekday", None)},
         )
-        slots = [
-            SlotForm(
-                data,
-                prefix=f"{prefix}-s{slot.pk}",
-                pk=slot.pk,
-                initial={"starts_at": slot.starts_at, "ends_at": slot.ends_at,
-                         "capacity": slot.capacity},
-            )
-            for slot in (pickup.slots.all() if pickup else [])
-        ]  # fmt: skip
-        slots += [SlotForm(data, prefix=f"{prefix}-n{i}") for i in range(NEW_SLOT_ROWS)]
+        slots = slot_forms(data, prefix, pickup.slots.all() if pickup else [])
         rows.append((point, form, slots))
     return rows
 
@@ -152,10 +142,7 @@ def schedule_pickups(request, hub_slug, pk):
     rows = _pickup_forms(schedule, points, data)
     error = None
     if data is not None:
-        valid = all(
-            form.is_valid() and all(s.is_valid() for s in slots) for _p, form, slots in rows
-        )
-        if valid:
+        if pickup_rows_valid(rows):
             specs = [
                 schedules.SchedulePickupSpec(
                     pickup_point_id=point.pk,
