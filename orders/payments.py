@@ -181,17 +181,24 @@ def start_card_payment(order: Order) -> CardPayment:
                 payment.status = Payment.Status.PENDING
                 payment.save(update_fields=["status", "updated_at"])
         else:
-            payment, _created = Payment.objects.get_or_create(
-                order=order,
-                kind=Payment.Kind.PAYMENT,
-                stripe_payment_intent=intent["id"],
-                defaults={
-                    "method": Payment.Method.CARD,
-                    "amount": from_cents(intent["amount"]),
-                    "status": Payment.Status.PENDING,
-                },
-            )
+            payment = card_payment_of(order, intent)
     return CardPayment(payment, intent["client_secret"])
+
+
+def card_payment_of(order: Order, intent: dict) -> Payment:
+    """The order's payment row of a PaymentIntent, written (pending) if it is not yet:
+    a retry that Stripe answered with the intent of the first try finds its row."""
+    payment, _created = Payment.objects.get_or_create(
+        order=order,
+        kind=Payment.Kind.PAYMENT,
+        stripe_payment_intent=intent["id"],
+        defaults={
+            "method": Payment.Method.CARD,
+            "amount": from_cents(intent["amount"]),
+            "status": Payment.Status.PENDING,
+        },
+    )
+    return payment
 
 
 # Changes and cancellations

@@ -960,16 +960,7 @@ def give_up_charge(order: Order, code: str) -> None:
 
 
 def _record_charge(order: Order, intent: dict, status: str) -> Payment:
-    payment, _created = Payment.objects.get_or_create(
-        order=order,
-        kind=Payment.Kind.PAYMENT,
-        stripe_payment_intent=intent["id"],
-        defaults={
-            "method": Payment.Method.CARD,
-            "amount": from_cents(intent["amount"]),
-            "status": Payment.Status.PENDING,
-        },
-    )
+    payment = payments.card_payment_of(order, intent)
     if payment.status != status and payment.status != Payment.Status.SUCCEEDED:
         payment.status = status
         if status == Payment.Status.SUCCEEDED:
