@@ -35,3 +35,24 @@ def median_seconds(fn, *, runs: int) -> float:
         fn()
         timings.append(time.perf_counter() - start)
     return statistics.median(timings)
+
+
+def random_lines(orders, offers, rng, per_order: int) -> list:
+    """Order lines for generated orders: ``per_order`` random offers each, 1 to 3 units."""
+    from decimal import Decimal
+
+    from orders.models import OrderLine
+
+    lines = []
+    for order in orders:
+        for offer in rng.sample(offers, per_order):
+            v = offer.variant
+            lines.append(
+                OrderLine(
+                    order=order, offer=offer, variant=v, producer_id=v.product.producer_id,
+                    quantity=rng.randint(1, 3), producer_name=v.product.producer.name,
+                    product_name=v.product.name, variant_name=v.name, unit_price=v.price,
+                    vat_rate=Decimal("5.5"), total=v.price,
+                )
+            )  # fmt: skip
+    return lines

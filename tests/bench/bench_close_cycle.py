@@ -19,7 +19,7 @@ from datetime import time as clock
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.bench._setup import migrate, report
+from tests.bench._setup import migrate, random_lines, report
 
 ORDERS = 10_000
 PRODUCERS = 60
@@ -90,19 +90,9 @@ def build_world() -> int:
         ),
         batch_size=2000,
     )  # fmt: skip
-    lines = []
-    for order in orders:
-        for offer in rng.sample(offers, LINES_PER_ORDER):
-            v = offer.variant
-            lines.append(
-                OrderLine(
-                    order=order, offer=offer, variant=v, producer_id=v.product.producer_id,
-                    quantity=rng.randint(1, 3), producer_name=v.product.producer.name,
-                    product_name=v.product.name, variant_name=v.name, unit_price=v.price,
-                    vat_rate=Decimal("5.5"), total=v.price,
-                )
-            )  # fmt: skip
-    OrderLine.objects.bulk_create(lines, batch_size=5000)
+    OrderLine.objects.bulk_create(
+        random_lines(orders, offers, rng, LINES_PER_ORDER), batch_size=5000
+    )
     return cycle.pk
 
 

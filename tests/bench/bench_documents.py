@@ -18,7 +18,7 @@ import sys
 import time
 from decimal import Decimal
 
-from tests.bench._setup import migrate, report
+from tests.bench._setup import migrate, random_lines, report
 
 ORDERS = 1_000
 AT_FIRST_POINT = 200
@@ -107,19 +107,9 @@ def build_world():
             )
         )  # fmt: skip
     orders = Order.objects.bulk_create(orders)
-    lines = []
-    for order in orders:
-        for offer in rng.sample(offers, LINES_PER_ORDER):
-            v = offer.variant
-            lines.append(
-                OrderLine(
-                    order=order, offer=offer, variant=v, producer_id=v.product.producer_id,
-                    quantity=rng.randint(1, 3), producer_name=v.product.producer.name,
-                    product_name=v.product.name, variant_name=v.name, unit_price=v.price,
-                    vat_rate=Decimal("5.5"), total=v.price,
-                )
-            )  # fmt: skip
-    OrderLine.objects.bulk_create(lines, batch_size=2000)
+    OrderLine.objects.bulk_create(
+        random_lines(orders, offers, rng, LINES_PER_ORDER), batch_size=2000
+    )
     return cycle, slots[0][0].cycle_pickup.pickup_point
 
 
