@@ -23,7 +23,10 @@ from .services import order_link
 
 
 def _managers_emails(hub) -> list[str]:
-    return sorted(email for email in hub.memberships.values_list("user__email", flat=True) if email)
+    # The same managers as every other e-mail to a hub's managers: the active ones.
+    return list(
+        hub.managers.filter(is_active=True).order_by("email").values_list("email", flat=True)
+    )
 
 
 def producer_recipients(producer: Producer) -> list[str]:
