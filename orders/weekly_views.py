@@ -71,6 +71,15 @@ def basket_start(request):
     return render(request, "orders/weekly/basket_start.html", {"hubs": hubs, "taken": taken})
 
 
+BASKET_TERMS = ("pickup_point", "lines", "slot_starts_at", "payment_method", "full_name",
+                "phone", "note")  # fmt: skip
+
+
+def _terms(form) -> dict:
+    """What the basket form says, as the use cases take it."""
+    return {name: form.cleaned_data[name] for name in BASKET_TERMS}
+
+
 def _basket_form(request, hub, basket=None):
     return BasketForm(
         request.POST or None,
@@ -101,19 +110,8 @@ def basket_create(request, hub_slug):
         return redirect("orders:weekly_detail", pk=existing.pk)
     form = _basket_form(request, hub)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            basket = weekly.create_basket(
-                user=request.user,
-                hub=hub,
-                pickup_point=data["pickup_point"],
-                lines=data["lines"],
-                slot_starts_at=data["slot_starts_at"],
-                payment_method=data["payment_method"],
-                full_name=data["full_name"],
-                phone=data["phone"],
-                note=data["note"],
-            )
+            basket = weekly.create_basket(user=request.user, hub=hub, **_terms(form))
         except weekly.WeeklyBasketError as error:
             form.add_error(None, str(error))
         else:
@@ -134,19 +132,8 @@ def basket_edit(request, pk):
         raise Http404
     form = _basket_form(request, basket.hub, basket)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            basket = weekly.update_basket(
-                basket,
-                request.user,
-                pickup_point=data["pickup_point"],
-                lines=data["lines"],
-                slot_starts_at=data["slot_starts_at"],
-                payment_method=data["payment_method"],
-                full_name=data["full_name"],
-                phone=data["phone"],
-                note=data["note"],
-            )
+            basket = weekly.update_basket(basket, request.user, **_terms(form))
         except weekly.WeeklyBasketError as error:
             form.add_error(None, str(error))
         else:
