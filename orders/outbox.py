@@ -21,6 +21,7 @@ the builder then receives as a second argument.
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -56,12 +57,15 @@ def builder(kind: str, *, batch: Callable[[list[dict]], object] | None = None):
     return register
 
 
+@dataclass(slots=True)
 class Owed:
-    __slots__ = ("key", "kind", "to", "params", "language")
+    """An e-mail a step owes: its unique key, kind, address, the builder's params."""
 
-    def __init__(self, key: str, kind: str, to: str, params: dict, language: str = ""):
-        self.key, self.kind, self.to, self.params = key, kind, to, params
-        self.language = language or settings.LANGUAGE_CODE
+    key: str
+    kind: str
+    to: str
+    params: dict
+    language: str = ""
 
 
 def owe(emails: Iterable[Owed], *, now: datetime | None = None) -> int:
@@ -74,7 +78,7 @@ def owe(emails: Iterable[Owed], *, now: datetime | None = None) -> int:
             kind=email.kind,
             to=email.to,
             params=email.params,
-            language=email.language,
+            language=email.language or settings.LANGUAGE_CODE,
             not_before=now,
             created_at=now,
         )
