@@ -54,11 +54,24 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "django_tasks",
+    # Wagtail: the public pages (foodhub.content), edited by each hub and producer.
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "wagtail.sites",
+    "modelcluster",
+    "taggit",
     "foodhub.accounts",
     "foodhub.hubs",
     "producers",
     "orders",
     "pickup_points",
+    "foodhub.content",
 ]
 
 MIDDLEWARE = [
@@ -159,8 +172,24 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
+# Addresses carry the language: French at /..., English at /en/... (see foodhub/urls.py).
 USE_I18N = True
 USE_TZ = True
+
+# Wagtail: page content in French (the default) and English, each page translatable.
+WAGTAIL_SITE_NAME = SITE_NAME
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+# A page created in French gets an English alias at once (French text until translated),
+# so an English visitor never falls into a missing page.
+WAGTAILSIMPLETRANSLATION_SYNC_PAGE_TREE = True
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Static and media files.
 STATIC_URL = "/static/"

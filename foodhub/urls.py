@@ -1,20 +1,38 @@
+"""Addresses. Pages for people carry their language: French at /..., English at /en/...
+
+The admin sites, the health check and media have no language prefix. The order at the
+end matters: application pages first, then each hub's shop at /<hub-slug>/ (only for
+hubs that exist), then Wagtail's public pages.
+"""
+
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
+from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
+from wagtail.admin import urls as wagtailadmin_urls
 
 from foodhub.hubs import views as hub_views
 from orders import document_views
 from orders.health import health
 
 urlpatterns = [
-    path("", hub_views.home, name="home"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
+    path("cms/", include(wagtailadmin_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("spaces/", hub_views.spaces, name="spaces"),
     path("health/", health, name="health"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += i18n_patterns(
+    path("", wagtail_views.serve, {"path": ""}, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("spaces/", hub_views.spaces, name="spaces"),
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),
     path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
     path(
@@ -32,12 +50,10 @@ urlpatterns = [
     path("hubs/<slug:hub_slug>/cycles/", include("orders.cycle_urls")),
     path("orders/", include("orders.urls")),
     path("", include("pickup_points.urls")),
-]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [path("", include("orders.payment_urls"))]
-
-# Must stay last: /<hub-slug>/ is the hub's public page and shop.
-urlpatterns += [path("", include("orders.shop_urls"))]
+    path("", include("orders.payment_urls")),
+    # /<hub-slug>/: the hub's shop, for existing hubs only (see HubSlugConverter).
+    path("", include("orders.shop_urls")),
+    # Everything else: the public pages.
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)

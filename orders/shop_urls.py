@@ -1,12 +1,16 @@
 """The shop lives under the hub's own address: /<hub-slug>/..."""
 
-from django.urls import path
+from django.urls import path, register_converter
+
+from foodhub.hubs.converters import HubSlugConverter
 
 from . import shop_views
 
+register_converter(HubSlugConverter, "hub")
+
 urlpatterns = [
-    path("<slug:hub_slug>/", shop_views.shop, name="hub_public"),
-    path("<slug:hub_slug>/basket/", shop_views.basket_page, name="basket"),
-    path("<slug:hub_slug>/basket/<str:offer_id>/", shop_views.basket_set, name="basket_set"),
-    path("<slug:hub_slug>/checkout/", shop_views.checkout, name="checkout"),
+    path("<hub:hub_slug>/", shop_views.shop, name="hub_public"),
+    path("<hub:hub_slug>/basket/", shop_views.basket_page, name="basket"),
+    path("<hub:hub_slug>/basket/<str:offer_id>/", shop_views.basket_set, name="basket_set"),
+    path("<hub:hub_slug>/checkout/", shop_views.checkout, name="checkout"),
 ]

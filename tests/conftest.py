@@ -74,6 +74,18 @@ def organic(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in French, the default: a request to /en/... leaves English active
+    in the thread, and addresses (reverse) carry the active language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """allauth keeps its rate-limit counters in the cache, and the opening e-mails what
     they share (by cycle id, which a later test may reuse): each test starts clean."""

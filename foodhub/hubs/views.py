@@ -18,10 +18,6 @@ from .models import HubMembership, Invitation
 from .selectors import get_managed_hub, hubs_managed_by, public_hubs
 
 
-def home(request):
-    return render(request, "hubs/home.html", {"hubs": public_hubs()})
-
-
 @login_required
 def spaces(request):
     """After log-in: send each person to what they manage, households to the shops."""

@@ -1,7 +1,8 @@
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils import formats, translation
+from django.utils import dateformat, formats, timezone, translation
 
 register = template.Library()
 
@@ -51,3 +52,32 @@ def quantity(value) -> str:
     value = Decimal(value).normalize()
     places = max(0, -value.as_tuple().exponent)
     return formats.number_format(value, places, use_l10n=True)
+
+
+# Dates and times as each language writes them: "mardi 24 novembre, 18:00" in French,
+# "Tuesday 24 November, 6:00 PM" in English. Values are shown in Europe/Paris time.
+DAY_FORMATS = {"fr": "l j F", "en": "l j F"}
+MOMENT_FORMATS = {"fr": "l j F, H:i", "en": "l j F, g:i A"}
+
+
+def _language() -> str:
+    return (translation.get_language() or "fr").split("-")[0]
+
+
+@register.filter
+def day(value) -> str:
+    """A date (or the local date of a moment), e.g. "mardi 24 novembre"."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return dateformat.format(value, DAY_FORMATS.get(_language(), DAY_FORMATS["fr"]))
+
+
+@register.filter
+def moment(value) -> str:
+    """A moment in local time, e.g. "mardi 24 novembre, 18:00" / "… 6:00 PM"."""
+    if not value:
+        return ""
+    value = timezone.localtime(value)
+    return dateformat.format(value, MOMENT_FORMATS.get(_language(), MOMENT_FORMATS["fr"]))

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from tests.factories import DEFAULT_PASSWORD
 
@@ -35,8 +36,11 @@ def test_signup_page_is_in_french_and_asks_for_a_name(client):
     assert 'name="full_name"' in html
 
 
-def test_signup_page_in_english(client):
-    response = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE="en")
+def test_signup_page_in_english_under_en(client):
+    with translation.override("en"):
+        url = reverse("account_signup")
+    assert url == "/en/accounts/signup/"
+    response = client.get(url)
     assert 'lang="en"' in response.content.decode()
     assert "Sign Up" in response.content.decode()
 

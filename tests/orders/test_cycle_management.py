@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -60,9 +59,8 @@ def messages_of(response) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
-    """Messages are matched in English (French is the default; its catalogue comes later)."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+def _english():
+    """Messages are matched in English: addresses are reversed under /en/."""
     with translation.override("en"):
         yield
 
@@ -84,8 +82,8 @@ def draft(hub):
 
 @time_machine.travel(paris(2026, 3, 2, 9, 0), tick=False)
 def test_manager_creates_a_draft_cycle_with_paris_times(client, hub, manager):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"  # French decimals: "5,5"
     client.force_login(manager)
+    translation.activate("fr")  # French addresses, so French decimals: "5,5"
     response = client.post(
         reverse("cycles:create", args=[hub.slug]),
         {

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -53,8 +52,8 @@ WEDNESDAY = paris(2026, 3, 11, 10, 0)
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+def _english():
+    """Messages are matched in English: addresses are reversed under /en/."""
     with translation.override("en"):
         yield
 
@@ -503,7 +502,7 @@ def _form(**values):
 
 def test_manager_creates_a_schedule_then_its_pickups(client, hub, manager, producer,
                                                      pickup_point):  # fmt: skip
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"  # French decimals: "2,5"
+    translation.activate("fr")  # French addresses, so French decimals: "2,5"
     client.force_login(manager)
     response = client.post(
         _url("schedule_create", hub), _form(fee_percent="2,5", producers=[producer.pk])

@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import clear_url_caches, reverse
+from django.utils import timezone, translation
 
 from orders import outbox, payments, services, stripe_api, weekly
 from orders.models import (
@@ -45,8 +45,13 @@ def _no_network(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _english(settings):
-    """Messages are checked in English: the French ones come with the next translation run."""
+    """Messages are checked in English (the French ones elsewhere): English is made the
+    default, so pages, addresses and the worker's e-mails are English."""
+    clear_url_caches()  # addresses are cached per language, with or without a prefix
     settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+    yield
+    clear_url_caches()
 
 
 def make_basket(household, hub, pickup_point, lines, **kwargs):

@@ -1,0 +1,65 @@
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+from wagtail.admin.forms import WagtailAdminPageForm
+
+#: URL names Wagtail serves its pages under (see foodhub/urls.py).
+PAGE_URL_NAMES = {"wagtail_serve", "home"}
+
+
+def address_taken(path: str) -> bool:
+    """True when ``path`` already leads to a Foodhub page (a shop, a dashboard...).
+
+    The shop lives at ``/<hub-slug>/`` and the application's pages at fixed addresses;
+    Wagtail only gets what they leave, so a page there could never be seen.
+    """
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.url_name not in PAGE_URL_NAMES
+
+
+class FoodhubPageForm(WagtailAdminPageForm):
+    """Refuses a page address the application already uses, and a pickup point page for a
+    place that does not serve the page's hub."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hub = self._hub()
+        if hub is not None and "pickup_point" in self.fields:
+            self.fields["pickup_point"].queryset = hub.pickup_points.order_by("name")
+
+    def _parent(self):
+        if self.parent_page is not None:
+            return self.parent_page.specific
+        if self.instance.pk:
+            return self.instance.get_parent().specific
+        return None
+
+    def _hub(self):
+        parent = self._parent()
+        return getattr(parent, "hub", None)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        slug = cleaned_data.get("slug")
+        parent = self._parent()
+        if slug and parent is not None and parent.depth > 1:
+            parts = parent.get_url_parts()
+            if parts and parts[2] and address_taken(f"{parts[2]}{slug}/"):
+                self.add_error(
+                    "slug",
+                    _(
+                        "The address “%(slug)s” is already used by the site "
+                        "(a shop or an application page). Choose another one."
+                    )
+                    % {"slug": slug},
+                )
+        point = cleaned_data.get("pickup_point")
+        hub = self._hub()
+        if point is not None and hub is not None and not point.hubs.filter(pk=hub.pk).exists():
+            self.add_error(
+                "pickup_point",
+                _("This pickup point does not serve %(hub)s.") % {"hub": hub.name},
+            )
+        return cleaned_data

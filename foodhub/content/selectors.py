@@ -1,0 +1,162 @@
+"""What the public pages show of the hubs' life, read in a bounded number of queries."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from foodhub.hubs.models import Hub
+from orders.models import CyclePickupPoint, Offer, OrderCycle
+from producers.models import Producer
+
+
+@dataclass
+class HubCard:
+    """A hub as the home page shows it."""
+
+    hub: Hub
+    page: object | None  # its live HubPage in this language tree, if any
+    cycle: OrderCycle | None  # open now, else the next one
+    is_open: bool
+    pickups: list = field(default_factory=list)  # CyclePickupPoint of that cycle
+
+    @property
+    def shop_url(self) -> str:
+        return reverse("hub_public", kwargs={"hub_slug": self.hub.slug})
+
+
+def _current_cycles(hubs, now: datetime) -> dict[int, OrderCycle]:
+    """Each hub's open cycle (closing first if several), else its next one: one query."""
+    cycles = (
+        OrderCycle.objects.filter(
+            hub__in=hubs, status=OrderCycle.Status.PUBLISHED, closes_at__gt=now
+        )
+        .order_by("closes_at")
+        .prefetch_related(
+            Prefetch(
+                "pickups",
+                queryset=CyclePickupPoint.objects.select_related("pickup_point").order_by(
+                    "pickup_date", "pickup_point__name"
+                ),
+            )
+        )
+    )
+    current: dict[int, OrderCycle] = {}
+    for cycle in cycles:
+        chosen = current.get(cycle.hub_id)
+        if (
+            chosen is None
+            or not chosen.is_open(now)
+            and (cycle.is_open(now) or cycle.opens_at < chosen.opens_at)
+        ):
+            current[cycle.hub_id] = cycle
+    return current
+
+
+def hub_cards(home, now: datetime) -> list[HubCard]:
+    """Every hub, with its page under ``home`` (same language), its cycle and pickup days."""
+    from .models import HubPage
+
+    hubs = list(Hub.objects.order_by("name"))
+    pages = {
+        page.hub_id: page for page in HubPage.objects.child_of(home).live().select_related("image")
+    }
+    cycles = _current_cycles(hubs, now)
+    cards = []
+    for hub in hubs:
+        cycle = cycles.get(hub.pk)
+        cards.append(
+            HubCard(
+                hub=hub,
+                page=pages.get(hub.pk),
+                cycle=cycle,
+                is_open=bool(cycle and cycle.is_open(now)),
+                pickups=list(cycle.pickups.all()) if cycle else [],
+            )
+        )
+    return cards
+
+
+def hub_page_context(page, now: datetime) -> dict:
+    """The cycle, pickup days, producers (with portraits) and news a hub page shows."""
+    from .models import NewsPage, PickupPointPage, ProducerPage
+
+    hub = page.hub
+    cycle = _current_cycles([hub], now).get(hub.pk)
+    point_pages = {p.pickup_point_id: p for p in PickupPointPage.objects.child_of(page).live()}
+    producers = list(hub.producers.order_by("name"))
+    portraits = {
+        p.producer_id: p
+        for p in ProducerPage.objects.live()
+        .filter(locale_id=page.locale_id, producer__in=producers)
+        .select_related("image")
+    }
+    return {
+        "cycle": cycle,
+        "is_open": bool(cycle and cycle.is_open(now)),
+        "pickups": [
+            (pickup, point_pages.get(pickup.pickup_point_id))
+            for pickup in (cycle.pickups.all() if cycle else [])
+        ],
+        "point_pages": sorted(point_pages.values(), key=lambda p: p.title),
+        "producers": [(producer, portraits.get(producer.pk)) for producer in producers],
+        "news": list(NewsPage.objects.descendant_of(page).live().order_by("-date", "-pk")[:3]),
+        "shop_url": reverse("hub_public", kwargs={"hub_slug": hub.slug}),
+    }
+
+
+@dataclass
+class WeekOffers:
+    cycle: OrderCycle
+    offers: list
+    shop_url: str
+
+
+def offers_this_week(producer: Producer, now: datetime) -> list[WeekOffers]:
+    """What the producer sells in the cycles open now, hub by hub: one query."""
+    offers = (
+        Offer.objects.filter(
+            variant__product__producer=producer,
+            variant__is_active=True,
+            variant__product__is_active=True,
+            cycle__status=OrderCycle.Status.PUBLISHED,
+            cycle__opens_at__lte=now,
+            cycle__closes_at__gt=now,
+        )
+        .select_related("variant__product", "cycle__hub")
+        .order_by("cycle__closes_at", "cycle_id", "variant__product__name", "pk")
+    )
+    weeks: list[WeekOffers] = []
+    for offer in offers:
+        if not weeks or weeks[-1].cycle.pk != offer.cycle_id:
+            hub_slug = offer.cycle.hub.slug
+            url = reverse("hub_public", kwargs={"hub_slug": hub_slug})
+            weeks.append(WeekOffers(offer.cycle, [], f"{url}?producer={producer.slug}"))
+        weeks[-1].offers.append(offer)
+    return weeks
+
+
+def next_pickups_at(point, now: datetime) -> list[CyclePickupPoint]:
+    """The pickup days coming at a point, with their hub's cycle: one query."""
+    return list(
+        CyclePickupPoint.objects.filter(
+            pickup_point=point,
+            cycle__status=OrderCycle.Status.PUBLISHED,
+            pickup_date__gte=timezone.localdate(now),
+        )
+        .select_related("cycle__hub")
+        .order_by("pickup_date", "cycle__hub__name")[:6]
+    )
+
+
+def latest_news(home, *, limit: int):
+    from .models import NewsPage
+
+    return list(
+        NewsPage.objects.descendant_of(home)
+        .live()
+        .select_related("image")
+        .order_by("-date", "-pk")[:limit]
+    )
