@@ -10,11 +10,10 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
-from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 
+from foodhub.content import views as content_views
 from foodhub.hubs import views as hub_views
 from orders import document_views
 from orders.health import health
@@ -22,7 +21,7 @@ from orders.health import health
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", content_views.set_language, name="set_language"),
     path("health/", health, name="health"),
 ]
 
@@ -30,7 +29,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
-    path("", wagtail_views.serve, {"path": ""}, name="home"),
+    path("", content_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("spaces/", hub_views.spaces, name="spaces"),
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),

@@ -54,14 +54,10 @@ def quantity(value) -> str:
     return formats.number_format(value, places, use_l10n=True)
 
 
-# Dates and times as each language writes them: "mardi 24 novembre, 18:00" in French,
-# "Tuesday 24 November, 6:00 PM" in English. Values are shown in Europe/Paris time.
-DAY_FORMATS = {"fr": "l j F", "en": "l j F"}
-MOMENT_FORMATS = {"fr": "l j F, H:i", "en": "l j F, g:i A"}
-
-
-def _language() -> str:
-    return (translation.get_language() or "fr").split("-")[0]
+# Dates and times in words of the active language, in Europe/Paris time:
+# "mardi 24 novembre, 18:00" / "Tuesday 24 November, 18:00".
+DAY_FORMAT = "l j F"
+MOMENT_FORMAT = "l j F, H:i"
 
 
 @register.filter
@@ -71,13 +67,12 @@ def day(value) -> str:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value)
-    return dateformat.format(value, DAY_FORMATS.get(_language(), DAY_FORMATS["fr"]))
+    return dateformat.format(value, DAY_FORMAT)
 
 
 @register.filter
 def moment(value) -> str:
-    """A moment in local time, e.g. "mardi 24 novembre, 18:00" / "… 6:00 PM"."""
+    """A moment in local time, e.g. "mardi 24 novembre, 18:00"."""
     if not value:
         return ""
-    value = timezone.localtime(value)
-    return dateformat.format(value, MOMENT_FORMATS.get(_language(), MOMENT_FORMATS["fr"]))
+    return dateformat.format(timezone.localtime(value), MOMENT_FORMAT)

@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.utils import translation
+from django.views.i18n import set_language as django_set_language
+from wagtail import views as wagtail_views
+
+
+def home(request):
+    """``/``: the home page, in French; someone who chose another language (the cookie
+    the language buttons set) is sent to that language's home page instead."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if (
+        chosen
+        and chosen != settings.LANGUAGE_CODE
+        and translation.get_language_from_path(request.path_info) is None
+        and translation.check_for_language(chosen)
+        and chosen in dict(settings.LANGUAGES)
+    ):
+        with translation.override(chosen):
+            return redirect("home")
+    return wagtail_views.serve(request, "")
+
+
+def set_language(request):
+    """Django's ``set_language``, reading the ``next`` address in its own language.
+
+    Django moves ``next`` into the chosen language by resolving it under the *active*
+    language; Wagtail's catch-all then takes "/en/some-page/" for a French page called
+    "en/some-page" and doubles the prefix. Resolving under the language the address
+    carries gives the right page.
+    """
+    next_url = request.POST.get("next", request.GET.get("next")) or ""
+    source = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
+    with translation.override(source):
+        return django_set_language(request)
