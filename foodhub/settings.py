@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "wagtail.users",
     "wagtail.snippets",
     "wagtail.images",
+    "wagtail.documents",
     "wagtail.search",
     "wagtail.admin",
     "wagtail",

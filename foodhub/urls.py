@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
 
 from foodhub.content import views as content_views
 from foodhub.hubs import views as hub_views
@@ -21,6 +22,7 @@ from orders.health import health
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", content_views.set_language, name="set_language"),
     path("health/", health, name="health"),
 ]

@@ -20,7 +20,6 @@ The tree, per language (French first, English as translated copies or aliases)::
 from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -318,7 +317,3 @@ class EditorGroup(models.Model):
 
     def __str__(self):
         return self.group.name
-
-
-def shop_url(hub) -> str:
-    return reverse("hub_public", kwargs={"hub_slug": hub.slug})

@@ -271,3 +271,19 @@ def test_every_page_kind_renders(client, hub_page, portrait, pickup_point, langu
         response = client.get(page.url)
         assert response.status_code == 200, page.url
         assert f'lang="{language}"' in response.content.decode()
+
+
+def test_my_spaces_lead_managers_and_producers_to_the_pages_editor(
+    client, hub_page, portrait, manager, producer_member, household
+):
+    for user in (manager, producer_member):
+        client.force_login(user)
+        html = client.get(reverse("spaces")).content.decode()
+        assert f'href="{reverse("wagtailadmin_home")}"' in html
+        assert client.get(reverse("wagtailadmin_home")).status_code == 200
+    client.force_login(household)
+    assert (
+        f'href="{reverse("wagtailadmin_home")}"'
+        not in client.get(reverse("spaces")).content.decode()
+    )
+    assert client.get(reverse("wagtailadmin_home")).status_code == 302  # no access

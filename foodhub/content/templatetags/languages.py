@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 from django.utils import translation
-from wagtail.models import Locale, Page
+from wagtail.models import Page
 
 register = template.Library()
 
@@ -34,8 +34,3 @@ def language_choices(context) -> list[dict]:
             }
         )
     return choices
-
-
-@register.simple_tag
-def active_locale() -> Locale:
-    return Locale.get_active()
