@@ -37,6 +37,7 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py load_demo_data --if-empty
+	$(PY) manage.py load_demo_pages
 
 run: system-deps install demo
 	@echo
