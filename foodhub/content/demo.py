@@ -1038,8 +1038,33 @@ def _create(parent: Page, page: Page, summary: PagesSummary) -> Page:
     return page
 
 
-def _photo_block(image, alt: str, caption: str) -> tuple:
-    return ("photo", {"image": image, "alt": alt, "caption": caption})
+def _photo_block(image, alt: str, caption: str, *, english: bool = False) -> tuple:
+    return ("photo", {"image": image, "alt": _drawn(alt, english=english), "caption": caption})
+
+
+def _drawn(alt: str, *, english: bool = False) -> str:
+    """The demo's photos are drawn fields: their description says they are illustrations
+    of what a real photo would show."""
+    return f"Illustration{':' if english else ' :'} {alt[0].lower()}{alt[1:]}"
+
+
+# What a public page may say of how to get there; the door codes and the like in
+# PickupPoint.access_info are for the team and the households with an order only.
+PUBLIC_DIRECTIONS = {
+    "la-bobine-wazemmes": (
+        "Métro ligne 1, station Gambetta, puis 5 minutes à pied. Entrée de plain-pied, "
+        "accessible en fauteuil."
+    ),
+    "la-chaudronnerie-fives": (
+        "Métro ligne 1, station Fives. Arceaux à vélos dans la cour, la halle est au fond."
+    ),
+    "le-grand-atelier-roubaix": (
+        "Métro ligne 2, station Épeule-Montesquieu. Trois marches, rampe sur demande."
+    ),
+    "jardin-partage-du-triolo": (
+        "Métro ligne 1, station Triolo. Le cabanon est derrière la maison de quartier."
+    ),
+}
 
 
 @transaction.atomic
@@ -1066,7 +1091,7 @@ def load_demo_pages() -> PagesSummary:
     if _untouched(home, "intro", "body"):
         home.intro = HOME_INTRO
         home.image = image("Champs du Mélantois", "accueil", root_collection, ground="legumes")
-        home.image_alt = "Des champs de légumes sous un grand ciel du Nord."
+        home.image_alt = _drawn("Des champs de légumes sous un grand ciel du Nord.")
         home.body = HOME_BODY
         home.save_revision().publish()
         summary.filled.append(home.url_path)
@@ -1075,7 +1100,7 @@ def load_demo_pages() -> PagesSummary:
             summary,
             title="Welcome",
             intro=HOME_INTRO_EN,
-            image_alt="Vegetable fields under a wide northern sky.",
+            image_alt=_drawn("Vegetable fields under a wide northern sky.", english=True),
             body=HOME_BODY_EN,
         )
 
@@ -1086,7 +1111,7 @@ def load_demo_pages() -> PagesSummary:
             "travaillent, et ce qu'ils vendent cette semaine."
         )
         index.image = image("Vergers de Bondues", "producteurs", root_collection, ground="verger")
-        index.image_alt = "Un verger en rangs, sous un ciel clair."
+        index.image_alt = _drawn("Un verger en rangs, sous un ciel clair.")
         index.save_revision().publish()
         summary.filled.append(index.url_path)
         _translate(
@@ -1097,7 +1122,7 @@ def load_demo_pages() -> PagesSummary:
                 "Thirteen farms and workshops less than 50 km from Lille: who they are, how "
                 "they work and what they sell this week."
             ),
-            image_alt="An orchard in rows, under a clear sky.",
+            image_alt=_drawn("An orchard in rows, under a clear sky.", english=True),
         )
 
     producers = Producer.objects.in_bulk([demo.slug for demo in PRODUCERS], field_name="slug")
@@ -1116,7 +1141,7 @@ def load_demo_pages() -> PagesSummary:
         page.intro = words.intro
         page.portrait = words.portrait
         page.practices = words.practices
-        page.image, page.image_alt = main, words.alt
+        page.image, page.image_alt = main, _drawn(words.alt)
         page.farm_photos = [_photo_block(farm, words.photo_alt, words.caption)]
         page.save_revision().publish()
         summary.filled.append(page.url_path)
@@ -1126,8 +1151,8 @@ def load_demo_pages() -> PagesSummary:
             intro=words.intro_en,
             portrait=words.portrait_en,
             practices=words.practices_en,
-            image_alt=words.alt_en,
-            farm_photos=[_photo_block(farm, words.photo_alt_en, words.caption_en)],
+            image_alt=_drawn(words.alt_en, english=True),
+            farm_photos=[_photo_block(farm, words.photo_alt_en, words.caption_en, english=True)],
         )
 
     # 2 and 3. Each hub's page, then its pickup points' pages.
@@ -1149,7 +1174,7 @@ def load_demo_pages() -> PagesSummary:
                 for name, role, about, _role_en, _about_en in words.team
             ]
             page.image = image(hub.name, slug, collection, sky=words.sky, ground=words.ground)
-            page.image_alt = words.alt
+            page.image_alt = _drawn(words.alt)
             page.save_revision().publish()
             summary.filled.append(page.url_path)
             _translate(
@@ -1164,7 +1189,7 @@ def load_demo_pages() -> PagesSummary:
                     ("member", {"name": name, "role": role_en, "about": about_en})
                     for name, _role, _about, role_en, about_en in words.team
                 ],
-                image_alt=words.alt_en,
+                image_alt=_drawn(words.alt_en, english=True),
             )
         for point in PickupPoint.objects.filter(
             hubs=hub, slug__in=[row["slug"] for row in PICKUP_POINTS]
@@ -1182,11 +1207,11 @@ def load_demo_pages() -> PagesSummary:
                     locale=page.locale,
                     pickup_point=point,
                     intro=point.tiers_lieu,
-                    directions=f"<p>{point.access_info}</p>",
+                    directions=f"<p>{PUBLIC_DIRECTIONS[point.slug]}</p>",
                     hours=point.opening_notes,
                     about=about,
                     image=point_images[point.slug],
-                    image_alt=alt,
+                    image_alt=_drawn(alt),
                 ),
                 summary,
             )

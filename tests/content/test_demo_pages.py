@@ -102,6 +102,10 @@ def test_demo_pages_are_translated_into_english_and_render_in_both_languages(dem
         response = client.get(path)
         assert response.status_code == 200, path
         assert expected in response.content.decode(), path
+    # Door codes and the like are for the team and households with an order only.
+    html = client.get(point.url).content.decode()
+    assert point.pickup_point.access_info not in html
+    assert "Illustration" in html  # the drawn photos say they are drawings
 
 
 def test_loading_demo_pages_again_creates_nothing_and_keeps_an_editors_change(demo_pages):

@@ -124,6 +124,8 @@ def test_hub_page_shows_the_cycle_and_a_call_to_the_shop(
 
 
 def test_hub_page_lists_its_pickup_points_pages(client, hub_page, cycle, slot, pickup_point):
+    pickup_point.access_info = "Code du portail 4521"  # for the team and households only
+    pickup_point.save()
     point_page = hub_page.add_child(
         instance=PickupPointPage(
             title="La Ruche de Fives",
@@ -144,6 +146,7 @@ def test_hub_page_lists_its_pickup_points_pages(client, hub_page, cycle, slot, p
     assert pickup_point.map_url.replace("&", "&amp;") in page_html
     assert "Prochains jours de retrait" in page_html
     assert "Drive fermier de Lille" in page_html  # the pickup day's hub
+    assert "4521" not in page_html
 
 
 # A producer's portrait ---------------------------------------------------------------------
