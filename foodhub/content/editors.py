@@ -116,6 +116,14 @@ def _permissions(app_label: str, codenames) -> list[Permission]:
     )
 
 
+def _free_group_name(wanted: str) -> str:
+    name, n = wanted, 1
+    while Group.objects.filter(name=name).exists():
+        n += 1
+        name = f"{wanted} ({n})"
+    return name
+
+
 def _editor_group(*, hub: Hub | None = None, producer: Producer | None = None) -> EditorGroup:
     lookup = {"hub": hub} if hub is not None else {"producer": producer}
     editors = EditorGroup.objects.select_related("group").filter(**lookup).first()
@@ -129,7 +137,9 @@ def _editor_group(*, hub: Hub | None = None, producer: Producer | None = None) -
         owner = hub or producer
         root = Collection.get_first_root_node() or Collection.add_root(name="Root")
         collection = root.add_child(name=owner.name)
-    group, _created = Group.objects.get_or_create(name=name)
+    # Always a new group: one found by its name may be another hub's (its slug changed)
+    # or a group made by hand, and its members would become this one's editors.
+    group = Group.objects.create(name=_free_group_name(name))
     group.permissions.add(
         *[
             permission
