@@ -1,22 +1,37 @@
+from django.conf import settings
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
+
+from foodhub.hubs.models import RESERVED_SLUGS
 
 #: URL names Wagtail serves its pages under (see foodhub/urls.py).
 PAGE_URL_NAMES = {"wagtail_serve", "home"}
 
 
-def address_taken(path: str) -> bool:
-    """True when ``path`` already leads to a Foodhub page (a shop, a dashboard...).
+def address_taken(path: str, language: str) -> bool:
+    """True when ``path`` (in ``language``) already leads to a Foodhub page: a shop, a
+    dashboard...
 
     The shop lives at ``/<hub-slug>/`` and the application's pages at fixed addresses;
-    Wagtail only gets what they leave, so a page there could never be seen.
+    Wagtail only gets what they leave, so a page there could never be seen. The address
+    is resolved in its own language: "/en/lille/" is the English shop whatever language
+    the editor works in.
     """
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return False
+    with translation.override(language):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
     return match.url_name not in PAGE_URL_NAMES
+
+
+def top_level_slug_taken(slug: str) -> bool:
+    """A page right under the home page may not take a language prefix ("en") or the
+    first part of the application's addresses ("accounts", "orders"...), even where that
+    address alone is nobody's page."""
+    return slug in RESERVED_SLUGS or slug in dict(settings.LANGUAGES)
 
 
 class FoodhubPageForm(WagtailAdminPageForm):
@@ -46,7 +61,10 @@ class FoodhubPageForm(WagtailAdminPageForm):
         parent = self._parent()
         if slug and parent is not None and parent.depth > 1:
             parts = parent.get_url_parts()
-            if parts and parts[2] and address_taken(f"{parts[2]}{slug}/"):
+            language = parent.locale.language_code
+            if (parent.depth == 2 and top_level_slug_taken(slug)) or (
+                parts and parts[2] and address_taken(f"{parts[2]}{slug}/", language)
+            ):
                 self.add_error(
                     "slug",
                     _(
