@@ -42,6 +42,7 @@ demo: migrate
 run: system-deps install demo
 	@echo
 	@echo "  Foodhub runs at http://localhost:$(PORT)/  (Ctrl-C to stop web + worker)"
+	@echo "  Public pages are edited at http://localhost:$(PORT)/cms/"
 	@echo
 	FOODHUB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 

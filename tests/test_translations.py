@@ -113,9 +113,12 @@ def untranslated_text(source: str) -> list[str]:
 
 
 def test_every_template_string_is_marked_for_translation():
+    """Pages, and the plain-text e-mails too."""
+    paths = sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")])
+    assert any(path.suffix == ".txt" for path in paths)
     found = {
         str(path.relative_to(TEMPLATES)): words
-        for path in sorted(TEMPLATES.rglob("*.html"))
+        for path in paths
         if (words := untranslated_text(path.read_text(encoding="utf-8")))
     }
     assert found == {}
@@ -128,3 +131,4 @@ def test_the_template_check_sees_forgotten_text():
     assert untranslated_text('<img src="x.png" alt="A farm">') == ['alt="A farm"']
     assert untranslated_text('<input aria-label="{% translate "Search" %}">') == []
     assert untranslated_text("{% block body_class %}narrow{% endblock %}<p>PDF</p>") == []
+    assert untranslated_text("Bonjour {{ name }},\n\n{% translate 'Merci' %}") == ["Bonjour"]
