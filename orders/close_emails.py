@@ -67,8 +67,11 @@ def household_emails(cycle: OrderCycle) -> list[outbox.Owed]:
             kind="cycle_closed_household",
             to=email,
             params={"order_id": pk},
+            language=language,
         )
-        for pk, email in cycle.orders.live().order_by("pk").values_list("pk", "email")
+        for pk, email, language in cycle.orders.live()
+        .order_by("pk")
+        .values_list("pk", "email", "language")
     ]
 
 

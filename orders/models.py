@@ -382,6 +382,8 @@ class Order(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PLACED
     )
     note = models.TextField(_("note for the hub"), blank=True, max_length=1000)
+    # The language of the page the order was placed on: its later e-mails are written in it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
     # Totals computed by orders.pricing from the lines (never sent by the browser).
     goods_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
     fee_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)

@@ -41,8 +41,7 @@ NEW_OFFERS_SHOWN = 20
 
 
 def _language_of(user) -> str:
-    # The User model has no preferred language yet: everyone gets the site's.
-    return settings.LANGUAGE_CODE
+    return user.email_language
 
 
 def _users():
@@ -98,7 +97,7 @@ def unsubscribe_url(user_id: int, hub_id: int) -> str:
 
 def opening_emails(cycle: OrderCycle) -> list[outbox.Owed]:
     """One "the shop is open" e-mail per household that asked for the hub's."""
-    users = _users().filter(opening_alerts__hub=cycle.hub_id).only("pk", "email")
+    users = _users().filter(opening_alerts__hub=cycle.hub_id).only("pk", "email", "language")
     return [
         outbox.Owed(
             key=f"open:{cycle.pk}:{user.pk}",
@@ -265,7 +264,7 @@ def reminder_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
         .filter(cycle_pickup=cycle_pickup)
         .exclude(cycle__status=OrderCycle.Status.CANCELLED)
         .order_by("pk")
-        .values_list("pk", "email")
+        .values_list("pk", "email", "language")
     )
     return [
         outbox.Owed(
@@ -273,9 +272,9 @@ def reminder_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
             kind="pickup_reminder",
             to=email,
             params={"order_id": order_id},
-            language=settings.LANGUAGE_CODE,
+            language=language,  # the order's
         )
-        for order_id, email in orders
+        for order_id, email, language in orders
     ]
 
 
@@ -335,7 +334,7 @@ def volunteer_list_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
             params={"cycle_pickup_id": cycle_pickup.pk, "user_id": user.pk},
             language=_language_of(user),
         )
-        for user in users.only("pk", "email").order_by("pk").distinct()
+        for user in users.only("pk", "email", "language").order_by("pk").distinct()
     ]
 
 

@@ -336,6 +336,7 @@ def _tell_managers_not_published(cycle: OrderCycle, *, now: datetime) -> None:
                 kind=NOT_PUBLISHED_EMAIL,
                 to=user.email,
                 params={"cycle": cycle.pk},
+                language=user.email_language,
             )
             for user in managers
         ],

@@ -223,6 +223,7 @@ def place_order(
     user=None,
     notify: bool = True,
     charge_later: bool = False,
+    language: str | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Place a household's order: allocate stock, snapshot prices, number it, confirm it.
@@ -275,6 +276,7 @@ def place_order(
                     else Order.Status.PLACED
                 ),
                 note=note.strip()[:1000],
+                language=language or translation.get_language() or settings.LANGUAGE_CODE,
                 placed_at=now or timezone.now(),
             )
             lines = [

@@ -37,7 +37,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -597,6 +597,7 @@ def _place(basket: WeeklyBasket, cycle: OrderCycle, *, now: datetime) -> _Outcom
                     Order.PaymentMethod.CARD if card else Order.PaymentMethod.AT_PICKUP
                 ),
                 user=user,
+                language=user.email_language,
                 notify=False,
                 charge_later=True,
                 # The real clock, not the tick's: a long tick must not place an order
@@ -680,6 +681,7 @@ def _placed_email(
         kind="weekly_basket_placed",
         to=basket.user.email,
         params=params,
+        language=basket.user.email_language,
     )
 
 
@@ -990,6 +992,9 @@ def _card_refused(order: Order, code: str, intent: dict | None = None) -> None:
         detail=f"saved card refused at close ({code}): to be paid at pickup"[:500],
     )
     slot = order.slot
+    language = order.language or settings.LANGUAGE_CODE
+    with translation.override(language):  # the link too is in the order's language
+        url = settings.SITE_URL + services.order_link(order)
     outbox.owe(
         [
             outbox.Owed(
@@ -1001,12 +1006,13 @@ def _card_refused(order: Order, code: str, intent: dict | None = None) -> None:
                     "name": order.full_name,
                     "hub": order.cycle.hub.name,
                     "total": str(order.total),
-                    "url": settings.SITE_URL + services.order_link(order),
+                    "url": url,
                     "pickup_point": order.cycle_pickup.pickup_point.name,
                     "pickup_date": order.cycle_pickup.pickup_date.isoformat(),
                     "slot_start": slot.starts_at.strftime("%H:%M"),
                     "slot_end": slot.ends_at.strftime("%H:%M"),
                 },
+                language=language,
             )
         ]
     )

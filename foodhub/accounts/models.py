@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -40,6 +41,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Can log into the platform administration."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Chosen with the language buttons; the e-mails sent later by the worker use it.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
@@ -64,3 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def email_language(self) -> str:
+        """The language of the e-mails this person gets: the one they chose, else French."""
+        return self.language or settings.LANGUAGE_CODE

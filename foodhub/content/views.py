@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.utils import translation
 from django.views.i18n import set_language as django_set_language
@@ -32,4 +33,15 @@ def set_language(request):
     next_url = request.POST.get("next", request.GET.get("next")) or ""
     source = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
     with translation.override(source):
-        return django_set_language(request)
+        response = django_set_language(request)
+    # Someone logged in keeps the choice for the e-mails the worker sends them later.
+    chosen = request.POST.get("language")
+    user = request.user
+    if (
+        request.method == "POST"
+        and user.is_authenticated
+        and chosen in dict(settings.LANGUAGES)
+        and user.language != chosen
+    ):
+        get_user_model().objects.filter(pk=user.pk).update(language=chosen)
+    return response
