@@ -30,8 +30,17 @@ def address_taken(path: str, language: str) -> bool:
 def top_level_slug_taken(slug: str) -> bool:
     """A page right under the home page may not take a language prefix ("en") or the
     first part of the application's addresses ("accounts", "orders"...), even where that
-    address alone is nobody's page."""
-    return slug in RESERVED_SLUGS or slug in dict(settings.LANGUAGES)
+    address alone is nobody's page.
+
+    Nor an address Django reads as another language: it takes "/en-bref/" for English
+    ("en-bref" falls back to "en"), and the French page there would never be found.
+    """
+    language = translation.get_language_from_path(f"/{slug}/")
+    return (
+        slug in RESERVED_SLUGS
+        or slug in dict(settings.LANGUAGES)
+        or (language is not None and language != settings.LANGUAGE_CODE)
+    )
 
 
 class FoodhubPageForm(WagtailAdminPageForm):
