@@ -1,8 +1,15 @@
 """Defects found reviewing the public site (Wagtail pages, editors, addresses, languages)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from foodhub.content.models import StandardPage
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _standard_page_form(parent, user, slug):
@@ -45,3 +52,28 @@ def test_a_top_level_page_may_start_with_the_default_language_or_a_word_like_it(
     for slug in ("fr-infos", "engagements", "entre-voisins"):
         form = _standard_page_form(home_page, admin_user, slug)
         assert form.is_valid(), (slug, form.errors)
+
+
+# 2. The post-migrate hook must not crash a migration that leaves the pages' tables out.
+
+
+def _migrate(database: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "foodhub.settings",
+        "DATABASE_URL": f"sqlite:///{database}",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "migrate", *args, "--no-input"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_migrating_one_app_of_a_new_database_does_not_need_the_pages_tables(tmp_path):
+    result = _migrate(tmp_path / "new.sqlite3", "hubs")
+
+    assert result.returncode == 0, result.stderr[-2000:]
