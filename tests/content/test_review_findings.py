@@ -3,24 +3,32 @@
 import os
 import subprocess
 import sys
+from io import BytesIO
 from pathlib import Path
 
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
+from django.core.files.images import ImageFile
+from PIL import Image as PillowImage
+from wagtail.images.models import Image
+from wagtail.models import Collection
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
-from foodhub.content.models import StandardPage
+from foodhub.content import editors
+from foodhub.content.models import EditorGroup, HubPage, StandardPage
+from foodhub.hubs.models import Hub
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _standard_page_form(parent, user, slug):
+def _standard_page_form(parent, user, slug, *, image=None, body=()):
     form_class = StandardPage.get_edit_handler().get_form_class()
     data = nested_form_data(
         {
             "title": "En bref",
             "slug": slug,
             "intro": "",
+            "image": image.pk if image else "",
             "image_alt": "",
-            "body": streamfield([]),
+            "body": streamfield(list(body)),
             "comments": inline_formset([]),
         }
     )
@@ -77,3 +85,77 @@ def test_migrating_one_app_of_a_new_database_does_not_need_the_pages_tables(tmp_
     result = _migrate(tmp_path / "new.sqlite3", "hubs")
 
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+# 3. An editor chooses photos in the collection of the hub or producer only; the admin's
+#    photo field took any photo's number, another hub's unpublished photos included.
+
+
+def _photo(collection, name="photo.jpg"):
+    buffer = BytesIO()
+    PillowImage.new("RGB", (40, 30), (90, 140, 60)).save(buffer, "JPEG")
+    return Image.objects.create(
+        title=name, file=ImageFile(buffer, name=name), collection=collection
+    )
+
+
+def _collection(**owner):
+    return EditorGroup.objects.get(**owner).collection
+
+
+def _hub_page_form(page, user, *, image):
+    form_class = HubPage.get_edit_handler().get_form_class()
+    data = nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "intro": page.intro,
+            "image": image.pk,
+            "image_alt": "",
+            "story": rich_text(""),
+            "values": rich_text(""),
+            "how_it_works": rich_text(""),
+            "team": streamfield([]),
+            "comments": inline_formset([]),
+        }
+    )
+    page = page.get_latest_revision_as_object()
+    return form_class(data, instance=page, parent_page=page.get_parent(), for_user=user)
+
+
+def test_an_editor_cannot_use_a_photo_of_another_hubs_collection(
+    manager, hub_page, other_hub_manager
+):
+    editors.set_up_hub(Hub.objects.get(slug="roubaix"))
+    theirs = _photo(_collection(hub__slug="roubaix"))
+    ours = _photo(_collection(hub=hub_page.hub))
+
+    refused = _hub_page_form(hub_page, manager, image=theirs)
+
+    assert not refused.is_valid()
+    assert list(refused.errors) == ["image"]
+    assert _hub_page_form(hub_page, manager, image=ours).is_valid()
+
+
+def test_an_editor_cannot_put_another_collections_photo_in_a_block(
+    manager, hub_page, other_hub_manager
+):
+    editors.set_up_hub(Hub.objects.get(slug="roubaix"))
+    theirs = _photo(_collection(hub__slug="roubaix"))
+    block = ("photo", {"image": theirs.pk, "alt": "", "caption": ""})
+
+    form = _standard_page_form(hub_page, manager, "nouvelles", body=[block])
+
+    assert not form.is_valid()
+    assert list(form.errors) == ["body"]
+
+
+def test_an_editor_keeps_a_photo_the_platform_put_on_the_page(manager, hub_page, admin_user):
+    """The demo and the administrators may use photos of the site's own collection."""
+    site_photo = _photo(Collection.get_first_root_node())
+    hub_page.image = site_photo
+    hub_page.save_revision().publish()
+
+    assert _hub_page_form(hub_page, manager, image=site_photo).is_valid()
+    assert _standard_page_form(hub_page, admin_user, "page", image=site_photo).is_valid()
+    assert not _standard_page_form(hub_page, manager, "page", image=site_photo).is_valid()
