@@ -7,9 +7,10 @@ from io import BytesIO
 from pathlib import Path
 
 from django.core.files.images import ImageFile
+from django.urls import reverse
 from PIL import Image as PillowImage
 from wagtail.images.models import Image
-from wagtail.models import Collection
+from wagtail.models import Collection, Locale
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from foodhub.content import editors
@@ -159,3 +160,29 @@ def test_an_editor_keeps_a_photo_the_platform_put_on_the_page(manager, hub_page,
     assert _hub_page_form(hub_page, manager, image=site_photo).is_valid()
     assert _standard_page_form(hub_page, admin_user, "page", image=site_photo).is_valid()
     assert not _standard_page_form(hub_page, manager, "page", image=site_photo).is_valid()
+
+
+# 4. The language buttons of a page whose translation is unpublished led to a 404.
+
+
+def _choices(response):
+    return {choice["code"]: choice["next"] for choice in response.context["languages"]}
+
+
+def test_the_language_button_leads_to_the_nearest_published_page_in_that_language(client, hub_page):
+    english = hub_page.get_translation(Locale.objects.get(language_code="en"))
+    english.unpublish()
+
+    response = client.get(hub_page.url)
+
+    assert _choices(response) == {"fr": hub_page.url, "en": "/en/"}
+    switched = client.post(reverse("set_language"), {"language": "en", "next": "/en/"})
+    assert client.get(switched.url).status_code == 200
+
+
+def test_the_language_buttons_read_a_bounded_number_of_queries(
+    client, hub_page, django_assert_max_num_queries
+):
+    client.get(hub_page.url)  # warm the site's caches
+    with django_assert_max_num_queries(17):
+        client.get(hub_page.url)
