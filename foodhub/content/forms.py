@@ -3,6 +3,10 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.blocks import StreamValue
+from wagtail.images import get_image_model
+from wagtail.images.models import AbstractImage
+from wagtail.permissions import policy_registry
 
 from foodhub.hubs.models import RESERVED_SLUGS
 
@@ -30,13 +34,33 @@ def address_taken(path: str, language: str) -> bool:
 def top_level_slug_taken(slug: str) -> bool:
     """A page right under the home page may not take a language prefix ("en") or the
     first part of the application's addresses ("accounts", "orders"...), even where that
-    address alone is nobody's page."""
-    return slug in RESERVED_SLUGS or slug in dict(settings.LANGUAGES)
+    address alone is nobody's page.
+
+    Nor an address Django reads as another language: it takes "/en-bref/" for English
+    ("en-bref" falls back to "en"), and the French page there would never be found.
+    """
+    language = translation.get_language_from_path(f"/{slug}/")
+    return (
+        slug in RESERVED_SLUGS
+        or slug in dict(settings.LANGUAGES)
+        or (language is not None and language != settings.LANGUAGE_CODE)
+    )
+
+
+def images_in(value) -> list:
+    """The photos a field's value holds: a photo, or the photos in a body's blocks."""
+    if isinstance(value, AbstractImage):
+        return [value]
+    if isinstance(value, StreamValue):
+        return [image for child in value for image in images_in(child.value)]
+    if isinstance(value, dict):  # a StructBlock's value
+        return [image for item in value.values() for image in images_in(item)]
+    return []
 
 
 class FoodhubPageForm(WagtailAdminPageForm):
-    """Refuses a page address the application already uses, and a pickup point page for a
-    place that does not serve the page's hub."""
+    """Refuses a page address the application already uses, a pickup point page for a
+    place that does not serve the page's hub, and photos of another hub or producer."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,4 +104,39 @@ class FoodhubPageForm(WagtailAdminPageForm):
                 "pickup_point",
                 _("This pickup point does not serve %(hub)s.") % {"hub": hub.name},
             )
+        self._check_photos(cleaned_data)
         return cleaned_data
+
+    def _check_photos(self, cleaned_data):
+        """Wagtail's photo fields take any photo's number; an editor may use the photos of
+        the collections they choose from (their hub's or producer's), and keep those
+        already on the page (put there by the platform's administrators)."""
+        user = getattr(self, "for_user", None)
+        if user is None or user.is_superuser:
+            return
+        chosen = {
+            name: {image.pk for image in images_in(value)}
+            for name, value in cleaned_data.items()
+            if name in self.fields
+        }
+        kept = {
+            image.pk for name in chosen for image in images_in(getattr(self.instance, name, None))
+        }
+        wanted = set().union(*chosen.values()) - kept
+        if not wanted:
+            return
+        images = policy_registry.get_by_type(get_image_model())
+        allowed = set(
+            images.instances_user_has_permission_for(user, "choose")
+            .filter(pk__in=wanted)
+            .values_list("pk", flat=True)
+        )
+        for name, pks in chosen.items():
+            if pks & (wanted - allowed):
+                self.add_error(
+                    name,
+                    _(
+                        "This photo belongs to another hub or producer: choose one of yours, "
+                        "or upload it."
+                    ),
+                )

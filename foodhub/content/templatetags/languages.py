@@ -8,18 +8,32 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def language_choices(context) -> list[dict]:
-    """Each language with where to go in it: a public page's own translation when it has
-    one, else this address (``set_language`` moves it into the chosen language)."""
+    """Each language with where to go in it: a public page's own translation when it is
+    published, else the nearest published translation of a page above it (the home page
+    at least); an application page's address, which ``set_language`` moves into the chosen
+    language."""
     request = context["request"]
     page = context.get("page")
     current = translation.get_language()
     here = request.get_full_path()
     translations = {}
     if isinstance(page, Page) and page.pk:
+        # The page, then its parents up to the home page: the first published in each
+        # language wins (an unpublished translation would be a "page not found").
+        keys = [page.translation_key] + list(
+            page.get_ancestors()
+            .filter(depth__gt=1)
+            .order_by("-depth")
+            .values_list("translation_key", flat=True)
+        )
+        rank = {key: position for position, key in enumerate(keys)}
         for translated in (
-            Page.objects.translation_of(page, inclusive=True).live().select_related("locale")
+            Page.objects.filter(translation_key__in=keys).live().select_related("locale")
         ):
-            translations[translated.locale.language_code] = translated
+            code = translated.locale.language_code
+            best = translations.get(code)
+            if best is None or rank[translated.translation_key] < rank[best.translation_key]:
+                translations[code] = translated
     choices = []
     for code, _name in settings.LANGUAGES:
         translated = translations.get(code)
