@@ -80,7 +80,8 @@ def ensure_site() -> HomePage:
             root_page=home,
             is_default_site=True,
         )
-    elif site.root_page_id != home.pk:
+    elif not HomePage.objects.filter(pk=site.root_page_id).exists():
+        # Wagtail's own welcome page, or a page deleted: never a home an operator chose.
         site.root_page = home
         site.save()
     _translate_as_aliases(home)

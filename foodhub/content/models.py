@@ -70,6 +70,11 @@ class FoodhubPage(Page):
     class Meta:
         abstract = True
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["content_lang"] = selectors.content_lang_attribute(self)
+        return context
+
 
 class HomePage(FoodhubPage):
     """``/``: the hubs, their open cycles and next pickup dates."""

@@ -5,7 +5,8 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import format_html
 
 from foodhub.hubs.models import Hub
 from orders.models import CyclePickupPoint, Offer, OrderCycle
@@ -160,3 +161,21 @@ def latest_news(home, *, limit: int):
         .select_related("image")
         .order_by("-date", "-pk")[:limit]
     )
+
+
+def content_lang_attribute(page) -> str:
+    """`` lang="fr"`` for the editors' text of an alias showing another language's page
+    (an English copy not translated yet), so screen readers read it in the right voice;
+    "" for a page in its own language."""
+    if not page.alias_of_id:
+        return ""
+    from wagtail.models import Page
+
+    language = (
+        Page.objects.filter(pk=page.alias_of_id)
+        .values_list("locale__language_code", flat=True)
+        .first()
+    )
+    if not language or language == translation.get_language():
+        return ""
+    return format_html(' lang="{}"', language)

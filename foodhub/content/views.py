@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.i18n import set_language as django_set_language
 from wagtail import views as wagtail_views
 
@@ -18,8 +19,12 @@ def home(request):
         and chosen in dict(settings.LANGUAGES)
     ):
         with translation.override(chosen):
-            return redirect("home")
-    return wagtail_views.serve(request, "")
+            response = redirect("home")
+    else:
+        response = wagtail_views.serve(request, "")
+    if translation.get_language_from_path(request.path_info) is None:
+        patch_vary_headers(response, ["Cookie"])  # caches keep one answer per choice
+    return response
 
 
 def set_language(request):

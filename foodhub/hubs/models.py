@@ -1,13 +1,14 @@
 import secrets
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from producers.validators import PHOTO_EXTENSIONS, validate_photo
@@ -22,8 +23,23 @@ RESERVED_SLUGS = {
 
 
 def validate_hub_slug(value: str):
-    if value in RESERVED_SLUGS:
+    """Refuse a short name the site already answers at: the application's addresses, a
+    language ("/en/" is the English site; Django reads "/en-vrac/" as English too), and a
+    public page right under the home page (the shop would hide it)."""
+    language = translation.get_language_from_path(f"/{value}/")
+    if (
+        value in RESERVED_SLUGS
+        or value in dict(settings.LANGUAGES)
+        or language not in (None, settings.LANGUAGE_CODE)
+    ):
         raise ValidationError(_("This short name is reserved; choose another one."))
+    if apps.is_installed("wagtail"):
+        # The public pages sit above this app: named, not imported (see DESIGN.md).
+        pages = apps.get_model("wagtailcore", "Page").objects.filter(depth=3, slug=value)
+        if pages.exists():
+            raise ValidationError(
+                _("A page of the public site already has this address; choose another one.")
+            )
 
 
 class Hub(models.Model):

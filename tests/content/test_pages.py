@@ -99,6 +99,7 @@ def test_home_sends_someone_who_chose_english_to_the_english_site(client, home_p
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get("/")
     assert response.status_code == 302 and response.url == "/en/"
+    assert "Cookie" in response["Vary"]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     assert client.get("/").status_code == 200
 
@@ -290,3 +291,42 @@ def test_my_spaces_lead_managers_and_producers_to_the_pages_editor(
         not in client.get(reverse("spaces")).content.decode()
     )
     assert client.get(reverse("wagtailadmin_home")).status_code == 302  # no access
+
+
+@pytest.mark.parametrize(
+    "slug, refused",
+    [
+        ("orders", True),  # an application address
+        ("en", True),  # the English site
+        ("en-vrac", True),  # read as English by Django: its shop would never be found
+        ("qui-sommes-nous", True),  # a public page's address (created below)
+        ("fr-infos", False),
+        ("roubaix", False),
+    ],
+)
+def test_a_hub_cannot_take_an_address_the_site_answers_at(home_page, slug, refused):
+    from django.core.exceptions import ValidationError
+
+    from foodhub.hubs.models import Hub
+
+    publish(home_page.add_child(instance=StandardPage(title="Qui ?", slug="qui-sommes-nous")))
+    hub = Hub(name="Nouveau drive", slug=slug, order_prefix="NEW")
+    if refused:
+        with pytest.raises(ValidationError) as error:
+            hub.full_clean()
+        assert "slug" in error.value.message_dict
+    else:
+        hub.full_clean()
+
+
+def test_an_untranslated_english_copy_says_its_text_is_french(client, hub_page):
+    hub_page.story = "<p>Né à Fives.</p>"
+    publish(hub_page)
+    alias = english(hub_page)
+    assert alias.alias_of_id == hub_page.pk
+    html = client.get(alias.url).content.decode()
+    assert '<html lang="en">' in html  # the interface is English...
+    assert '<header class="page-header" lang="fr">' in html  # ...the editors' text French
+    assert '<div class="prose" lang="fr"><p>Né à Fives.</p></div>' in html
+    # A page in its own language needs no such mark.
+    assert ' lang="fr"' not in client.get(hub_page.url).content.decode().split("<main", 1)[1]
