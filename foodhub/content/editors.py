@@ -174,26 +174,34 @@ def grant_page(page: Page) -> None:
         )
 
 
-@transaction.atomic
-def set_up_hub(hub: Hub) -> HubPage:
-    """The hub's editors' group, its page (published, in every language) and permissions."""
-    editors = _editor_group(hub=hub)
-    home = ensure_site()
-    page = HubPage.objects.filter(hub=hub, locale=home.locale).first()
+def _set_up_owned_page(parent: Page, page_model, owner, slug: str):
+    """The owner's page under ``parent`` (created, published and given aliases in the
+    other languages when missing), every language's copy granted to its editors."""
+    owner_field = page_model.owner_field
+    pages = page_model.objects.filter(**{owner_field: owner})
+    page = pages.filter(locale=parent.locale).first()
     if page is None:
-        page = home.add_child(
-            instance=HubPage(
-                title=hub.name,
-                slug=_free_slug(home, f"{hub.slug}-presentation"),
-                locale=home.locale,
-                hub=hub,
-                intro=Truncator(hub.description).chars(400),
+        page = parent.add_child(
+            instance=page_model(
+                title=owner.name,
+                slug=_free_slug(parent, slug),
+                locale=parent.locale,
+                intro=Truncator(owner.description).chars(400),
+                **{owner_field: owner},
             )
         )
         _publish(page)
         _translate_as_aliases(page)
-    for translated in HubPage.objects.filter(hub=hub):
+    for translated in pages:
         grant_page(translated)
+    return page
+
+
+@transaction.atomic
+def set_up_hub(hub: Hub) -> HubPage:
+    """The hub's editors' group, its page (published, in every language) and permissions."""
+    editors = _editor_group(hub=hub)
+    page = _set_up_owned_page(ensure_site(), HubPage, hub, f"{hub.slug}-presentation")
     managers = HubMembership.objects.filter(hub=hub, role=HubMembership.Role.MANAGER)
     editors.group.user_set.add(*managers.values_list("user_id", flat=True))
     return page
@@ -203,39 +211,26 @@ def set_up_hub(hub: Hub) -> HubPage:
 def set_up_producer(producer: Producer) -> ProducerPage:
     """The producer's group, its portrait (published, in every language) and permissions."""
     editors = _editor_group(producer=producer)
-    index = producer_index()
-    page = ProducerPage.objects.filter(producer=producer, locale=index.locale).first()
-    if page is None:
-        page = index.add_child(
-            instance=ProducerPage(
-                title=producer.name,
-                slug=_free_slug(index, producer.slug),
-                locale=index.locale,
-                producer=producer,
-                intro=Truncator(producer.description).chars(400),
-            )
-        )
-        _publish(page)
-        _translate_as_aliases(page)
-    for translated in ProducerPage.objects.filter(producer=producer):
-        grant_page(translated)
+    page = _set_up_owned_page(producer_index(), ProducerPage, producer, producer.slug)
     members = ProducerMembership.objects.filter(producer=producer)
     editors.group.user_set.add(*members.values_list("user_id", flat=True))
     return page
 
 
-def add_editor(*, user_id: int, hub_id: int | None = None, producer_id: int | None = None):
+def _group_of(hub_id: int | None, producer_id: int | None) -> Group | None:
     lookup = {"hub_id": hub_id} if hub_id is not None else {"producer_id": producer_id}
-    editors = EditorGroup.objects.filter(**lookup).first()
-    if editors is not None:
-        editors.group.user_set.add(user_id)
+    editors = EditorGroup.objects.select_related("group").filter(**lookup).first()
+    return editors.group if editors is not None else None
+
+
+def add_editor(*, user_id: int, hub_id: int | None = None, producer_id: int | None = None):
+    if group := _group_of(hub_id, producer_id):
+        group.user_set.add(user_id)
 
 
 def remove_editor(*, user_id: int, hub_id: int | None = None, producer_id: int | None = None):
-    lookup = {"hub_id": hub_id} if hub_id is not None else {"producer_id": producer_id}
-    editors = EditorGroup.objects.filter(**lookup).first()
-    if editors is not None:
-        editors.group.user_set.remove(user_id)
+    if group := _group_of(hub_id, producer_id):
+        group.user_set.remove(user_id)
 
 
 def set_up_all() -> tuple[int, int]:

@@ -132,6 +132,8 @@ class HubPage(FoodhubPage):
         "content.StandardPage",
     ]
 
+    owner_field = "hub"
+
     class Meta:
         verbose_name = _("hub page")
 
@@ -199,6 +201,8 @@ class ProducerPage(FoodhubPage):
     ]
     parent_page_types = ["content.ProducerIndexPage"]
     subpage_types = []
+
+    owner_field = "producer"
 
     class Meta:
         verbose_name = _("producer's portrait")
