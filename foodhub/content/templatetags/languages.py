@@ -34,11 +34,15 @@ def language_choices(context) -> list[dict]:
             best = translations.get(code)
             if best is None or rank[translated.translation_key] < rank[best.translation_key]:
                 translations[code] = translated
+    query = request.META.get("QUERY_STRING", "")
     choices = []
     for code, _name in settings.LANGUAGES:
         translated = translations.get(code)
         with translation.override(code):
             url = translated.get_url(request) if translated else here
+        if translated is not None and translated.translation_key == page.translation_key:
+            # The same page in another language keeps its query (?page=2 of the news).
+            url = f"{url}?{query}" if url and query else url
         choices.append(
             {
                 "code": code,
