@@ -1,6 +1,6 @@
-from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.blocks import StreamValue
@@ -8,7 +8,7 @@ from wagtail.images import get_image_model
 from wagtail.images.models import AbstractImage
 from wagtail.permissions import policy_registry
 
-from foodhub.hubs.models import RESERVED_SLUGS
+from foodhub.hubs.models import is_reserved_at_root
 
 #: URL names Wagtail serves its pages under (see foodhub/urls.py).
 PAGE_URL_NAMES = {"wagtail_serve", "home"}
@@ -31,22 +31,6 @@ def address_taken(path: str, language: str) -> bool:
     return match.url_name not in PAGE_URL_NAMES
 
 
-def top_level_slug_taken(slug: str) -> bool:
-    """A page right under the home page may not take a language prefix ("en") or the
-    first part of the application's addresses ("accounts", "orders"...), even where that
-    address alone is nobody's page.
-
-    Nor an address Django reads as another language: it takes "/en-bref/" for English
-    ("en-bref" falls back to "en"), and the French page there would never be found.
-    """
-    language = translation.get_language_from_path(f"/{slug}/")
-    return (
-        slug in RESERVED_SLUGS
-        or slug in dict(settings.LANGUAGES)
-        or (language is not None and language != settings.LANGUAGE_CODE)
-    )
-
-
 def images_in(value) -> list:
     """The photos a field's value holds: a photo, or the photos in a body's blocks."""
     if isinstance(value, AbstractImage):
@@ -64,10 +48,11 @@ class FoodhubPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        hub = self._hub()
+        hub = self._hub
         if hub is not None and "pickup_point" in self.fields:
             self.fields["pickup_point"].queryset = hub.pickup_points.order_by("name")
 
+    @cached_property
     def _parent(self):
         if self.parent_page is not None:
             return self.parent_page.specific
@@ -75,18 +60,18 @@ class FoodhubPageForm(WagtailAdminPageForm):
             return self.instance.get_parent().specific
         return None
 
+    @cached_property
     def _hub(self):
-        parent = self._parent()
-        return getattr(parent, "hub", None)
+        return getattr(self._parent, "hub", None)
 
     def clean(self):
         cleaned_data = super().clean()
         slug = cleaned_data.get("slug")
-        parent = self._parent()
+        parent = self._parent
         if slug and parent is not None and parent.depth > 1:
             parts = parent.get_url_parts()
             language = parent.locale.language_code
-            if (parent.depth == 2 and top_level_slug_taken(slug)) or (
+            if (parent.depth == 2 and is_reserved_at_root(slug)) or (
                 parts and parts[2] and address_taken(f"{parts[2]}{slug}/", language)
             ):
                 self.add_error(
@@ -98,7 +83,7 @@ class FoodhubPageForm(WagtailAdminPageForm):
                     % {"slug": slug},
                 )
         point = cleaned_data.get("pickup_point")
-        hub = self._hub()
+        hub = self._hub
         if point is not None and hub is not None and not point.hubs.filter(pk=hub.pk).exists():
             self.add_error(
                 "pickup_point",

@@ -22,16 +22,23 @@ RESERVED_SLUGS = {
 }  # fmt: skip
 
 
-def validate_hub_slug(value: str):
-    """Refuse a short name the site already answers at: the application's addresses, a
-    language ("/en/" is the English site; Django reads "/en-vrac/" as English too), and a
-    public page right under the home page (the shop would hide it)."""
-    language = translation.get_language_from_path(f"/{value}/")
-    if (
-        value in RESERVED_SLUGS
-        or value in dict(settings.LANGUAGES)
+def is_reserved_at_root(slug: str) -> bool:
+    """True when ``/<slug>/`` cannot be a hub's shop or a top-level page: the first part
+    of an application address ("orders"), a language ("en" is the English site), or a
+    slug Django reads as another language ("/en-vrac/" is taken for English, and what is
+    there in French is never found)."""
+    language = translation.get_language_from_path(f"/{slug}/")
+    return (
+        slug in RESERVED_SLUGS
+        or slug in dict(settings.LANGUAGES)
         or language not in (None, settings.LANGUAGE_CODE)
-    ):
+    )
+
+
+def validate_hub_slug(value: str):
+    """Refuse a short name the site already answers at (see ``is_reserved_at_root``), or
+    a public page's right under the home page (the shop would hide it)."""
+    if is_reserved_at_root(value):
         raise ValidationError(_("This short name is reserved; choose another one."))
     if apps.is_installed("wagtail"):
         # The public pages sit above this app: named, not imported (see DESIGN.md).
