@@ -24,7 +24,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFilter
 from wagtail.actions.convert_alias import ConvertAliasPageAction
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Locale, Page
+from wagtail.models import Collection, Page
 
 from foodhub.hubs.demo_data import PICKUP_POINTS, PRODUCERS
 from foodhub.hubs.models import Hub
@@ -1020,20 +1020,14 @@ def _translate(page: Page, summary: PagesSummary, **values) -> None:
     ConvertAliasPageAction(copy).execute(skip_permission_checks=True)
     for name, value in values.items():
         setattr(copy, name, value)
-    copy.save_revision().publish()
+    editors.publish(copy)
     summary.translated.append(copy.url_path)
-
-
-def _add_aliases(page: Page) -> None:
-    for locale in Locale.objects.exclude(pk=page.locale_id):
-        if not page.has_translation(locale):
-            page.copy_for_translation(locale, copy_parents=True, alias=True)
 
 
 def _create(parent: Page, page: Page, summary: PagesSummary) -> Page:
     parent.add_child(instance=page)
-    page.save_revision().publish()
-    _add_aliases(page)
+    editors.publish(page)
+    editors.add_aliases(page)
     summary.created.append(page.url_path)
     return page
 
@@ -1093,7 +1087,7 @@ def load_demo_pages() -> PagesSummary:
         home.image = image("Champs du Mélantois", "accueil", root_collection, ground="legumes")
         home.image_alt = _drawn("Des champs de légumes sous un grand ciel du Nord.")
         home.body = HOME_BODY
-        home.save_revision().publish()
+        editors.publish(home)
         summary.filled.append(home.url_path)
         _translate(
             home,
@@ -1112,7 +1106,7 @@ def load_demo_pages() -> PagesSummary:
         )
         index.image = image("Vergers de Bondues", "producteurs", root_collection, ground="verger")
         index.image_alt = _drawn("Un verger en rangs, sous un ciel clair.")
-        index.save_revision().publish()
+        editors.publish(index)
         summary.filled.append(index.url_path)
         _translate(
             index,
@@ -1143,7 +1137,7 @@ def load_demo_pages() -> PagesSummary:
         page.practices = words.practices
         page.image, page.image_alt = main, _drawn(words.alt)
         page.farm_photos = [_photo_block(farm, words.photo_alt, words.caption)]
-        page.save_revision().publish()
+        editors.publish(page)
         summary.filled.append(page.url_path)
         _translate(
             page,
@@ -1175,7 +1169,7 @@ def load_demo_pages() -> PagesSummary:
             ]
             page.image = image(hub.name, slug, collection, sky=words.sky, ground=words.ground)
             page.image_alt = _drawn(words.alt)
-            page.save_revision().publish()
+            editors.publish(page)
             summary.filled.append(page.url_path)
             _translate(
                 page,

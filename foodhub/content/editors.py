@@ -43,12 +43,12 @@ def _default_locale() -> Locale:
     return Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)[0]
 
 
-def _publish(page: Page) -> Page:
+def publish(page: Page) -> Page:
     page.save_revision().publish()
     return page
 
 
-def _translate_as_aliases(page: Page) -> None:
+def add_aliases(page: Page) -> None:
     """Give the page an alias in every other language, so every tree has it."""
     for locale in Locale.objects.exclude(pk=page.locale_id):
         if not page.has_translation(locale):
@@ -70,7 +70,7 @@ def ensure_site() -> HomePage:
             home = root.add_child(
                 instance=HomePage(title=_("Welcome"), slug="accueil", locale=default)
             )
-        _publish(home)
+        publish(home)
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(
@@ -84,7 +84,7 @@ def ensure_site() -> HomePage:
         # Wagtail's own welcome page, or a page deleted: never a home an operator chose.
         site.root_page = home
         site.save()
-    _translate_as_aliases(home)
+    add_aliases(home)
     return home
 
 
@@ -98,8 +98,8 @@ def producer_index() -> ProducerIndexPage:
                     title=_("Our producers"), slug="producteurs", locale=home.locale
                 )
             )
-        _publish(index)
-        _translate_as_aliases(index)
+        publish(index)
+        add_aliases(index)
     return index
 
 
@@ -190,8 +190,8 @@ def _set_up_owned_page(parent: Page, page_model, owner, slug: str):
                 **{owner_field: owner},
             )
         )
-        _publish(page)
-        _translate_as_aliases(page)
+        publish(page)
+        add_aliases(page)
     for translated in pages:
         grant_page(translated)
     return page

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 
@@ -25,7 +24,7 @@ class HubCard:
 
     @property
     def shop_url(self) -> str:
-        return reverse("hub_public", kwargs={"hub_slug": self.hub.slug})
+        return self.hub.get_absolute_url()
 
 
 def _current_cycles(hubs, now: datetime) -> dict[int, OrderCycle]:
@@ -104,7 +103,7 @@ def hub_page_context(page, now: datetime) -> dict:
         "point_pages": sorted(point_pages.values(), key=lambda p: p.title),
         "producers": [(producer, portraits.get(producer.pk)) for producer in producers],
         "news": list(NewsPage.objects.descendant_of(page).live().order_by("-date", "-pk")[:3]),
-        "shop_url": reverse("hub_public", kwargs={"hub_slug": hub.slug}),
+        "shop_url": hub.get_absolute_url(),
     }
 
 
@@ -132,9 +131,8 @@ def offers_this_week(producer: Producer, now: datetime) -> list[WeekOffers]:
     weeks: list[WeekOffers] = []
     for offer in offers:
         if not weeks or weeks[-1].cycle.pk != offer.cycle_id:
-            hub_slug = offer.cycle.hub.slug
-            url = reverse("hub_public", kwargs={"hub_slug": hub_slug})
-            weeks.append(WeekOffers(offer.cycle, [], f"{url}?producer={producer.slug}"))
+            url = f"{offer.cycle.hub.get_absolute_url()}?producer={producer.slug}"
+            weeks.append(WeekOffers(offer.cycle, [], url))
         weeks[-1].offers.append(offer)
     return weeks
 

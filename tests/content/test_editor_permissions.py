@@ -20,6 +20,7 @@ from wagtail.models import (
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from foodhub.content import editors
+from foodhub.content.editors import publish
 from foodhub.content.models import (
     EditorGroup,
     HubPage,
@@ -40,11 +41,6 @@ def _codenames(group, page):
             "permission__codename", flat=True
         )
     )
-
-
-def _publish(page):
-    page.save_revision().publish()
-    return page
 
 
 def _in(user, editor_group):
@@ -266,12 +262,12 @@ def hub_news(hub_page):
     index = hub_page.add_child(
         instance=NewsIndexPage(title="Actualités", slug="actualites", locale=hub_page.locale)
     )
-    _publish(index)
+    publish(index)
     index.copy_for_translation(Locale.objects.get(language_code="en"), alias=True)
     news = index.add_child(
         instance=NewsPage(title="Les fraises arrivent", slug="fraises", locale=hub_page.locale)
     )
-    return _publish(news)
+    return publish(news)
 
 
 @pytest.fixture
@@ -284,7 +280,7 @@ def hub_pickup_page(hub_page, pickup_point):
             pickup_point=pickup_point,
         )
     )
-    return _publish(page)
+    return publish(page)
 
 
 @pytest.fixture

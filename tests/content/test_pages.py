@@ -15,6 +15,7 @@ from wagtail.images.models import Image
 from wagtail.models import Locale
 
 from foodhub.content import editors
+from foodhub.content.editors import publish
 from foodhub.content.models import (
     NewsIndexPage,
     NewsPage,
@@ -23,11 +24,6 @@ from foodhub.content.models import (
 )
 from orders.models import OrderCycle
 from tests import factories
-
-
-def publish(page):
-    page.save_revision().publish()
-    return page
 
 
 def english(page):
@@ -254,7 +250,7 @@ def test_news_are_listed_newest_first_and_paginated(client, home_page):
     html = client.get(index.url).content.decode()
     assert html.index("Nouvelle 0") < html.index("Nouvelle 1")
     assert "Nouvelle 11" not in html and "Page 1 sur 2" in html
-    editors._translate_as_aliases(index)
+    editors.add_aliases(index)
     second = client.get(index.url + "?page=2").content.decode()
     assert "Nouvelle 11" in second
     # Switching language keeps the page of the list.
@@ -274,7 +270,7 @@ def test_every_page_kind_renders(client, hub_page, portrait, pickup_point, langu
     pages += [point_page, standard]
     for page in pages:
         if language == "en":
-            editors._translate_as_aliases(page)
+            editors.add_aliases(page)
             page = english(page)
         response = client.get(page.url)
         assert response.status_code == 200, page.url
