@@ -39,10 +39,6 @@ ADMIN_PERMISSIONS = (
 )
 
 
-def _default_locale() -> Locale:
-    return Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)[0]
-
-
 def publish(page: Page) -> Page:
     page.save_revision().publish()
     return page
@@ -58,9 +54,11 @@ def add_aliases(page: Page) -> None:
 @transaction.atomic
 def ensure_site() -> HomePage:
     """The languages, the home page and the default site: created when missing."""
-    default = _default_locale()
-    for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
-        Locale.objects.get_or_create(language_code=code)
+    locales = {
+        code: Locale.objects.get_or_create(language_code=code)[0]
+        for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES
+    }
+    default = locales[settings.LANGUAGE_CODE]
     root = Page.get_first_root_node()
     if root is None:
         root = Page.add_root(instance=Page(title="Root", slug="root", locale=default))

@@ -28,34 +28,28 @@ def producer_created(sender, instance, created, raw=False, **kwargs):
         transaction.on_commit(lambda: editors.set_up_producer(Producer.objects.get(pk=instance.pk)))
 
 
+# A membership's owner, as editors.add_editor / remove_editor name it.
+OWNER_OF_MEMBERSHIP = {HubMembership: "hub_id", ProducerMembership: "producer_id"}
+
+
+def _owner(sender, membership) -> dict:
+    field = OWNER_OF_MEMBERSHIP[sender]
+    return {field: getattr(membership, field)}
+
+
 @receiver(post_save, sender=HubMembership, dispatch_uid="content_hub_member_added")
-def hub_member_added(sender, instance, created, raw=False, **kwargs):
+@receiver(post_save, sender=ProducerMembership, dispatch_uid="content_producer_member_added")
+def member_added(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
-        transaction.on_commit(
-            lambda: editors.add_editor(user_id=instance.user_id, hub_id=instance.hub_id)
-        )
+        owner = _owner(sender, instance)
+        transaction.on_commit(lambda: editors.add_editor(user_id=instance.user_id, **owner))
 
 
 @receiver(post_delete, sender=HubMembership, dispatch_uid="content_hub_member_removed")
-def hub_member_removed(sender, instance, **kwargs):
-    transaction.on_commit(
-        lambda: editors.remove_editor(user_id=instance.user_id, hub_id=instance.hub_id)
-    )
-
-
-@receiver(post_save, sender=ProducerMembership, dispatch_uid="content_producer_member_added")
-def producer_member_added(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        transaction.on_commit(
-            lambda: editors.add_editor(user_id=instance.user_id, producer_id=instance.producer_id)
-        )
-
-
 @receiver(post_delete, sender=ProducerMembership, dispatch_uid="content_producer_member_removed")
-def producer_member_removed(sender, instance, **kwargs):
-    transaction.on_commit(
-        lambda: editors.remove_editor(user_id=instance.user_id, producer_id=instance.producer_id)
-    )
+def member_removed(sender, instance, **kwargs):
+    owner = _owner(sender, instance)
+    transaction.on_commit(lambda: editors.remove_editor(user_id=instance.user_id, **owner))
 
 
 @receiver(post_save, sender=HubPage, dispatch_uid="content_hub_page_saved")

@@ -10,20 +10,15 @@ from wagtail import views as wagtail_views
 def home(request):
     """``/``: the home page, in French; someone who chose another language (the cookie
     the language buttons set) is sent to that language's home page instead."""
+    if translation.get_language_from_path(request.path_info) is not None:
+        return wagtail_views.serve(request, "")  # /en/: that language's home already
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if (
-        chosen
-        and chosen != settings.LANGUAGE_CODE
-        and translation.get_language_from_path(request.path_info) is None
-        and translation.check_for_language(chosen)
-        and chosen in dict(settings.LANGUAGES)
-    ):
+    if chosen != settings.LANGUAGE_CODE and chosen in dict(settings.LANGUAGES):
         with translation.override(chosen):
             response = redirect("home")
     else:
         response = wagtail_views.serve(request, "")
-    if translation.get_language_from_path(request.path_info) is None:
-        patch_vary_headers(response, ["Cookie"])  # caches keep one answer per choice
+    patch_vary_headers(response, ["Cookie"])  # caches keep one answer per choice
     return response
 
 
