@@ -24,9 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from foodhub.text import french_sort_key
+
 from . import pricing
 from .models import CycleDocument, Order, OrderCycle, OrderLine
-from .selectors import french_sort_key
 from .services import amounts_of, paid_amount, rows_of
 
 # Rendering

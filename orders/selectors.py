@@ -1,6 +1,5 @@
 """Reads for the shop and for households' orders, in a bounded number of queries."""
 
-import unicodedata
 from datetime import datetime
 from decimal import Decimal
 
@@ -10,17 +9,6 @@ from django.utils import timezone
 from producers.models import Category, Producer
 
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, Payment, PickupSlot
-
-
-def folded(text: str) -> str:
-    """Lower case without accents: "Émile" -> "emile" (for sorting and searching names)."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-
-
-def french_sort_key(name: str) -> tuple[str, str]:
-    """Alphabetical order as French readers expect: accents and case do not change where a
-    name goes (Élodie between Denis and Fabien), and break ties only."""
-    return (folded(name).strip(), name)
 
 
 def paid_by_order(order_ids) -> dict[int, Decimal]:

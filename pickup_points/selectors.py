@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from foodhub.text import folded, french_sort_key
 from orders.models import Order, OrderCycle, OrderLine, Payment
-from orders.selectors import folded, french_sort_key, paid_by_order
+from orders.selectors import paid_by_order
 
 from .models import PickupPoint, PickupPointMembership
 

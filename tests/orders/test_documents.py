@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from foodhub.text import french_sort_key
 from orders import documents
 from orders.services import cancel_order, place_order
-from pickup_points.selectors import french_sort_key
 from tests import factories
 
 

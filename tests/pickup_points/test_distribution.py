@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from foodhub.text import french_sort_key
 from orders.models import Order, OrderEvent, Payment
 from orders.services import cancel_order, place_order
-from pickup_points.selectors import french_sort_key
 from tests import factories
 
 D = Decimal
