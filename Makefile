@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 PG_URL ?= postgres://foodhub:foodhub@127.0.0.1:5432/foodhub
 
 .PHONY: help install system-deps system-deps-test run migrate demo test test-postgres bench lint format messages lock clean
@@ -47,11 +49,11 @@ run: system-deps install demo
 	FOODHUB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 test: system-deps system-deps-test install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 test-postgres: system-deps system-deps-test install
 	@scripts/postgres.sh
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n $(TEST_WORKERS)
 
 # Each bench works on a scratch database; the checkout figure is PostgreSQL's.
 bench: system-deps install
