@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 
-CONTENT_TYPE = "text/csv; charset=utf-8"
+MIME_TYPE = "text/csv"  # for e-mail attachments, which add the charset themselves
+CONTENT_TYPE = f"{MIME_TYPE}; charset=utf-8"
 BOM = "\ufeff"
 DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
