@@ -75,6 +75,7 @@ def row(**values) -> dict:
         "stock": "20",
         "sku": "",
         "variant_active": "oui",
+        "stock_at_export": "",
         **values,
     }
 
@@ -527,7 +528,7 @@ def test_a_row_with_the_wrong_number_of_fields_is_refused(producer, fruits, cate
     assert import_errors(producer, data) == [
         RowError(
             4,
-            "Line 4: expected 14 fields, found 8. Check the separators and the quotes.",
+            "Line 4: expected 15 fields, found 8. Check the separators and the quotes.",
         )
     ]
     assert_nothing_written(producer, apples)
@@ -713,7 +714,7 @@ def test_export_writes_the_header_and_one_row_per_variant(producer, fruits, appl
     )
     factories.VariantFactory(product__name="Pommes d'ailleurs")  # another producer's
 
-    lines = export_catalogue(producer=producer).split("\r\n")
+    lines = export_catalogue(producer=producer, language="fr").split("\r\n")
 
     assert lines[0] == ";".join(COLUMNS)
     assert len(lines) == 5 and lines[4] == ""  # header, three variants, final newline
@@ -738,6 +739,7 @@ def test_export_writes_the_header_and_one_row_per_variant(producer, fruits, appl
         "stock": "10",
         "sku": "",
         "variant_active": "yes",
+        "stock_at_export": "10",
     }
     assert dict(zip(COLUMNS, rows[2], strict=True)) == {
         "product": "Pommes",
@@ -754,6 +756,7 @@ def test_export_writes_the_header_and_one_row_per_variant(producer, fruits, appl
         "stock": "0",
         "sku": "",
         "variant_active": "no",
+        "stock_at_export": "",  # on demand: no stock to keep track of
     }
     assert rows[1][12] == "POM-1"
 
@@ -796,4 +799,5 @@ def test_export_then_import_changes_nothing(producer, fruits, category, apples, 
 
 
 def test_export_of_an_empty_catalogue_is_just_the_header(producer):
-    assert export_catalogue(producer=producer) == ";".join(COLUMNS) + "\r\n"
+    assert export_catalogue(producer=producer, language="fr") == ";".join(COLUMNS) + "\r\n"
+    assert export_catalogue(producer=producer, language="en") == ",".join(COLUMNS) + "\r\n"

@@ -66,5 +66,5 @@ def test_export_downloads_the_catalogue_as_csv(client, producer, producer_member
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")  # so that Excel reads the accents
     header, row = text.lstrip("\ufeff").splitlines()[:2]
-    assert header.split(";") == COLUMNS
+    assert header.split(";") == COLUMNS  # in French: ";" and decimal commas
     assert row.startswith("Miel de colza;")
