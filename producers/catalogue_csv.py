@@ -250,7 +250,12 @@ def import_catalogue(*, producer: Producer, data: bytes) -> ImportResult:
 
     with transaction.atomic():
         # Two imports for one producer at the same time would both create new products.
-        list(Producer.objects.select_for_update().filter(pk=producer.pk).values_list("pk"))
+        # NO KEY UPDATE: an order line being written for this producer takes a KEY SHARE
+        # lock on its row, while holding its variants' locks, which the import wants next;
+        # FOR UPDATE would make the two wait for each other (a deadlock).
+        list(
+            Producer.objects.select_for_update(no_key=True).filter(pk=producer.pk).values_list("pk")
+        )
         return _apply(producer, rows, errors)
 
 
@@ -700,7 +705,7 @@ def _apply(producer: Producer, rows: list[_Row], errors: list[RowError]) -> Impo
     # the import changes: an order placed meanwhile waits, then sees the new stock.
     variants = list(
         Variant.objects.filter(product__producer=producer)
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .order_by("pk")
     )
     variants_by_sku: dict[str, Variant] = {}
