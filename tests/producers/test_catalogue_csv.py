@@ -1074,3 +1074,10 @@ def test_numbers_decimal_cannot_hold_are_refused(producer, category, column, val
 
     assert (error.line, error.column) == (2, column)
     assert not Product.objects.exists()
+
+
+def test_the_producers_documentation_lists_every_column():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "catalogue-csv.md").read_text()
+    assert [column for column in COLUMNS if f"| `{column}` |" not in doc] == []
