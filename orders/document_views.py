@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub import spreadsheets
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import Producer
 from producers.selectors import get_producer_for
@@ -23,11 +24,10 @@ from .views import _order_or_404
 
 
 def download(content: bytes, filename: str, *, csv: bool = False) -> HttpResponse:
-    response = HttpResponse(
-        content, content_type="text/csv; charset=utf-8" if csv else "application/pdf"
-    )
-    disposition = "attachment" if csv else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    if csv:
+        return spreadsheets.csv_response(content, filename)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 

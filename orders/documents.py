@@ -8,7 +8,6 @@ rendered to PDF by WeasyPrint, and the same data as CSV.
 - receipt (a household): lines and VAT per rate.
 """
 
-import csv
 import gc
 import io
 from collections import defaultdict
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from foodhub import spreadsheets
 from foodhub.text import french_sort_key
 
 from . import pricing
@@ -50,6 +50,7 @@ COLUMNS = {
     "date": gettext_lazy("date"),
     "order": gettext_lazy("order"),
     "household": gettext_lazy("household"),
+    "hub": gettext_lazy("hub"),
     "email": gettext_lazy("e-mail"),
     "phone": gettext_lazy("phone"),
     "pickup_point": gettext_lazy("pickup point"),
@@ -86,30 +87,9 @@ COLUMNS = {
 
 
 def csv_bytes(header: list[str], rows) -> bytes:
-    """CSV for spreadsheets: UTF-8 with a BOM (Excel), ``;`` as French Excel expects,
-    column titles in the reader's language (``COLUMNS``), and cells that a spreadsheet
-    would run as a formula made inert."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([str(COLUMNS[column]) for column in header])
-    for row in rows:
-        writer.writerow([_inert(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode()
-
-
-def _inert(value) -> str:
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True
+    """A CSV file (``foodhub.spreadsheets``, the one writer) whose columns are keys of
+    ``COLUMNS``, titled in the reader's language."""
+    return spreadsheets.csv_bytes([COLUMNS[column] for column in header], rows)
 
 
 def _live_lines(cycle: OrderCycle):
@@ -204,13 +184,26 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
 
 
 def pick_list_csv(cycle: OrderCycle, producer, *, with_names: bool) -> bytes:
-    out = []
-    for row in pick_list(cycle, producer, with_names=with_names):
-        for point, quantity in row.per_point.items():
-            out.append([row.product, row.variant, point, "", "", quantity])
-        for number, name, point, quantity in row.per_household:
-            out.append([row.product, row.variant, point, number, name, quantity])
-    return csv_bytes(["product", "variant", "pickup_point", "order", "household", "quantity"], out)
+    """The pick list's detail, one kind of row: a row per household's line when names
+    are shown, else a row per pickup point (the totals per variant are in the PDF)."""
+    rows = pick_list(cycle, producer, with_names=with_names)
+    if with_names:
+        return csv_bytes(
+            ["product", "variant", "pickup_point", "order", "household", "quantity"],
+            (
+                [row.product, row.variant, point, number, name, quantity]
+                for row in rows
+                for number, name, point, quantity in row.per_household
+            ),
+        )
+    return csv_bytes(
+        ["product", "variant", "pickup_point", "quantity"],
+        (
+            [row.product, row.variant, point, quantity]
+            for row in rows
+            for point, quantity in row.per_point.items()
+        ),
+    )
 
 
 # Crate labels

@@ -147,14 +147,14 @@ def export_csv(user) -> bytes:
     """The household's order lines, one per row, for a spreadsheet."""
     rows = [
         [
-            order.placed_at.date(), order.number, order.cycle.hub.name,
+            order.placed_at, order.number, order.cycle.hub.name,
             order.cycle_pickup.pickup_point.name, line.producer_name, line.product_name,
             line.variant_name, line.quantity, line.total, order.get_status_display(),
         ]
         for order in _orders(user)
         for line in order.lines.all()
     ]  # fmt: skip
-    header = ["date", "order", "household", "pickup_point", "producer", "product", "variant",
+    header = ["date", "order", "hub", "pickup_point", "producer", "product", "variant",
               "quantity", "total", "status"]  # fmt: skip
     return csv_bytes(header, rows)
 

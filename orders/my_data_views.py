@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub import spreadsheets
+
 from . import my_data
 
 
@@ -19,12 +21,12 @@ def my_data_page(request):
 
 @login_required
 def my_data_download(request, fmt):
-    stamp = timezone.localdate().isoformat()
+    filename = f"foodhub-my-data-{timezone.localdate().isoformat()}.{fmt}"
     if fmt == "json":
         response = HttpResponse(my_data.export_json(request.user), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     else:
-        response = HttpResponse(my_data.export_csv(request.user), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="foodhub-my-data-{stamp}.{fmt}"'
+        response = spreadsheets.csv_response(my_data.export_csv(request.user), filename)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -189,7 +189,7 @@ def payments_csv(cycle: OrderCycle) -> bytes:
         ["date", "order", "household", "method", "kind", "status", "amount", "recorded_by",
          "stripe_payment_intent"],
         (
-            [timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M"), p.order.number,
+            [p.created_at, p.order.number,
              p.order.full_name, p.get_method_display(), p.get_kind_display(),
              p.get_status_display(), p.amount,
              p.recorded_by.email if p.recorded_by else "", p.stripe_payment_intent]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from producers.models import Category, Producer
 
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, Payment, PickupSlot
+from .pricing import money
 
 
 def paid_by_order(order_ids) -> dict[int, Decimal]:
@@ -22,7 +23,9 @@ def paid_by_order(order_ids) -> dict[int, Decimal]:
     )
     for row in rows:
         sign = 1 if row["kind"] == Payment.Kind.PAYMENT else -1
-        totals[row["order_id"]] = totals.get(row["order_id"], Decimal("0.00")) + sign * row["sum"]
+        # SQLite adds decimals up as floats (10.1900000000000): back to cents.
+        amount = sign * money(row["sum"])
+        totals[row["order_id"]] = totals.get(row["order_id"], Decimal("0.00")) + amount
     return totals
 
 

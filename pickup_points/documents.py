@@ -43,7 +43,7 @@ def distribution_list_csv(point, cycle, *, doc: DistributionList | None = None) 
         ["order", "household", "slot", "items", "total", "paid", "due", "collected", "note"],
         (
             [row.order.number, row.order.full_name, str(row.order.slot), row.units,
-             row.order.total, row.paid, row.due, "x" if row.order.collected_at else "",
+             row.order.total, row.paid, row.due, row.order.collected_at,
              row.order.note]
             for row in doc.rows
         ),

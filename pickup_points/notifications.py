@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from foodhub import spreadsheets
 from orders import outbox
 from orders.models import CyclePickupPoint, OrderCycle
 
@@ -94,7 +95,9 @@ def build_volunteer_list(params: dict) -> EmailMessage:
     message = EmailMessage(subject, body)
     name = f"{point.slug}-{pickup.pickup_date:%Y-%m-%d}"
     message.attach(
-        f"{name}.csv", documents.distribution_list_csv(point, cycle, doc=doc), "text/csv"
+        f"{name}.csv",
+        documents.distribution_list_csv(point, cycle, doc=doc),
+        spreadsheets.MIME_TYPE,
     )
     if len(doc.rows) <= PDF_MAX_ROWS:
         message.attach(

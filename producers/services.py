@@ -24,11 +24,18 @@ def set_stock(*, variant: Variant, typed: int, shown: int | None) -> int:
         )
         if shown is None:
             shown = current
-        stock = min(max(current + typed - shown, 0), MAX_STOCK)
+        stock = stock_after_edit(current=current, typed=typed, shown=shown)
         if stock != current:
             Variant.objects.filter(pk=variant.pk).update(stock_quantity=stock)
     variant.stock_quantity = stock
     return max(shown - current, 0)
+
+
+def stock_after_edit(*, current: int, typed: int, shown: int) -> int:
+    """The stock once a producer's change from ``shown`` to ``typed`` is applied to the
+    ``current`` stock (read on a locked row): never below zero nor above the maximum.
+    Shared by ``set_stock`` and the catalogue import."""
+    return min(max(current + typed - shown, 0), MAX_STOCK)
 
 
 @transaction.atomic

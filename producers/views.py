@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+
+from foodhub import spreadsheets
 
 from . import catalogue_csv, services
 from .forms import (
@@ -278,10 +279,9 @@ def catalogue_import(request, producer_slug):
         except catalogue_csv.CatalogueImportError as error:
             errors = error.errors
         else:
-            messages.success(
-                request,
-                result.summary(),
-            )
+            messages.success(request, result.summary())
+            for note in result.stock_notes:
+                messages.warning(request, note.message)
             return redirect("producers:catalogue", producer_slug=producer.slug)
     return render(
         request,
@@ -299,10 +299,6 @@ def catalogue_import(request, producer_slug):
 @login_required
 def catalogue_export(request, producer_slug):
     producer = get_producer_for(request.user, producer_slug)
-    content = catalogue_csv.export_catalogue(producer=producer)
+    content = spreadsheets.csv_bytes(*catalogue_csv.catalogue_table(producer=producer))
     stamp = timezone.localdate().isoformat()
-    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="catalogue-{producer.slug}-{stamp}.csv"'
-    )
-    return response
+    return spreadsheets.csv_response(content, f"catalogue-{producer.slug}-{stamp}.csv")

@@ -67,6 +67,12 @@ def csv_rows(response):
     return [line.split(";") for line in response.content.decode().lstrip("\ufeff").splitlines()]
 
 
+def number(cell: str) -> Decimal:
+    """A number of a French file: decimal comma."""
+    assert "." not in cell
+    return D(cell.replace(",", "."))
+
+
 def test_csv_reports_add_up(client, manager, hub, cycle, placed):
     client.force_login(manager)
 
@@ -77,24 +83,24 @@ def test_csv_reports_add_up(client, manager, hub, cycle, placed):
 
     header, *suppliers = report("suppliers")
     assert header[:3] == ["producteur", "produit", "déclinaison"]  # in the reader's language
-    assert sum(D(row[5]) for row in suppliers) == placed[0].goods_total + placed[1].goods_total
+    assert sum(number(row[5]) for row in suppliers) == placed[0].goods_total + placed[1].goods_total
 
     header, *customers = report("customers")
     assert [row[0] for row in customers] == sorted(o.number for o in placed)
     alix = next(row for row in customers if row[1] == "Alix")
-    assert (D(alix[10]), D(alix[11])) == (placed[0].total, D("0.00"))
+    assert (number(alix[10]), number(alix[11])) == (placed[0].total, D("0.00"))
 
     header, *payments = report("payments")
-    assert [(row[1], row[3], D(row[6])) for row in payments] == [
+    assert [(row[1], row[3], number(row[6])) for row in payments] == [
         (placed[0].number, "espèces", placed[0].total)
     ]
 
     header, *vat = report("vat")
-    assert sum(D(row[3]) for row in vat) == placed[0].total + placed[1].total
-    assert all(D(row[1]) + D(row[2]) == D(row[3]) for row in vat)
+    assert sum(number(row[3]) for row in vat) == placed[0].total + placed[1].total
+    assert all(number(row[1]) + number(row[2]) == number(row[3]) for row in vat)
 
     header, *fees = report("fees")
-    assert sum(D(row[3]) for row in fees) == placed[0].fee_total + placed[1].fee_total
+    assert sum(number(row[3]) for row in fees) == placed[0].fee_total + placed[1].fee_total
 
 
 def test_reports_are_for_the_hubs_managers_only(client, other_hub_manager, manager, hub, cycle):

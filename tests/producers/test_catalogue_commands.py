@@ -12,6 +12,8 @@ from producers.models import Product, Variant
 from tests import factories
 
 HEADER = ";".join(COLUMNS)
+# A file made by hand: every column but the stock the export showed.
+HAND_HEADER = ";".join(column for column in COLUMNS if column != "stock_at_export")
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +40,7 @@ def run(*args):
 
 def test_import_command_imports_the_file_and_prints_a_summary(producer, category, csv_file):
     path = csv_file(
-        f"{HEADER}\n"
+        f"{HAND_HEADER}\n"
         "Carottes;;Légumes;;oui;1 kg;kg;1;2,50;5,5;compté;20;CAR-1;oui\n"
         "Carottes;;Légumes;;oui;Botte;botte;1;1,80;5,5;à la demande;;;oui\n"
     )
@@ -55,7 +57,7 @@ def test_import_command_imports_the_file_and_prints_a_summary(producer, category
 
 def test_import_command_lists_every_error_and_fails(producer, category, csv_file):
     path = csv_file(
-        f"{HEADER}\n"
+        f"{HAND_HEADER}\n"
         "Carottes;;Légumes;;oui;1 kg;kg;1;0;5,5;compté;20;;oui\n"
         "Poireaux;;Légumes;;oui;Botte;boite;1;1,80;5,5;compté;3;;oui\n"
         "Radis;;Légumes;;oui;Botte;botte;1;1,20;5,5;compté;3;;oui\n"
@@ -69,7 +71,7 @@ def test_import_command_lists_every_error_and_fails(producer, category, csv_file
 
 def test_import_command_prints_the_errors_to_stderr(producer, category, csv_file):
     path = csv_file(
-        f"{HEADER}\n"
+        f"{HAND_HEADER}\n"
         "Carottes;;Légumes;;oui;1 kg;kg;1;0;5,5;compté;20;;oui\n"
         "Poireaux;;Légumes;;oui;Botte;boite;1;1,80;5,5;compté;3;;oui\n"
     )
@@ -109,22 +111,29 @@ def catalogue(producer, category):
 
 
 def test_export_command_writes_to_stdout_without_bom(producer, catalogue):
-    stdout, _ = run("export_catalogue", producer.slug)
+    stdout, _ = run("export_catalogue", producer.slug, "--language", "fr")
 
-    assert stdout == export_catalogue(producer=producer)
+    assert stdout == export_catalogue(producer=producer, language="fr")
     assert stdout.startswith(HEADER + "\r\n")
-    assert "Œufs;;Légumes;;yes;Boîte de 6;kg;1;2,40;5,5;counted;10;OEUF-6;yes\r\n" in stdout
+    assert "Œufs;;Légumes;;yes;Boîte de 6;kg;1;2,40;5,5;counted;10;OEUF-6;yes;10\r\n" in stdout
+
+
+def test_export_command_writes_in_the_active_language_by_default(producer, catalogue):
+    stdout, _ = run("export_catalogue", producer.slug)  # English here (the fixture)
+
+    assert stdout.startswith(",".join(COLUMNS) + "\r\n")
+    assert "Œufs,,Légumes,,yes,Boîte de 6,kg,1,2.40,5.5,counted,10,OEUF-6,yes,10\r\n" in stdout
 
 
 def test_export_command_writes_a_file_in_utf8_with_bom_for_excel(producer, catalogue, tmp_path):
     path = tmp_path / "export.csv"
 
-    stdout, _ = run("export_catalogue", producer.slug, "--output", str(path))
+    stdout, _ = run("export_catalogue", producer.slug, "--output", str(path), "--language", "fr")
 
     assert stdout == f"Catalogue written to {path}.\n"
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf" + HEADER.encode() + b"\r\n")
-    assert data[3:].decode("utf-8") == export_catalogue(producer=producer)
+    assert data[3:].decode("utf-8") == export_catalogue(producer=producer, language="fr")
 
 
 def test_exported_file_imports_back_unchanged(producer, catalogue, tmp_path):

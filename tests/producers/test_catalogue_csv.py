@@ -75,6 +75,7 @@ def row(**values) -> dict:
         "stock": "20",
         "sku": "",
         "variant_active": "oui",
+        "stock_at_export": "",
         **values,
     }
 
@@ -527,7 +528,7 @@ def test_a_row_with_the_wrong_number_of_fields_is_refused(producer, fruits, cate
     assert import_errors(producer, data) == [
         RowError(
             4,
-            "Line 4: expected 14 fields, found 8. Check the separators and the quotes.",
+            "Line 4: expected 15 fields, found 8. Check the separators and the quotes.",
         )
     ]
     assert_nothing_written(producer, apples)
@@ -713,7 +714,7 @@ def test_export_writes_the_header_and_one_row_per_variant(producer, fruits, appl
     )
     factories.VariantFactory(product__name="Pommes d'ailleurs")  # another producer's
 
-    lines = export_catalogue(producer=producer).split("\r\n")
+    lines = export_catalogue(producer=producer, language="fr").split("\r\n")
 
     assert lines[0] == ";".join(COLUMNS)
     assert len(lines) == 5 and lines[4] == ""  # header, three variants, final newline
@@ -738,6 +739,7 @@ def test_export_writes_the_header_and_one_row_per_variant(producer, fruits, appl
         "stock": "10",
         "sku": "",
         "variant_active": "yes",
+        "stock_at_export": "10",
     }
     assert dict(zip(COLUMNS, rows[2], strict=True)) == {
         "product": "Pommes",
@@ -754,6 +756,7 @@ def test_export_writes_the_header_and_one_row_per_variant(producer, fruits, appl
         "stock": "0",
         "sku": "",
         "variant_active": "no",
+        "stock_at_export": "",  # on demand: no stock to keep track of
     }
     assert rows[1][12] == "POM-1"
 
@@ -796,4 +799,285 @@ def test_export_then_import_changes_nothing(producer, fruits, category, apples, 
 
 
 def test_export_of_an_empty_catalogue_is_just_the_header(producer):
-    assert export_catalogue(producer=producer) == ";".join(COLUMNS) + "\r\n"
+    assert export_catalogue(producer=producer, language="fr") == ";".join(COLUMNS) + "\r\n"
+    assert export_catalogue(producer=producer, language="en") == ",".join(COLUMNS) + "\r\n"
+
+
+# One CSV convention (foodhub.spreadsheets) -------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_export_makes_formulas_inert_and_imports_them_back_as_typed(producer, category, language):
+    factories.VariantFactory(
+        product__producer=producer, product__name='=HYPERLINK("http://evil.example")',
+        product__description="-fraîches du jour", product__category=category,
+        name="+1 kg", sku="@CAR", price=Decimal("12.5"), quantity_per_unit=Decimal("0.5"),
+    )  # fmt: skip
+    exported = export_catalogue(producer=producer, language=language)
+    separator, decimal = {"fr": (";", ","), "en": (",", ".")}[language]
+
+    header, row = csv.reader(io.StringIO(exported, newline=""), delimiter=separator)
+    assert header == COLUMNS
+    cells = dict(zip(header, row, strict=True))
+    assert cells["product"] == '\'=HYPERLINK("http://evil.example")'
+    assert cells["description"] == "'-fraîches du jour"
+    assert (cells["variant"], cells["sku"]) == ("'+1 kg", "'@CAR")
+    assert (cells["price"], cells["quantity"]) == (f"12{decimal}50", f"0{decimal}5")
+
+    result = import_catalogue(producer=producer, data=exported.encode())
+
+    assert (result.products_updated, result.variants_updated, result.variants_created) == (0, 0, 0)
+    variant = Variant.objects.select_related("product").get()
+    assert variant.product.name == '=HYPERLINK("http://evil.example")'
+    assert (variant.name, variant.sku) == ("+1 kg", "@CAR")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_an_export_edited_in_either_language_imports(producer, fruits, apples, language):
+    separator = {"fr": ";", "en": ","}[language]
+    exported = export_catalogue(producer=producer, language=language)
+    edited = exported.replace(
+        f"3{'.' if language == 'en' else ','}50", "4" + ("." if language == "en" else ",") + "25"
+    )
+    assert edited != exported and separator in edited.splitlines()[0]
+
+    import_catalogue(producer=producer, data=("\ufeff" + edited).encode())
+
+    assert apples.variants.get(name="1 kg").price == Decimal("4.25")
+
+
+def test_an_export_of_an_earlier_version_still_imports(producer, fruits, apples):
+    """Exports made before ``stock_at_export``: 14 columns, ";" and decimal commas; the
+    stock is then the figure typed (see the stock rules below)."""
+    data = (
+        "product;description;category;labels;product_active;variant;unit;quantity;price;"
+        "vat_rate;stock_mode;stock;sku;variant_active\r\n"
+        "Pommes;Croquantes;Fruits;Agriculture biologique (AB);yes;1 kg;kg;1;3,80;5,5;"
+        "counted;12;POM-1;yes\r\n"
+    ).encode("utf-8-sig")
+
+    result = import_catalogue(producer=producer, data=data)
+
+    assert result.variants_updated == 1 and result.stock_notes == []
+    kilo = apples.variants.get(name="1 kg")
+    assert (kilo.price, kilo.stock_quantity) == (Decimal("3.80"), 12)
+
+
+# Stock: the change made to what the export showed ------------------------------------
+
+
+def exported_row(producer, product="Pommes", variant="1 kg") -> dict:
+    """The export's row for this variant, as a spreadsheet would give it back."""
+    reader = csv.DictReader(
+        io.StringIO(export_catalogue(producer=producer, language="fr")), delimiter=";"
+    )
+    return next(r for r in reader if (r["product"], r["variant"]) == (product, variant))
+
+
+def test_stock_typed_over_the_exported_figure_is_applied_to_the_stock_of_now(
+    producer, fruits, apples
+):
+    edited = exported_row(producer)  # stock 10 shown
+    kilo = apples.variants.get(name="1 kg")
+    Variant.objects.filter(pk=kilo.pk).update(stock_quantity=7)  # 3 ordered since
+
+    result = import_catalogue(producer=producer, data=make_csv({**edited, "stock": "15"}))
+
+    kilo.refresh_from_db()
+    assert kilo.stock_quantity == 12  # 10 -> 15 is +5, on the 7 left
+    assert result.variants_updated == 1
+    assert result.stock_notes == [
+        RowError(
+            2,
+            "Line 2: the stock went from 10 to 7 since the export; your change (15 instead "
+            "of 10) was made to it: the stock is now 12.",
+        )
+    ]
+    assert result.stock_notes[0].column == "stock"
+
+
+def test_untouched_stock_keeps_the_stock_of_now(producer, fruits, apples):
+    edited = exported_row(producer)
+    kilo = apples.variants.get(name="1 kg")
+    Variant.objects.filter(pk=kilo.pk).update(stock_quantity=4)  # 6 ordered since
+
+    result = import_catalogue(producer=producer, data=make_csv({**edited, "price": "3,90"}))
+
+    kilo.refresh_from_db()
+    assert (kilo.stock_quantity, kilo.price) == (4, Decimal("3.90"))  # not 10 again
+    assert result.stock_notes == []
+
+
+def test_stock_never_goes_below_zero_and_the_line_says_so(producer, fruits, apples):
+    edited = exported_row(producer)  # 10 shown
+    kilo = apples.variants.get(name="1 kg")
+    Variant.objects.filter(pk=kilo.pk).update(stock_quantity=1)  # 9 ordered since
+
+    result = import_catalogue(producer=producer, data=make_csv({**edited, "stock": "2"}))
+
+    kilo.refresh_from_db()
+    assert kilo.stock_quantity == 0
+    [note] = result.stock_notes
+    assert note.message.endswith("the stock is now 0. It cannot go below 0: check it.")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"stock_at_export": ""}, 15),  # hand-made: the figure typed is a count made now
+        ({"stock_mode": "on_demand", "stock": "0"}, 0),  # mode changed: counted again
+    ],
+)
+def test_stock_typed_is_the_stock_without_a_figure_to_compare_with(
+    producer, fruits, apples, change, expected
+):
+    edited = {**exported_row(producer), "stock": "15", **change}
+    kilo = apples.variants.get(name="1 kg")
+    Variant.objects.filter(pk=kilo.pk).update(stock_quantity=7)
+
+    result = import_catalogue(producer=producer, data=make_csv(edited))
+
+    kilo.refresh_from_db()
+    assert kilo.stock_quantity == expected
+    assert result.stock_notes == []
+
+
+def test_a_file_without_the_column_sets_the_stock_typed(producer, fruits, apples):
+    columns = [column for column in COLUMNS if column != "stock_at_export"]
+    kilo = apples.variants.get(name="1 kg")
+    Variant.objects.filter(pk=kilo.pk).update(stock_quantity=7)
+
+    import_catalogue(
+        producer=producer,
+        data=make_csv({**exported_row(producer), "stock": "20"}, columns=columns),
+    )
+
+    kilo.refresh_from_db()
+    assert kilo.stock_quantity == 20
+
+
+def test_a_new_variant_gets_the_stock_typed(producer, category):
+    import_catalogue(producer=producer, data=make_csv(row(stock="8", stock_at_export="3")))
+
+    assert Variant.objects.get().stock_quantity == 8
+
+
+@pytest.mark.parametrize("value", ["-1", "2,5", "beaucoup", "1000001"])
+def test_a_bad_stock_at_export_is_refused(producer, fruits, category, apples, value):
+    [error] = import_errors(producer, good_rows_around({"stock_at_export": value}))
+
+    assert (error.line, error.column) == (4, "stock_at_export")
+    assert "stock_at_export" in error.message
+    assert_nothing_written(producer, apples)
+
+
+# Bad input (tests/bad_input.py) in every column ---------------------------------------
+
+# Text columns: their longest value, and where the text is stored.
+TEXT_COLUMNS = {
+    "product": (150, Product, "name"),
+    "variant": (100, Variant, "name"),
+    "description": (None, Product, "description"),
+    "sku": (50, Variant, "sku"),
+}
+# Blank cells of optional columns mean the default; "12 €" is a number (a trailing € is
+# ignored, docs/catalogue-csv.md).
+ACCEPTED = {
+    "labels": {"   "},
+    "product_active": {"   "},
+    "variant_active": {"   "},
+    "stock_mode": {"   "},
+    "quantity": {"   ", "12 €"},
+    "vat_rate": {"   "},
+    "price": {"12 €"},
+    "stock": {"12 €"},
+    "stock_at_export": {"   ", "12 €"},
+}
+
+
+def catalogue_state():
+    return (
+        list(Product.objects.order_by("pk").values_list()),
+        list(Variant.objects.order_by("pk").values_list()),
+        list(Product.labels.through.objects.order_by("pk").values_list()),
+    )
+
+
+@pytest.mark.parametrize("column", COLUMNS)
+def test_every_bad_value_in_every_column_is_refused_or_read_as_meant(
+    producer, fruits, category, apples, column
+):
+    """On SQLite and on PostgreSQL (run the suite with DATABASE_URL): never a server
+    error, nothing written when refused, and each error names its line and column."""
+    from django.db import transaction
+
+    from tests import bad_input
+
+    before = catalogue_state()
+    accepted = set()
+    for value in bad_input.ALL:
+        data = make_csv(row(), row(**{"product": "Poireaux", "variant": "Botte", column: value}))
+        try:
+            with transaction.atomic():
+                import_catalogue(producer=producer, data=data)
+                if column in TEXT_COLUMNS:
+                    _limit, model, field_name = TEXT_COLUMNS[column]
+                    stored = model.objects.filter(**{field_name: value.strip()})
+                    assert stored.exists(), (column, value)
+                accepted.add(value)
+                transaction.set_rollback(True)
+        except CatalogueImportError as error:
+            assert catalogue_state() == before, (column, value)
+            for row_error in error.errors:
+                assert row_error.line == 3 and row_error.message.startswith("Line 3: ")
+                assert row_error.column == column, (column, value, row_error)
+    if column in TEXT_COLUMNS:
+        refused = set(bad_input.ALL) - accepted
+        limit = TEXT_COLUMNS[column][0] or 10**9
+        required = column in ("product", "variant")
+        assert refused == {
+            value for value in bad_input.ALL
+            if "\x00" in value or len(value) > limit or (required and not value.strip())
+        }, (column, refused)  # fmt: skip
+    else:
+        assert accepted == ACCEPTED.get(column, set()), column
+    assert catalogue_state() == before
+
+
+def test_nul_bytes_are_refused_with_their_line_and_column(producer, category):
+    errors = import_errors(
+        producer, make_csv(row(description="Bio\x00"), row(variant="2 kg", sku="A\x00"))
+    )
+
+    assert [(error.line, error.column) for error in errors] == [(2, "description"), (3, "sku")]
+    assert errors[0].message == (
+        "Line 2: “description” holds a NUL character, which is not text. "
+        "Remove it and import the file again."
+    )
+    assert not Product.objects.exists()
+
+
+def test_a_nul_byte_in_the_header_is_refused(producer, category):
+    assert import_errors(producer, b"product;categ\x00ory;variant;unit;price\n") == [
+        RowError(
+            1,
+            "Line 1: “category” holds a NUL character, which is not text. "
+            "Remove it and import the file again.",
+        )
+    ]
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "1e400", "9" * 30, "１２", "١٢"])
+@pytest.mark.parametrize("column", ["price", "quantity", "stock", "vat_rate"])
+def test_numbers_decimal_cannot_hold_are_refused(producer, category, column, value):
+    [error] = import_errors(producer, make_csv(row(**{column: value})))
+
+    assert (error.line, error.column) == (2, column)
+    assert not Product.objects.exists()
+
+
+def test_the_producers_documentation_lists_every_column():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "catalogue-csv.md").read_text()
+    assert [column for column in COLUMNS if f"| `{column}` |" not in doc] == []

@@ -66,5 +66,36 @@ def test_export_downloads_the_catalogue_as_csv(client, producer, producer_member
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff")  # so that Excel reads the accents
     header, row = text.lstrip("\ufeff").splitlines()[:2]
-    assert header.split(";") == COLUMNS
+    assert header.split(";") == COLUMNS  # in French: ";" and decimal commas
     assert row.startswith("Miel de colza;")
+
+
+def test_the_page_says_which_stock_changed_since_the_export(
+    client, producer, producer_member, category
+):
+    variant = VariantFactory(
+        product__producer=producer, product__name="Carottes", product__category=category,
+        name="botte", stock_quantity=10,
+    )  # fmt: skip
+    client.force_login(producer_member)
+    exported = client.get(reverse("producers:export", args=[producer.slug]))
+    text = exported.content.decode("utf-8-sig").replace(";counted;10;", ";counted;15;")
+    Variant.objects.filter(pk=variant.pk).update(stock_quantity=7)  # 3 ordered since
+
+    response = _upload(client, producer, text)
+
+    assert response.status_code == 302
+    variant.refresh_from_db()
+    assert variant.stock_quantity == 12
+    page = client.get(response.url).content.decode()
+    assert "Ligne 2 : le stock est passé de 10 à 7 depuis l’export" in page.replace("\xa0", " ")
+
+
+def test_a_nul_byte_gets_a_message_not_a_server_error(client, producer, producer_member, category):
+    client.force_login(producer_member)
+
+    response = _upload(client, producer, GOOD.replace("CAR-B", "CAR\x00B"))
+
+    assert response.status_code == 400
+    assert "caractère NUL" in response.content.decode()
+    assert not Product.objects.exists()

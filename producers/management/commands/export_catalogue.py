@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -16,15 +17,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("producer", help="the producer's short name (slug)")
         parser.add_argument("--output", "-o", type=Path, help="write to this file")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="fr: ';' and decimal commas; en: ',' and decimal points "
+            "(default: the active language, French unless set otherwise)",
+        )
 
-    def handle(self, *args, producer, output, **options):
+    def handle(self, *args, producer, output, language, **options):
         try:
             producer = Producer.objects.get(slug=producer)
         except Producer.DoesNotExist:
             raise CommandError(
                 _("No producer with the short name “%(slug)s”.") % {"slug": producer}
             ) from None
-        text = export_catalogue(producer=producer)
+        text = export_catalogue(producer=producer, language=language)
         if output is None:
             # No BOM on stdout: it would end up in the middle of pipes.
             self.stdout.write(text, ending="")

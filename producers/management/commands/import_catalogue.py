@@ -45,3 +45,5 @@ class Command(BaseCommand):
             ) from None
 
         self.stdout.write(result.summary())
+        for note in result.stock_notes:
+            self.stdout.write(note.message)
