@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
@@ -16,22 +17,31 @@ Role = PickupPointMembership.Role
 
 
 def points_managed_by(user) -> QuerySet[PickupPoint]:
-    """Points serving a hub the user manages (managers create and edit them)."""
-    if not user.is_authenticated:
-        return PickupPoint.objects.none()
-    if user.is_superuser:
-        return PickupPoint.objects.all()
-    return PickupPoint.objects.filter(hubs__memberships__user=user).distinct()
-
-
-def points_for(user) -> QuerySet[PickupPoint]:
-    """Points whose pages the user may open: their team's, and their hubs'."""
+    """Points the user manages: as one of their coordinators, or as a manager of the hub
+    that runs them. Hubs that only share a point do not manage it."""
     if not user.is_authenticated:
         return PickupPoint.objects.none()
     if user.is_superuser:
         return PickupPoint.objects.all()
     return PickupPoint.objects.filter(
-        Q(memberships__user=user) | Q(hubs__memberships__user=user)
+        Q(memberships__user=user, memberships__role=Role.COORDINATOR)
+        | Q(owner_hub__memberships__user=user)
+    ).distinct()
+
+
+def points_for(user) -> QuerySet[PickupPoint]:
+    """Points whose pages the user may open: their team's, the ones they manage, the
+    ones serving a hub they manage, and the ones where such a hub distributed before
+    (its past distribution lists stay at hand after a sharing ends)."""
+    if not user.is_authenticated:
+        return PickupPoint.objects.none()
+    if user.is_superuser:
+        return PickupPoint.objects.all()
+    return PickupPoint.objects.filter(
+        Q(memberships__user=user)
+        | Q(owner_hub__memberships__user=user)
+        | Q(hubs__memberships__user=user)
+        | Q(cycle_pickups__cycle__hub__memberships__user=user)
     ).distinct()
 
 
@@ -39,18 +49,56 @@ def is_on_team(user, point: PickupPoint) -> bool:
     return user.is_authenticated and point.memberships.filter(user=user).exists()
 
 
-def can_coordinate(user, point: PickupPoint) -> bool:
-    """Coordinators, and managers of a hub the point serves, run its team."""
-    if not user.is_authenticated:
-        return False
+def can_manage(user, point: PickupPoint) -> bool:
+    """Its coordinators, and the managers of the hub that runs it, edit the point, run
+    its team and decide which other hubs share it."""
+    return points_managed_by(user).filter(pk=point.pk).exists()
+
+
+def can_see_private(user, point: PickupPoint) -> bool:
+    """The access information (door code...) and the team are for the point's team and
+    managers, not for the hubs that only share it."""
+    return is_on_team(user, point) or can_manage(user, point)
+
+
+def point_managers(point: PickupPoint) -> QuerySet:
+    """The people who answer a hub's request to share the point (active accounts)."""
     return (
-        point.memberships.filter(user=user, role=Role.COORDINATOR).exists()
-        or points_managed_by(user).filter(pk=point.pk).exists()
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(pickup_memberships__pickup_point=point, pickup_memberships__role=Role.COORDINATOR)
+            | Q(hub_memberships__hub__owned_pickup_points=point)
+        )
+        .distinct()
+        .order_by("pk")
     )
 
 
+# What anyone managing a hub may learn of a point before it serves their hub.
+PUBLIC_FIELDS = ("slug", "name", "tiers_lieu", "postcode", "city")
+
+
+def points_to_ask(hub, *, search: str = "", limit: int = 50) -> tuple[list[dict], int]:
+    """The points ``hub`` could ask to use, as their public facts only (name, tiers-lieu,
+    town: never the access information, contacts or team), in French order: the first
+    ``limit`` matching ``search``, and how many match."""
+    points = list(PickupPoint.objects.exclude(hubs=hub).values(*PUBLIC_FIELDS))
+    if search:
+        # In Python, like the households' search: accents, case and ligatures ignored on
+        # SQLite and PostgreSQL alike (a site has a few hundred points at most).
+        wanted = folded(search)
+        points = [
+            point
+            for point in points
+            if any(wanted in folded(point[field]) for field in PUBLIC_FIELDS[1:])
+        ]
+    points.sort(key=lambda point: french_sort_key(point["name"]))
+    return points[:limit], len(points)
+
+
 def get_team_point(user, slug: str) -> PickupPoint:
-    """The point if the user is on its team or manages a hub it serves; 404 otherwise."""
+    """The point if the user may open its pages (``points_for``); 404 otherwise."""
     return get_object_or_404(points_for(user), slug=slug)
 
 
