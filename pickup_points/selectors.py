@@ -7,13 +7,22 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from foodhub.hubs.models import HubMembership
 from foodhub.text import folded, french_sort_key
-from orders.models import Order, OrderCycle, OrderLine, Payment
+from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
 from orders.selectors import paid_by_order
 
 from .models import PickupPoint, PickupPointMembership
 
 Role = PickupPointMembership.Role
+
+
+def _managed_hubs(user) -> QuerySet:
+    return HubMembership.objects.filter(user=user).values("hub")
+
+
+# Each rule is a subquery on the point's id, not a join: OR-ed joins over several
+# many-valued relations multiply rows (team x hubs x cycles) on every distribution tap.
 
 
 def points_managed_by(user) -> QuerySet[PickupPoint]:
@@ -23,10 +32,10 @@ def points_managed_by(user) -> QuerySet[PickupPoint]:
         return PickupPoint.objects.none()
     if user.is_superuser:
         return PickupPoint.objects.all()
+    coordinated = PickupPointMembership.objects.filter(user=user, role=Role.COORDINATOR)
     return PickupPoint.objects.filter(
-        Q(memberships__user=user, memberships__role=Role.COORDINATOR)
-        | Q(owner_hub__memberships__user=user)
-    ).distinct()
+        Q(pk__in=coordinated.values("pickup_point")) | Q(owner_hub__in=_managed_hubs(user))
+    )
 
 
 def points_for(user) -> QuerySet[PickupPoint]:
@@ -37,12 +46,13 @@ def points_for(user) -> QuerySet[PickupPoint]:
         return PickupPoint.objects.none()
     if user.is_superuser:
         return PickupPoint.objects.all()
+    hubs = _managed_hubs(user)
+    team = PickupPointMembership.objects.filter(user=user).values("pickup_point")
+    served = PickupPoint.hubs.through.objects.filter(hub__in=hubs).values("pickuppoint")
+    used = CyclePickupPoint.objects.filter(cycle__hub__in=hubs).values("pickup_point")
     return PickupPoint.objects.filter(
-        Q(memberships__user=user)
-        | Q(owner_hub__memberships__user=user)
-        | Q(hubs__memberships__user=user)
-        | Q(cycle_pickups__cycle__hub__memberships__user=user)
-    ).distinct()
+        Q(pk__in=team) | Q(owner_hub__in=hubs) | Q(pk__in=served) | Q(pk__in=used)
+    )
 
 
 def is_on_team(user, point: PickupPoint) -> bool:
@@ -116,8 +126,6 @@ def cycles_at(point: PickupPoint, user) -> QuerySet[OrderCycle]:
 def distributions_coming(user, points, today) -> dict[int, list[OrderCycle]]:
     """{point id: its cycles with a pickup from ``today`` on, soonest first}, in one query:
     every cycle for a point's team, their hubs' cycles for managers."""
-    from orders.models import CyclePickupPoint
-
     team = set(
         PickupPointMembership.objects.filter(user=user).values_list("pickup_point", flat=True)
     )
