@@ -471,15 +471,17 @@ def test_a_sharing_hub_edits_neither_the_point_nor_its_team(
     assert client.get(edit).status_code == 200
 
 
-def test_both_dashboards_show_the_request(client, sharing, point, manager, other_hub_manager):
+def test_the_dashboard_of_the_hub_that_runs_the_point_shows_the_request(
+    client, sharing, point, manager, other_hub_manager
+):
     client.force_login(manager)
     page = client.get(reverse("hubs:dashboard", args=["lille"])).content.decode()
     assert "Drive de Roubaix demande à utiliser La Ruche de Fives" in page
     assert reverse("pickup_points:team", args=[point.slug]) + "#sharing" in page
     client.force_login(other_hub_manager)
     page = client.get(reverse("hubs:dashboard", args=["roubaix"])).content.decode()
-    assert "1 demande de ce drive attend une réponse" in page
-    assert "demande à utiliser La Ruche de Fives" not in page
+    assert "demande à utiliser La Ruche de Fives" not in page  # not theirs to answer
+    assert "0 point de retrait géré par ce drive" in page
 
 
 def test_the_hubs_points_page_lists_the_others_with_their_public_facts_only(
