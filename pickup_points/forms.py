@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Payment
 
-from .models import PickupPoint
+from .models import PickupPoint, SharingRequest
 
 
 class PickupPointForm(forms.ModelForm):
@@ -35,6 +35,31 @@ class PickupPointForm(forms.ModelForm):
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             raise forms.ValidationError(_("Give both the latitude and the longitude, or neither."))
         return cleaned
+
+
+class SharingRequestForm(forms.Form):
+    """A hub asks to use a pickup point it does not serve yet."""
+
+    point = forms.ModelChoiceField(
+        label=_("Pickup point"),
+        queryset=PickupPoint.objects.none(),
+        to_field_name="slug",
+        error_messages={
+            "required": _("Choose a pickup point from the list."),
+            "invalid_choice": _("Choose a pickup point from the list."),
+        },
+    )
+    message = forms.CharField(
+        label=_("Message to the point's team (optional)"),
+        required=False,
+        max_length=SharingRequest._meta.get_field("message").max_length,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example the day and hours of your distributions."),
+    )
+
+    def __init__(self, *args, hub, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].queryset = PickupPoint.objects.exclude(hubs=hub)
 
 
 class TeamInviteForm(forms.Form):

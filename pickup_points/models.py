@@ -1,17 +1,25 @@
+from datetime import timedelta
 from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+SHARING_REQUEST_VALIDITY = timedelta(days=14)
 
 
 class PickupPoint(models.Model):
     """A place where households collect their orders, usually run by a tiers-lieu.
 
-    Hub managers of the hubs it serves create and edit it; its coordinators invite the
-    volunteers who run distribution day. The access information (door code...) is shown
-    only to its team and to households with an order there.
+    Its managers are its coordinators and the managers of the hub that runs it
+    (``owner_hub``, the hub that created it): they edit it and run its team, whose
+    coordinators invite the volunteers of distribution day. Other hubs may use it too
+    (``hubs``) once its managers accepted their request (``SharingRequest``); those hubs
+    see what their distributions need, never the access information (door code...),
+    which is shown only to its team, its managers and households with an order there.
     """
 
     name = models.CharField(_("name"), max_length=150)
@@ -47,6 +55,19 @@ class PickupPoint(models.Model):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
+    owner_hub = models.ForeignKey(
+        "hubs.Hub",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_pickup_points",
+        verbose_name=_("hub that runs it"),
+        help_text=_(
+            "Its managers run the point with its coordinators; the other hubs it serves "
+            "only share it."
+        ),
+    )
+    # The hubs it serves: the hub that runs it, and those whose request it accepted.
     hubs = models.ManyToManyField(
         "hubs.Hub", related_name="pickup_points", blank=True, verbose_name=_("hubs")
     )
@@ -100,3 +121,83 @@ class PickupPointMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.pickup_point} ({self.get_role_display()})"
+
+
+def default_sharing_request_expiry():
+    return timezone.now() + SHARING_REQUEST_VALIDITY
+
+
+class SharingRequestQuerySet(models.QuerySet):
+    def waiting(self):
+        """Requests still waiting for an answer (not expired)."""
+        return self.filter(status=SharingRequest.Status.PENDING, expires_at__gt=timezone.now())
+
+
+class SharingRequest(models.Model):
+    """A hub asking to serve a pickup point it does not run.
+
+    The point's coordinators, or the managers of the hub that runs it, accept or decline
+    it; only acceptance makes the point serve the hub. A request waits at most
+    ``SHARING_REQUEST_VALIDITY``, may be withdrawn by the asking hub, and is answered once.
+    An accepted request is marked ended when either side ends the sharing.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for an answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        EXPIRED = "expired", _("expired")
+        ENDED = "ended", _("ended")
+
+    pickup_point = models.ForeignKey(
+        PickupPoint,
+        on_delete=models.CASCADE,
+        related_name="sharing_requests",
+        verbose_name=_("pickup point"),
+    )
+    hub = models.ForeignKey(
+        "hubs.Hub",
+        on_delete=models.CASCADE,
+        related_name="pickup_point_requests",
+        verbose_name=_("hub asking"),
+    )
+    message = models.TextField(_("message"), blank=True, max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_sharing_request_expiry)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = SharingRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("request to share a pickup point")
+        verbose_name_plural = _("requests to share a pickup point")
+        constraints = [
+            # Asking twice makes one request.
+            models.UniqueConstraint(
+                fields=["pickup_point", "hub"],
+                condition=Q(status="pending"),
+                name="one_pending_sharing_request",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.hub} → {self.pickup_point} ({self.get_status_display()})"
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == self.Status.PENDING and timezone.now() < self.expires_at

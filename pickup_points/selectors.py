@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from foodhub.hubs.models import HubMembership
 from foodhub.text import folded, french_sort_key
-from orders.models import Order, OrderCycle, OrderLine, Payment
+from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
 from orders.selectors import paid_by_order
 
 from .models import PickupPoint, PickupPointMembership
@@ -15,42 +17,98 @@ from .models import PickupPoint, PickupPointMembership
 Role = PickupPointMembership.Role
 
 
+def _managed_hubs(user) -> QuerySet:
+    return HubMembership.objects.filter(user=user).values("hub")
+
+
+# Each rule is a subquery on the point's id, not a join: OR-ed joins over several
+# many-valued relations multiply rows (team x hubs x cycles) on every distribution tap.
+
+
 def points_managed_by(user) -> QuerySet[PickupPoint]:
-    """Points serving a hub the user manages (managers create and edit them)."""
+    """Points the user manages: as one of their coordinators, or as a manager of the hub
+    that runs them. Hubs that only share a point do not manage it."""
     if not user.is_authenticated:
         return PickupPoint.objects.none()
     if user.is_superuser:
         return PickupPoint.objects.all()
-    return PickupPoint.objects.filter(hubs__memberships__user=user).distinct()
+    coordinated = PickupPointMembership.objects.filter(user=user, role=Role.COORDINATOR)
+    return PickupPoint.objects.filter(
+        Q(pk__in=coordinated.values("pickup_point")) | Q(owner_hub__in=_managed_hubs(user))
+    )
 
 
 def points_for(user) -> QuerySet[PickupPoint]:
-    """Points whose pages the user may open: their team's, and their hubs'."""
+    """Points whose pages the user may open: their team's, the ones they manage, the
+    ones serving a hub they manage, and the ones where such a hub distributed before
+    (its past distribution lists stay at hand after a sharing ends)."""
     if not user.is_authenticated:
         return PickupPoint.objects.none()
     if user.is_superuser:
         return PickupPoint.objects.all()
+    hubs = _managed_hubs(user)
+    team = PickupPointMembership.objects.filter(user=user).values("pickup_point")
+    served = PickupPoint.hubs.through.objects.filter(hub__in=hubs).values("pickuppoint")
+    used = CyclePickupPoint.objects.filter(cycle__hub__in=hubs).values("pickup_point")
     return PickupPoint.objects.filter(
-        Q(memberships__user=user) | Q(hubs__memberships__user=user)
-    ).distinct()
+        Q(pk__in=team) | Q(owner_hub__in=hubs) | Q(pk__in=served) | Q(pk__in=used)
+    )
 
 
 def is_on_team(user, point: PickupPoint) -> bool:
     return user.is_authenticated and point.memberships.filter(user=user).exists()
 
 
-def can_coordinate(user, point: PickupPoint) -> bool:
-    """Coordinators, and managers of a hub the point serves, run its team."""
-    if not user.is_authenticated:
-        return False
+def can_manage(user, point: PickupPoint) -> bool:
+    """Its coordinators, and the managers of the hub that runs it, edit the point, run
+    its team and decide which other hubs share it."""
+    return points_managed_by(user).filter(pk=point.pk).exists()
+
+
+def can_see_private(user, point: PickupPoint) -> bool:
+    """The access information (door code...) and the team are for the point's team and
+    managers, not for the hubs that only share it."""
+    return is_on_team(user, point) or can_manage(user, point)
+
+
+def point_managers(point: PickupPoint) -> QuerySet:
+    """The people who answer a hub's request to share the point (active accounts)."""
     return (
-        point.memberships.filter(user=user, role=Role.COORDINATOR).exists()
-        or points_managed_by(user).filter(pk=point.pk).exists()
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(pickup_memberships__pickup_point=point, pickup_memberships__role=Role.COORDINATOR)
+            | Q(hub_memberships__hub__owned_pickup_points=point)
+        )
+        .distinct()
+        .order_by("pk")
     )
 
 
+# What anyone managing a hub may learn of a point before it serves their hub.
+PUBLIC_FIELDS = ("slug", "name", "tiers_lieu", "postcode", "city")
+
+
+def points_to_ask(hub, *, search: str = "", limit: int = 50) -> tuple[list[dict], int]:
+    """The points ``hub`` could ask to use, as their public facts only (name, tiers-lieu,
+    town: never the access information, contacts or team), in French order: the first
+    ``limit`` matching ``search``, and how many match."""
+    points = list(PickupPoint.objects.exclude(hubs=hub).values(*PUBLIC_FIELDS))
+    if search:
+        # In Python, like the households' search: accents, case and ligatures ignored on
+        # SQLite and PostgreSQL alike (a site has a few hundred points at most).
+        wanted = folded(search)
+        points = [
+            point
+            for point in points
+            if any(wanted in folded(point[field]) for field in PUBLIC_FIELDS[1:])
+        ]
+    points.sort(key=lambda point: french_sort_key(point["name"]))
+    return points[:limit], len(points)
+
+
 def get_team_point(user, slug: str) -> PickupPoint:
-    """The point if the user is on its team or manages a hub it serves; 404 otherwise."""
+    """The point if the user may open its pages (``points_for``); 404 otherwise."""
     return get_object_or_404(points_for(user), slug=slug)
 
 
@@ -68,8 +126,6 @@ def cycles_at(point: PickupPoint, user) -> QuerySet[OrderCycle]:
 def distributions_coming(user, points, today) -> dict[int, list[OrderCycle]]:
     """{point id: its cycles with a pickup from ``today`` on, soonest first}, in one query:
     every cycle for a point's team, their hubs' cycles for managers."""
-    from orders.models import CyclePickupPoint
-
     team = set(
         PickupPointMembership.objects.filter(user=user).values_list("pickup_point", flat=True)
     )

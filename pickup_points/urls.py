@@ -14,6 +14,24 @@ urlpatterns = [
         views.team_remove,
         name="team_remove",
     ),
+    # The point's managers answer the hubs that ask to share it.
+    path(
+        "points/<slug:point_slug>/requests/<int:request_pk>/accept/",
+        views.request_answer,
+        {"accept": True},
+        name="request_accept",
+    ),
+    path(
+        "points/<slug:point_slug>/requests/<int:request_pk>/decline/",
+        views.request_answer,
+        {"accept": False},
+        name="request_decline",
+    ),
+    path(
+        "points/<slug:point_slug>/hubs/<slug:hub_slug>/end/",
+        views.point_end_sharing,
+        name="end_sharing",
+    ),
     path(
         "points/<slug:point_slug>/cycles/<int:cycle_pk>/", views.distribution, name="distribution"
     ),
@@ -46,7 +64,17 @@ urlpatterns = [
     # Hub managers: the hub's pickup points.
     path("hubs/<slug:hub_slug>/points/", views.hub_points, name="hub_points"),
     path("hubs/<slug:hub_slug>/points/new/", views.point_create, name="point_create"),
-    path("hubs/<slug:hub_slug>/points/attach/", views.point_attach, name="point_attach"),
+    path("hubs/<slug:hub_slug>/points/request/", views.point_request, name="point_request"),
+    path(
+        "hubs/<slug:hub_slug>/points/requests/<int:request_pk>/withdraw/",
+        views.request_withdraw,
+        name="request_withdraw",
+    ),
+    path(
+        "hubs/<slug:hub_slug>/points/<slug:point_slug>/leave/",
+        views.point_leave,
+        name="point_leave",
+    ),
     path(
         "hubs/<slug:hub_slug>/points/<slug:point_slug>/edit/",
         views.point_edit,

@@ -2,20 +2,24 @@
 
 Every view looks the point up through ``selectors`` with the user asking: someone
 outside its team (and not managing a hub it serves) gets a 404, as if it did not exist.
+What changes the point (its details, its team, which hubs share it) is for its managers
+only (``selectors.can_manage``): the others who see it get a 403.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from foodhub.hubs.models import Invitation
+from foodhub.hubs.models import Hub, Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
 from orders import services as order_services
@@ -23,39 +27,121 @@ from orders.document_views import download
 from orders.models import Order, Payment
 
 from . import documents, selectors, services
-from .forms import PickupPaymentForm, PickupPointForm, TeamInviteForm
-from .models import PickupPoint, PickupPointMembership
+from .forms import PickupPaymentForm, PickupPointForm, SharingRequestForm, TeamInviteForm
+from .models import PickupPointMembership, SharingRequest
 
-# Hub managers: the hub's pickup points.
+NOT_A_MANAGER = gettext_lazy(
+    "Only the coordinators of this pickup point and the managers of the hub that runs it "
+    "can do that."
+)
+
+# Hub managers: the hub's pickup points, and the points it shares with other hubs.
 
 
 @login_required
 def hub_points(request, hub_slug):
+    """The points serving the hub (its own, and those other hubs share with it), its
+    requests waiting for an answer, and the other points it could ask to use."""
     hub = get_managed_hub(request.user, hub_slug)
-    points = hub.pickup_points.order_by("name")
-    others = PickupPoint.objects.exclude(hubs=hub).order_by("name")
+    waiting = Q(
+        sharing_requests__status=SharingRequest.Status.PENDING,
+        sharing_requests__expires_at__gt=timezone.now(),
+    )
+    points = list(
+        hub.pickup_points.select_related("owner_hub")
+        .prefetch_related(Prefetch("hubs", queryset=Hub.objects.order_by("name")))
+        .annotate(waiting=Count("sharing_requests", filter=waiting, distinct=True))
+        .order_by("name")
+    )
+    managed = set(
+        selectors.points_managed_by(request.user).filter(hubs=hub).values_list("pk", flat=True)
+    )
+    for point in points:
+        point.owned = point.owner_hub_id == hub.pk
+        point.managed = point.pk in managed
+        point.partners = [other for other in point.hubs.all() if other.pk != hub.pk]
+    asked = list(
+        SharingRequest.objects.waiting()
+        .filter(hub=hub)
+        .select_related("pickup_point", "requested_by")
+        .order_by("pickup_point__name", "pk")
+    )
+    search = request.GET.get("q", "").strip()[:100]
+    available, found = selectors.points_to_ask(hub, search=search)
+    asked_slugs = {sharing.pickup_point.slug for sharing in asked}
+    for point in available:
+        point["asked"] = point["slug"] in asked_slugs
     return render(
         request,
         "pickup_points/hub_points.html",
-        {"hub": hub, "points": points, "others": others},
+        {
+            "hub": hub,
+            "points": points,
+            "asked": asked,
+            "available": available,
+            "found": found,
+            "search": search,
+            "request_form": SharingRequestForm(hub=hub),
+        },
     )
 
 
 @login_required
 @require_POST
-def point_attach(request, hub_slug):
-    """Serve, from this hub too, a pickup point another hub already uses (a tiers-lieu
-    often hosts several hubs)."""
+def point_request(request, hub_slug):
+    """Ask to serve, from this hub too, a point another hub runs (a tiers-lieu often hosts
+    several hubs): its managers accept or decline."""
     hub = get_managed_hub(request.user, hub_slug)
-    point = PickupPoint.objects.exclude(hubs=hub).filter(slug=request.POST.get("point")).first()
-    if point is None:
-        messages.error(request, _("Choose a pickup point from the list."))
+    form = SharingRequestForm(request.POST, hub=hub)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("pickup_points:hub_points", hub_slug=hub.slug)
+    point = form.cleaned_data["point"]
+    try:
+        sharing, created = services.request_sharing(
+            point=point, hub=hub, by=request.user, message=form.cleaned_data["message"]
+        )
+    except services.SharingError as error:
+        messages.error(request, str(error))
     else:
-        point.hubs.add(hub)
+        if created:
+            done = _(
+                "Request sent to the team of %(point)s: %(hub)s will serve it once they accept."
+            )
+        else:
+            done = _("%(hub)s already asked to use %(point)s: the request waits for an answer.")
+        messages.success(request, done % {"hub": hub.name, "point": point.name})
+    return redirect("pickup_points:hub_points", hub_slug=hub.slug)
+
+
+@login_required
+@require_POST
+def request_withdraw(request, hub_slug, request_pk):
+    hub = get_managed_hub(request.user, hub_slug)
+    sharing = get_object_or_404(
+        SharingRequest.objects.select_related("pickup_point"), pk=request_pk, hub=hub
+    )
+    try:
+        services.withdraw_sharing_request(request=sharing, by=request.user)
+    except services.SharingError as error:
+        messages.error(request, str(error))
+    else:
         messages.success(
-            request, _("%(hub)s now serves %(point)s.") % {"hub": hub.name, "point": point.name}
+            request,
+            _("Request to use %(point)s withdrawn.") % {"point": sharing.pickup_point.name},
         )
     return redirect("pickup_points:hub_points", hub_slug=hub.slug)
+
+
+@login_required
+def point_leave(request, hub_slug, point_slug):
+    """The hub stops serving a point another hub shares with it."""
+    hub = get_managed_hub(request.user, hub_slug)
+    point = get_object_or_404(hub.pickup_points, slug=point_slug)
+    back = reverse("pickup_points:hub_points", args=[hub.slug])
+    return _end_sharing(request, point, hub, back=back)
 
 
 @login_required
@@ -65,8 +151,12 @@ def point_create(request, hub_slug):
 
 @login_required
 def point_edit(request, hub_slug, point_slug):
+    """Only the point's managers edit it, not the hubs that merely share it."""
     hub = get_managed_hub(request.user, hub_slug)
-    return _point_form(request, hub, point=get_object_or_404(hub.pickup_points, slug=point_slug))
+    point = get_object_or_404(hub.pickup_points, slug=point_slug)
+    if not selectors.can_manage(request.user, point):
+        raise PermissionDenied(NOT_A_MANAGER)
+    return _point_form(request, hub, point=point)
 
 
 def _point_form(request, hub, *, point):
@@ -102,40 +192,50 @@ def my_points(request):
 
 @login_required
 def team(request, point_slug):
+    """The point's page. Its team and managers see everything of it; the managers of a
+    hub that only shares it see what their distributions need (address, hours, contact,
+    their cycles), not the access information nor the team."""
     point = selectors.get_team_point(request.user, point_slug)
-    coordinate = selectors.can_coordinate(request.user, point)
+    manage = selectors.can_manage(request.user, point)
+    private = manage or selectors.is_on_team(request.user, point)
     today = timezone.localdate()
     cycles = selectors.cycles_at(point, request.user).order_by("-closes_at")[:8]
-    return render(
-        request,
-        "pickup_points/team.html",
-        {
-            "point": point,
-            "members": point.memberships.select_related("user"),
-            "invitations": Invitation.objects.filter(
-                pickup_point=point, accepted_at__isnull=True, expires_at__gt=timezone.now()
-            )
-            if coordinate
-            else [],
-            "can_coordinate": coordinate,
-            "invite_form": TeamInviteForm(),
-            "cycles": cycles,
-            "today": today,
-        },
-    )
+    context = {
+        "point": point,
+        "private": private,
+        "can_manage": manage,
+        "cycles": cycles,
+        "today": today,
+    }
+    if private:
+        context["members"] = point.memberships.select_related("user")
+        context["hubs"] = point.hubs.order_by("name")
+    if manage:
+        context["invitations"] = Invitation.objects.filter(
+            pickup_point=point, accepted_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        context["invite_form"] = TeamInviteForm()
+        context["requests"] = (
+            point.sharing_requests.waiting()
+            .select_related("hub", "requested_by")
+            .order_by("created_at", "pk")
+        )
+    return render(request, "pickup_points/team.html", context)
 
 
-def _coordinated_point(request, point_slug):
+def _managed_point(request, point_slug):
+    """The point if the user manages it; 404 if they may not see it, 403 if they only
+    see it (its team, or a hub that shares it)."""
     point = selectors.get_team_point(request.user, point_slug)
-    if not selectors.can_coordinate(request.user, point):
-        raise PermissionDenied(_("Only the coordinators of this pickup point can do that."))
+    if not selectors.can_manage(request.user, point):
+        raise PermissionDenied(NOT_A_MANAGER)
     return point
 
 
 @login_required
 @require_POST
 def team_invite(request, point_slug):
-    point = _coordinated_point(request, point_slug)
+    point = _managed_point(request, point_slug)
     form = TeamInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -161,7 +261,7 @@ def team_invite(request, point_slug):
 @login_required
 @require_POST
 def team_remove(request, point_slug, member_pk):
-    point = _coordinated_point(request, point_slug)
+    point = _managed_point(request, point_slug)
     membership = get_object_or_404(PickupPointMembership, pk=member_pk, pickup_point=point)
     try:
         services.remove_member(membership=membership, by=request.user)
@@ -172,6 +272,69 @@ def team_remove(request, point_slug, member_pk):
             request, _("%(name)s left the team.") % {"name": membership.user.get_full_name()}
         )
     return redirect("pickup_points:team", point_slug=point.slug)
+
+
+# Sharing, on the point's side.
+
+
+@login_required
+@require_POST
+def request_answer(request, point_slug, request_pk, accept):
+    point = _managed_point(request, point_slug)
+    sharing = get_object_or_404(
+        SharingRequest.objects.select_related("hub"), pk=request_pk, pickup_point=point
+    )
+    try:
+        services.answer_sharing_request(request=sharing, accept=accept, by=request.user)
+    except services.SharingError as error:
+        messages.error(request, str(error))
+    else:
+        done = (
+            _("%(point)s now serves %(hub)s too.") if accept else _("Request of %(hub)s declined.")
+        )
+        messages.success(request, done % {"point": point.name, "hub": sharing.hub.name})
+    return redirect(reverse("pickup_points:team", args=[point.slug]) + "#sharing")
+
+
+@login_required
+def point_end_sharing(request, point_slug, hub_slug):
+    """The point's managers stop serving a hub that shares the point."""
+    point = _managed_point(request, point_slug)
+    hub = get_object_or_404(point.hubs, slug=hub_slug)
+    back = reverse("pickup_points:team", args=[point.slug]) + "#sharing"
+    return _end_sharing(request, point, hub, back=back)
+
+
+def _end_sharing(request, point, hub, *, back: str):
+    """Either side: what ending the sharing does (or why it cannot end now), then do it."""
+    if request.method == "POST":
+        try:
+            services.end_sharing(point=point, hub=hub, by=request.user)
+        except services.SharingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(point)s no longer serves %(hub)s.") % {"point": point.name, "hub": hub.name},
+            )
+        return redirect(back)
+    try:
+        services.check_end_sharing(point, hub)
+    except services.SharingError as error:
+        problem = str(error)
+    else:
+        problem = ""
+    return render(
+        request,
+        "pickup_points/end_sharing.html",
+        {
+            "point": point,
+            "hub": hub,
+            "problem": problem,
+            "baskets": services.weekly_baskets_at(point, hub),
+            "back": back,
+        },
+    )
 
 
 # Distribution day.

@@ -105,8 +105,9 @@ def _fresh_cache():
 @pytest.fixture
 def pickup_point(hub):
     point = factories.PickupPointFactory(
-        name="La Ruche de Fives", slug="ruche-fives", tiers_lieu="Tiers-lieu de Fives"
-    )
+        name="La Ruche de Fives", slug="ruche-fives", tiers_lieu="Tiers-lieu de Fives",
+        owner_hub=hub,
+    )  # fmt: skip
     point.hubs.add(hub)
     return point
 

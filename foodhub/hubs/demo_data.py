@@ -1283,7 +1283,11 @@ def load_demo_data(*, stdout: TextIO | None = None) -> DemoSummary:
         summary,
         "pickup points",
         PickupPoint,
-        [{k: v for k, v in row.items() if k != "hubs"} for row in PICKUP_POINTS],
+        # Run by the first hub named; the others share it (La Chaudronnerie: both hubs).
+        [
+            {**{k: v for k, v in row.items() if k != "hubs"}, "owner_hub": hubs[row["hubs"][0]]}
+            for row in PICKUP_POINTS
+        ],
     )
     _link(
         summary,

@@ -135,23 +135,3 @@ def test_inviting_a_team_member_again_is_refused(client, coordinator, volunteer,
     )
     assert "fait déjà partie de La Ruche de Fives" in response.content.decode()
     assert not Invitation.objects.exists()
-
-
-def test_a_manager_serves_a_point_another_hub_uses(client, manager, hub, other_hub_manager):
-    elsewhere = factories.HubFactory(name="Drive de Roubaix 2", slug="roubaix-2")
-    shared = factories.PickupPointFactory(name="Tiers-lieu partagé", slug="partage")
-    shared.hubs.add(elsewhere)
-    client.force_login(manager)
-    page = client.get(reverse("pickup_points:hub_points", args=[hub.slug]))
-    assert "Tiers-lieu partagé" in page.content.decode()
-
-    client.post(reverse("pickup_points:point_attach", args=[hub.slug]), {"point": "partage"})
-    assert set(shared.hubs.all()) == {hub, elsewhere}
-
-    response = client.post(
-        reverse("pickup_points:point_attach", args=[hub.slug]), {"point": "nope"}, follow=True
-    )
-    assert "Choisissez un point de retrait" in response.content.decode()
-    client.force_login(other_hub_manager)
-    url = reverse("pickup_points:point_attach", args=[hub.slug])
-    assert client.post(url, {"point": "partage"}).status_code == 404
