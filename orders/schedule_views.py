@@ -35,7 +35,10 @@ def _note_problems(cycle: OrderCycle) -> None:
     cycle.problems = []
     if cycle.status == OrderCycle.Status.DRAFT:
         cycle.problems = schedules.publish_problems(
-            cycle, offers=cycle.offer_count, slots=cycle.slot_count
+            cycle,
+            offers=cycle.offer_count,
+            slots=cycle.slot_count,
+            overlapping=cycle.overlapping or "",
         )
 
 

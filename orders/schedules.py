@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -312,18 +312,35 @@ def _create_week(plan: PlannedCycle, *, now: datetime) -> OrderCycle:
     return cycle
 
 
-def publish_problems(cycle: OrderCycle, *, offers: int | None = None, slots: int | None = None):
+def publish_problems(
+    cycle: OrderCycle,
+    *,
+    offers: int | None = None,
+    slots: int | None = None,
+    overlapping: str | None = None,
+):
     """Why a draft cannot be published as it is (empty if nothing stops it), in the reader's
-    language. ``offers`` and ``slots`` are counts the caller already has."""
+    language. ``offers``, ``slots`` and ``overlapping`` (the name of a published cycle its
+    dates meet, "" for none) are what the caller already has; None: looked up."""
     if offers is None:
         offers = cycle.offers.count()
     if slots is None:
         slots = PickupSlot.objects.filter(cycle_pickup__cycle=cycle).count()
+    if overlapping is None:
+        other = cycles.overlapping_cycles(
+            cycle.hub_id, opens_at=cycle.opens_at, closes_at=cycle.closes_at, exclude=cycle.pk
+        ).first()
+        overlapping = other.name if other else ""
     problems = []
     if not offers:
         problems.append(_("no product on offer (do its producers have products on sale?)"))
     if not slots:
         problems.append(_("no pickup slot (do its pickup points still serve the hub?)"))
+    if overlapping:
+        problems.append(
+            _("its dates overlap the published cycle “%(name)s” (a hub runs one at a time)")
+            % {"name": overlapping}
+        )
     return problems
 
 
@@ -408,9 +425,18 @@ def upcoming_weeks(
 
 
 def _with_counts(queryset):
+    """With ``offer_count``, ``slot_count`` and ``overlapping`` (the name of a published cycle
+    of the hub its dates meet, or None): what ``publish_problems`` needs."""
+    overlapping = OrderCycle.objects.filter(
+        hub=OuterRef("hub"),
+        status=OrderCycle.Status.PUBLISHED,
+        opens_at__lt=OuterRef("closes_at"),
+        closes_at__gt=OuterRef("opens_at"),
+    ).exclude(pk=OuterRef("pk"))
     return queryset.annotate(
         offer_count=Count("offers", distinct=True),
         slot_count=Count("pickups__slots", distinct=True),
+        overlapping=Subquery(overlapping.order_by("opens_at", "pk").values("name")[:1]),
     ).order_by("schedule_week", "pk")
 
 

@@ -328,6 +328,31 @@ def test_a_refused_publication_keeps_the_draft_and_tells_the_managers(
 
 
 @time_machine.travel(WEDNESDAY, tick=False)
+def test_a_week_overlapping_a_published_cycle_stays_a_draft_and_the_managers_are_told(
+    client, hub, manager, schedule, mailoutbox
+):
+    """The schedule never makes two published cycles of the hub overlap: the week is
+    created as a draft (drafts may overlap), and the managers are e-mailed why."""
+    by_hand = factories.OrderCycleFactory(
+        hub=hub, name="Vente de printemps", opens_at=paris(2026, 3, 12, 9),
+        closes_at=paris(2026, 3, 14, 12),
+    )  # fmt: skip
+    [cycle] = create_due_cycles()
+    assert cycle.status == OrderCycle.Status.DRAFT
+    assert cycle.offers.exists() and PickupSlot.objects.filter(cycle_pickup__cycle=cycle).exists()
+    assert OrderCycle.objects.filter(status=OrderCycle.Status.PUBLISHED).get() == by_hand
+    OutgoingEmail.objects.update(language="en")
+    assert outbox.send_due() == 1
+    [email] = mailoutbox
+    assert email.to == [manager.email]
+    assert "its dates overlap the published cycle “Vente de printemps”" in email.body
+
+    client.force_login(manager)
+    html = client.get(reverse("cycles:schedule_list", args=[hub.slug])).content.decode()
+    assert "overlap the published cycle “Vente de printemps”" in html
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
 def test_the_e_mail_is_not_sent_once_the_manager_published_it(
     hub, manager, pickup_point, producer, catalogue, mailoutbox
 ):

@@ -1,0 +1,27 @@
+"""Moments on the manager's cycle pages, on the Paris wall clock and in one pattern in both
+languages (``orders.cycles.paris_text``)."""
+
+from django import template
+from django.utils import formats
+
+from orders.cycles import DAY_FORMAT, SHORT_DATETIME_FORMAT, paris_text
+
+register = template.Library()
+
+
+@register.filter
+def paris_datetime(moment) -> str:
+    """ "vendredi 6 mars 2026, 18:00" / "Friday 6 March 2026, 18:00"."""
+    return paris_text(moment) if moment else ""
+
+
+@register.filter
+def paris_short(moment) -> str:
+    """ "ven. 6 mars 2026, 18:00" / "Fri 6 Mar 2026, 18:00"."""
+    return paris_text(moment, SHORT_DATETIME_FORMAT) if moment else ""
+
+
+@register.filter
+def paris_day(day) -> str:
+    """A date (a pickup day): "jeu 19 mars 2026" / "Thu 19 March 2026"."""
+    return formats.date_format(day, DAY_FORMAT) if day else ""
