@@ -70,17 +70,41 @@ def schedule_list(request, hub_slug):
     )
 
 
-def _schedule_form_page(request, hub, schedule, form, *, status=200):
+def _schedule_form_page(request, hub, schedule, form, *, preview=None, current=None, status=200):
     return render(
         request,
         "orders/manage/schedule_form.html",
-        {"hub": hub, "schedule": schedule, "form": form},
+        {"hub": hub, "schedule": schedule, "form": form, "preview": preview,
+         "current": current},
         status=status,
-    )
+    )  # fmt: skip
+
+
+def _confirmed_preview(request, hub, form, schedule=None, current=None):
+    """The preview of the form's terms, and whether the manager confirmed exactly it.
+
+    A schedule says when its first cycle opens before it is saved: the terms are saved
+    only with the key of the preview the page showed, computed again now (``current``:
+    the saved schedule's own, which needs no new confirmation)."""
+    try:
+        preview = schedules.preview_schedule(hub=hub, schedule=schedule, **form.cleaned_data)
+    except services.OrderError as error:
+        form.add_error(None, str(error))
+        return None, False
+    confirmed = request.POST.get("confirmed", "")
+    if confirmed == preview.key or (current is not None and current.key == preview.key):
+        return preview, True
+    if confirmed:
+        messages.warning(
+            request, _("When the first cycle opens has changed: check it, then confirm.")
+        )
+    return preview, False
 
 
 @login_required
 def schedule_create(request, hub_slug):
+    """The schedule's terms; once valid, the page shows when its first cycle opens, and
+    the schedule is created when the manager confirms that."""
     hub = get_managed_hub(request.user, hub_slug)
     form = ScheduleForm(
         request.POST or None,
@@ -88,34 +112,53 @@ def schedule_create(request, hub_slug):
         initial={"is_active": True, "mode": WeeklySchedule.Mode.DRAFT, "weeks_ahead": 2,
                  "fee_vat_rate": VatRate.STANDARD, "fee_percent": 0, "fee_fixed": 0},
     )  # fmt: skip
+    preview = None
     if request.method == "POST" and form.is_valid():
-        try:
-            schedule = schedules.create_schedule(hub=hub, by=request.user, **form.cleaned_data)
-        except services.OrderError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Weekly schedule created: now choose its pickup points."))
-            return redirect("cycles:schedule_pickups", hub_slug=hub.slug, pk=schedule.pk)
+        preview, confirmed = _confirmed_preview(request, hub, form)
+        if confirmed:
+            try:
+                schedule = schedules.create_schedule(hub=hub, by=request.user, **form.cleaned_data)
+            except services.OrderError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, _("Weekly schedule created: now choose its pickup points.")
+                )
+                return redirect("cycles:schedule_pickups", hub_slug=hub.slug, pk=schedule.pk)
+        if preview is not None and not form.errors:
+            return _schedule_form_page(request, hub, None, form, preview=preview)
     status = 400 if request.method == "POST" else 200
-    return _schedule_form_page(request, hub, None, form, status=status)
+    return _schedule_form_page(request, hub, None, form, preview=preview, status=status)
 
 
 @login_required
 def schedule_edit(request, hub_slug, pk):
+    """As creating: a change of when the cycles open is saved once its preview is confirmed;
+    other changes (name, fee...) are saved at once."""
     hub, schedule = _schedule_of(request, hub_slug, pk)
-    form = ScheduleForm(request.POST or None, hub=hub, initial=ScheduleForm.initial_for(schedule))
+    initial = ScheduleForm.initial_for(schedule)
+    current = schedules.preview_schedule(hub=hub, schedule=schedule, **initial)
+    form = ScheduleForm(request.POST or None, hub=hub, initial=initial)
+    preview = None
     if request.method == "POST" and form.is_valid():
-        try:
-            schedules.update_schedule(schedule=schedule, by=request.user, **form.cleaned_data)
-        except services.OrderError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request, _("Weekly schedule saved. The cycles it already created are unchanged.")
-            )
-            return redirect("cycles:schedule_list", hub_slug=hub.slug)
+        preview, confirmed = _confirmed_preview(request, hub, form, schedule, current)
+        if confirmed:
+            try:
+                schedules.update_schedule(schedule=schedule, by=request.user, **form.cleaned_data)
+            except services.OrderError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Weekly schedule saved. The cycles it already created are unchanged."),
+                )
+                return redirect("cycles:schedule_list", hub_slug=hub.slug)
+        if preview is not None and not form.errors:
+            return _schedule_form_page(request, hub, schedule, form, preview=preview)
     status = 400 if request.method == "POST" else 200
-    return _schedule_form_page(request, hub, schedule, form, status=status)
+    return _schedule_form_page(
+        request, hub, schedule, form, preview=preview, current=current, status=status
+    )
 
 
 def _pickup_forms(schedule, points, data=None):

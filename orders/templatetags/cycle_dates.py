@@ -25,3 +25,9 @@ def paris_short(moment) -> str:
 def paris_day(day) -> str:
     """A date (a pickup day): "jeu 19 mars 2026" / "Thu 19 March 2026"."""
     return formats.date_format(day, DAY_FORMAT) if day else ""
+
+
+@register.filter
+def join_days(days) -> str:
+    """Pickup days, each as ``paris_day``, separated by commas."""
+    return ", ".join(paris_day(day) for day in days)
