@@ -399,7 +399,7 @@ def _check_pickup_dates(cycle: OrderCycle, *, closes_at: datetime, pickups=None)
         if pickup_date < closing_day:
             raise CycleError(
                 _("The pickup at %(point)s (%(date)s) would be before the cycle closes.")
-                % {"point": point_name, "date": pickup_date.strftime("%d/%m/%Y")}
+                % {"point": point_name, "date": formats.date_format(pickup_date, DAY_FORMAT)}
             )
 
 

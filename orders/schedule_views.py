@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
 
-from . import schedules, services
+from . import cycles, schedules, services
 from .cycle_forms import pickup_rows_valid, slot_forms
 from .models import OrderCycle, SchedulePickup, WeeklySchedule
 from .schedule_forms import ClosureForm, ScheduleForm, SchedulePickupForm
@@ -229,8 +229,8 @@ def closure_create(request, hub_slug):
                 request,
                 _("Closed from %(start)s to %(end)s: no cycle will be created for those days.")
                 % {
-                    "start": closure.starts_on.strftime("%d/%m/%Y"),
-                    "end": closure.ends_on.strftime("%d/%m/%Y"),
+                    "start": formats.date_format(closure.starts_on, cycles.DAY_FORMAT),
+                    "end": formats.date_format(closure.ends_on, cycles.DAY_FORMAT),
                 },
             )
             if affected:
@@ -261,8 +261,8 @@ def closure_delete(request, hub_slug, pk):
         request,
         _("The hub is open again from %(start)s to %(end)s.")
         % {
-            "start": closure.starts_on.strftime("%d/%m/%Y"),
-            "end": closure.ends_on.strftime("%d/%m/%Y"),
+            "start": formats.date_format(closure.starts_on, cycles.DAY_FORMAT),
+            "end": formats.date_format(closure.ends_on, cycles.DAY_FORMAT),
         },
     )
     return redirect("cycles:schedule_list", hub_slug=hub.slug)

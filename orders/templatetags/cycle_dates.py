@@ -1,6 +1,8 @@
 """Moments on the manager's cycle pages, on the Paris wall clock and in one pattern in both
 languages (``orders.cycles.paris_text``)."""
 
+from datetime import datetime
+
 from django import template
 from django.utils import formats
 
@@ -23,8 +25,13 @@ def paris_short(moment) -> str:
 
 @register.filter
 def paris_day(day) -> str:
-    """A date (a pickup day): "jeu 19 mars 2026" / "Thu 19 March 2026"."""
-    return formats.date_format(day, DAY_FORMAT) if day else ""
+    """A day (a pickup date, or the day of a moment in Paris): "jeu 19 mars 2026" /
+    "Thu 19 March 2026"."""
+    if not day:
+        return ""
+    if isinstance(day, datetime):
+        return paris_text(day, DAY_FORMAT)
+    return formats.date_format(day, DAY_FORMAT)
 
 
 @register.filter

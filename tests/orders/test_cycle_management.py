@@ -5,6 +5,7 @@ apples (capped at 5, 5.90 €), bread (on demand, 4.80 €); ``slot``: 17:00–1
 ``pickup_point``, for 50 households.
 """
 
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -866,6 +867,26 @@ def test_the_cancel_page_counts_in_proper_french(
         html = client.get(url("cancel", cycle)).content.decode()
     assert french in html
     assert "0 commande" not in html
+
+
+def test_cycle_phases_agree_with_cycle_in_french_and_dates_read_alike_in_both_languages(
+    client, hub, cycle, draft, manager
+):
+    """ "Cycle" is masculine: "ouvert", "fermé", "annulé" (an order is "annulée")."""
+    now = timezone.now()
+    factories.OrderCycleFactory(hub=hub, name="Semaine 46", opens_at=paris(2026, 3, 6, 18),
+                                closes_at=paris(2026, 3, 10, 22))  # fmt: skip
+    factories.OrderCycleFactory(hub=hub, name="Semaine 47", status=OrderCycle.Status.CANCELLED)
+    factories.OrderCycleFactory(hub=hub, name="Semaine 52", opens_at=now + timedelta(days=20),
+                                closes_at=now + timedelta(days=24))  # fmt: skip
+    client.force_login(manager)
+    with translation.override("fr"):
+        html = client.get(reverse("cycles:list", args=[hub.slug])).content.decode()
+    badges = set(re.findall(r'<span class="badge[^"]*">([^<]+)</span>', html))
+    assert badges == {"ouvert", "fermé", "annulé", "à venir", "brouillon"}
+    assert "ven. 6 mars 2026, 18:00" in html or "ven 6 mars 2026, 18:00" in html
+    english = client.get(reverse("cycles:list", args=[hub.slug])).content.decode()
+    assert "Fri 6 March 2026, 18:00" in english and "03/06/2026" not in english
 
 
 # Payments and the overview
