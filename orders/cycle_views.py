@@ -125,9 +125,10 @@ def cycle_edit(request, hub_slug, pk):
     return render(
         request,
         "orders/manage/cycle_form.html",
-        {"hub": hub, "cycle": cycle, "form": form, "step": 1},
+        {"hub": hub, "cycle": cycle, "form": form, "step": 1, "phase": cycle.phase(),
+         "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60)},
         status=400 if request.method == "POST" else 200,
-    )
+    )  # fmt: skip
 
 
 @login_required

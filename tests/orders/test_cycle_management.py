@@ -203,7 +203,8 @@ def test_a_closing_time_past_or_within_the_notice_is_refused_by_the_edit_form(
     assert response.status_code == 400
     errors = response.context["form"].errors["closes_at"]
     assert "at least 15 minutes from now" in errors[0] and "Close now" in errors[0]
-    assert url("close_now", cycle) not in errors[0]  # a message, the page has the button
+    assert url("close_now", cycle) not in errors[0]  # a message; the page links to it
+    assert f'href="{url("close_now", cycle)}"' in response.content.decode()
     cycle.refresh_from_db()
     assert cycle.closes_at == before and not cycle.changes.exists()
     with pytest.raises(CycleError, match="Close now"):
