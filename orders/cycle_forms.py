@@ -1,5 +1,6 @@
 """Forms of the hub manager's order-cycle pages. They check input; ``orders.cycles`` decides."""
 
+from dataclasses import asdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from producers.models import MAX_PRICE, MAX_STOCK
 
-from .cycles import MAX_CLONE_WEEKS, MAX_SLOT_CAPACITY, SlotSpec
+from .cycles import MAX_CLONE_WEEKS, MAX_SLOT_CAPACITY, ClosingForecast, SlotSpec
 from .models import OrderCycle, Payment
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -254,6 +255,24 @@ class CloneForm(forms.Form):
         initial=1,
     )
     name = forms.CharField(label=_("Name of the new cycle"), max_length=150)
+
+
+class CloseNowForm(forms.Form):
+    """ "Close now" carries back what its confirmation showed (``orders.cycles.ClosingForecast``),
+    so that the closing is refused if that is no longer what it sets off."""
+
+    orders = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    awaiting_card = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    saved_cards = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    households = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    producers = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, forecast: ClosingForecast) -> dict:
+        return asdict(forecast)
+
+    def forecast(self) -> ClosingForecast:
+        return ClosingForecast(**self.cleaned_data)
 
 
 class CancelForm(forms.Form):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/pickups/", views.cycle_pickups, name="pickups"),
     path("<int:pk>/publish/", views.cycle_publish, name="publish"),
     path("<int:pk>/clone/", views.cycle_clone, name="clone"),
+    path("<int:pk>/close/", views.cycle_close_now, name="close_now"),
     path("<int:pk>/cancel/", views.cycle_cancel, name="cancel"),
     path("<int:pk>/orders/<int:order_pk>/payment/", views.record_payment, name="record_payment"),
     path("<int:pk>/weekly-baskets/", weekly_views.cycle_baskets, name="weekly_baskets"),

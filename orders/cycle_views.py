@@ -22,6 +22,7 @@ from . import cycles, scheduler, services
 from .cycle_forms import (
     CancelForm,
     CloneForm,
+    CloseNowForm,
     CycleForm,
     OfferSelectionForm,
     OfferTermsForm,
@@ -87,7 +88,7 @@ def cycle_create(request, hub_slug):
         try:
             cycle = cycles.create_cycle(hub=hub, by=request.user, **form.cleaned_data)
         except services.OrderError as error:
-            form.add_error(None, str(error))
+            form.add_error(getattr(error, "field", None), str(error))
         else:
             messages.success(request, _("Draft cycle created: now choose the products."))
             return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
@@ -117,16 +118,17 @@ def cycle_edit(request, hub_slug, pk):
         try:
             cycles.update_cycle(cycle=cycle, by=request.user, **_changed_terms(form, cycle))
         except services.OrderError as error:
-            form.add_error(None, str(error))
+            form.add_error(getattr(error, "field", None), str(error))
         else:
             messages.success(request, _("Dates and fee saved."))
             return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
     return render(
         request,
         "orders/manage/cycle_form.html",
-        {"hub": hub, "cycle": cycle, "form": form, "step": 1},
+        {"hub": hub, "cycle": cycle, "form": form, "step": 1, "phase": cycle.phase(),
+         "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60)},
         status=400 if request.method == "POST" else 200,
-    )
+    )  # fmt: skip
 
 
 @login_required
@@ -323,13 +325,15 @@ def cycle_detail(request, hub_slug, pk):
         )
         entry["slots"].append(slot)
         entry["live_orders"] += slot.live_orders
+    now = timezone.now()
     return render(
         request,
         "orders/manage/cycle_detail.html",
         {
             "hub": hub,
             "cycle": cycle,
-            "phase": cycle.phase(),
+            "phase": cycle.phase(now),
+            "opens_now": cycle.opens_at <= now,
             "orders": orders,
             "live_count": len(live),
             "live_total": sum((order.total for order in live), services.pricing.ZERO),
@@ -366,12 +370,55 @@ def cycle_clone(request, hub_slug, pk):
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Copy created as a draft: check it, then publish it."))
+            other = cycles.overlapping_cycles(
+                hub, opens_at=clone.opens_at, closes_at=clone.closes_at
+            ).first()
+            if other is not None:
+                messages.warning(request, cycles.overlap_message(other))
             return redirect("cycles:detail", hub_slug=hub.slug, pk=clone.pk)
     return render(
         request,
         "orders/manage/cycle_clone.html",
         {"hub": hub, "cycle": cycle, "form": form},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def cycle_close_now(request, hub_slug, pk):
+    """GET: what closing now sets off, to confirm; POST: close now, if that is still what
+    it sets off (else the page again, with the new figures)."""
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    status = 200
+    if request.method == "POST":
+        form = CloseNowForm(request.POST)
+        if form.is_valid():
+            try:
+                cycles.close_now(cycle=cycle, by=request.user, expected=form.forecast())
+            except cycles.StaleForecast as error:
+                messages.warning(request, str(error))
+                status = 409
+            except services.OrderError as error:
+                messages.error(request, str(error))
+                return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+            else:
+                messages.success(
+                    request,
+                    _("The cycle is closed: no more orders. Within a minute the background "
+                      "worker makes the orders final and sends the e-mails."),
+                )  # fmt: skip
+                return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+        else:
+            messages.error(request, _("This page was changed: check the figures again."))
+            status = 400
+    phase = cycle.phase()
+    forecast = cycles.closing_forecast(cycle) if phase == OrderCycle.Phase.OPEN else None
+    form = CloseNowForm(initial=CloseNowForm.initial_for(forecast)) if forecast else None
+    return render(
+        request,
+        "orders/manage/cycle_close.html",
+        {"hub": hub, "cycle": cycle, "phase": phase, "forecast": forecast, "form": form},
+        status=status,
     )
 
 
@@ -392,7 +439,7 @@ def cycle_cancel(request, hub_slug, pk):
     return render(
         request,
         "orders/manage/cycle_cancel.html",
-        {"hub": hub, "cycle": cycle, "form": form, "live_count": live},
+        {"hub": hub, "cycle": cycle, "phase": cycle.phase(), "form": form, "live_count": live},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -1,4 +1,5 @@
-"""Use cases of the hub manager's order cycles: create, edit, offer, serve, publish, clone, cancel.
+"""Use cases of the hub manager's order cycles: create, edit, offer, serve, publish, clone,
+close now, cancel.
 
 Each takes domain objects and keyword arguments, runs in one transaction, and raises a
 ``CycleError`` (an ``OrderError``) whose message says what is wrong; nothing is written then.
@@ -10,6 +11,16 @@ Editing a cycle that already has orders keeps those orders valid:
 - a pickup point or slot with orders stays; a slot's capacity never below its live orders;
 - the hub fee is frozen once there are live orders (their totals were computed with it);
 - a published cycle's changes are written to its log (``CycleChange``).
+
+A manager's slip must not set off a closing: the edit form never moves a published cycle's
+opening or closing to less than ``CHANGE_NOTICE`` from now (the worker would open or close
+it within a minute, for good, and e-mail everyone). Closing early is its own action,
+``close_now``, confirmed with what it sets off (``closing_forecast``).
+
+A hub runs one order cycle at a time: two published cycles of a hub never overlap (drafts
+may). Every use case that publishes or moves a published cycle checks it with the hub's
+row locked (``_lock_hub``, always before the cycle's row), so two managers publishing at
+once cannot both succeed.
 """
 
 from collections.abc import Iterable, Sequence
@@ -29,26 +40,34 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from foodhub.hubs.models import Hub
 from producers.models import MAX_PRICE, MAX_STOCK, Producer, Variant, VatRate
 
-from . import pricing, services
+from . import close_emails, pricing, services, weekly
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, Payment, PickupSlot
 from .stock import OrderError
 
 __all__ = [
+    "CHANGE_NOTICE",
+    "ClosingForecast",
     "CycleError",
     "PickupSpec",
     "SlotSpec",
+    "StaleForecast",
     "add_offers",
     "add_producer_offers",
     "cancel_cycle",
     "clone_cycle",
+    "close_now",
+    "closing_forecast",
     "create_cycle",
     "cycle_orders",
+    "overlapping_cycles",
+    "paris_text",
     "publish_cycle",
     "remove_offer",
     "set_offers",
@@ -63,6 +82,17 @@ MAX_CLONE_WEEKS = 52
 MAX_FEE_FIXED = Decimal("1000")
 MAX_SLOT_CAPACITY = 10_000
 
+# The edit form never moves a published cycle's opening or closing to less than this from
+# now: the worker's next tick would open or close it for good. "Close now" does it on
+# purpose, after a confirmation.
+CHANGE_NOTICE = timedelta(minutes=15)
+
+# How the manager's pages and messages write a moment: Paris wall clock, the same pattern in
+# both languages ("vendredi 6 mars 2026, 18:00", "Friday 6 March 2026, 18:00").
+DATETIME_FORMAT = "l j F Y, H:i"
+SHORT_DATETIME_FORMAT = "D j N Y, H:i"
+DAY_FORMAT = "D j N Y"
+
 # Fields of a published cycle whose changes are logged. The message is left out: it is news
 # for households, not a term of the sale.
 LOGGED_FIELDS = ("name", "opens_at", "closes_at", "fee_percent", "fee_fixed", "fee_vat_rate")
@@ -70,7 +100,17 @@ FEE_FIELDS = ("fee_percent", "fee_fixed", "fee_vat_rate")
 
 
 class CycleError(OrderError):
-    """A manager's change to a cycle that cannot be made; the message says why."""
+    """A manager's change to a cycle that cannot be made; the message says why, and
+    ``field`` names the form field it is about (or None)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def paris_text(moment: datetime, fmt: str = DATETIME_FORMAT) -> str:
+    """``moment`` on the Paris wall clock, in the active language."""
+    return formats.date_format(timezone.localtime(moment, timezone.get_default_timezone()), fmt)
 
 
 # Reading
@@ -219,22 +259,18 @@ def update_cycle(
 ) -> OrderCycle:
     """Change a cycle's name, dates, message or fee (``None`` leaves a field as it is).
 
-    1. Lock the cycle row, so two managers' edits follow each other.
-    2. Check the new terms: a cancelled cycle changes no more; a closed cycle keeps its dates
-       once the worker has processed its closing (reopening it would undo e-mails, charges
-       and documents), but until then a later closing time reopens it; an open
-       cycle may close early (a closing time in the past closes it at once) but cannot open
-       later once it has orders; the fee is frozen once there are live orders; pickup dates
-       stay on or after the closing day.
+    1. Lock the hub's row, then the cycle's, so two managers' edits (and publications)
+       follow each other.
+    2. Check the new terms (``_check_new_dates``): a cancelled cycle changes no more; the
+       dates of a published cycle never move to less than ``CHANGE_NOTICE`` from now (closing
+       early is ``close_now``), nor onto another published cycle; the fee is frozen once
+       there are live orders; pickup dates stay on or after the closing day.
     3. Save, and log every change of a published cycle (closing time above all).
     """
     now = now or timezone.now()
     with transaction.atomic():
-        cycle = (
-            OrderCycle.objects.select_for_update(of=("self",))
-            .select_related("hub")
-            .get(pk=cycle.pk)
-        )
+        _lock_hub(cycle.hub_id)
+        cycle = _lock_cycle(cycle)
         if cycle.status == OrderCycle.Status.CANCELLED:
             raise CycleError(_("This order cycle was cancelled: it can no longer change."))
         wanted = {
@@ -250,27 +286,8 @@ def update_cycle(
             **{key: old[key] if value is None else value for key, value in wanted.items()}
         )
         changed = [key for key in terms if terms[key] != old[key]]
-        phase = cycle.phase(now)
-        dates_changed = {"opens_at", "closes_at"} & set(changed)
-        # A cycle closed by the clock whose closing the worker has not processed yet (no
-        # e-mail sent, nothing charged) may still get a later closing time: that re-arms it.
-        if dates_changed and phase == OrderCycle.Phase.CLOSED and cycle.close_started_at:
-            raise CycleError(_("This order cycle is closed: its dates can no longer change."))
-        if (
-            dates_changed
-            and phase == OrderCycle.Phase.CLOSED
-            and ("closes_at" not in changed or terms["closes_at"] <= now)
-        ):
-            raise CycleError(
-                _("This order cycle is closed: give it a closing time in the future to reopen it.")
-            )
-        if "closes_at" in changed and terms["closes_at"] <= now and phase != OrderCycle.Phase.OPEN:
-            raise CycleError(_("The closing time is already past."))
         has_orders = _live_orders(cycle).exists()
-        if "opens_at" in changed and has_orders and terms["opens_at"] > now:
-            raise CycleError(
-                _("This order cycle already has orders: it cannot open later than now.")
-            )
+        _check_new_dates(cycle, terms, changed, has_orders=has_orders, now=now)
         if has_orders and set(FEE_FIELDS) & set(changed):
             raise CycleError(
                 _("This order cycle already has orders: its hub fee can no longer change.")
@@ -295,6 +312,82 @@ def update_cycle(
     return cycle
 
 
+def _check_new_dates(
+    cycle: OrderCycle, terms: dict, changed: list[str], *, has_orders: bool, now: datetime
+) -> None:
+    """The rules of moving a cycle's dates (``update_cycle``).
+
+    - A closed cycle keeps its dates once the worker has processed its closing (reopening
+      it would undo e-mails, charges and documents); until then a closing time at least
+      ``CHANGE_NOTICE`` ahead re-arms it.
+    - A published cycle's opening or closing never moves to less than ``CHANGE_NOTICE`` from
+      now: the worker would open or close it at once, for good. Closing early is
+      ``close_now``; an open cycle's opening may still move earlier (it is open already).
+    - An open cycle with orders cannot open later than now.
+    - A published cycle's new dates must not overlap another published cycle of the hub.
+    - A draft closes in the future.
+    """
+    dates = {"opens_at", "closes_at"} & set(changed)
+    if not dates:
+        return
+    phase = cycle.phase(now)
+    soon = now + CHANGE_NOTICE
+    minutes = int(CHANGE_NOTICE.total_seconds() // 60)
+    if phase == OrderCycle.Phase.CLOSED:
+        if cycle.close_started_at:
+            raise CycleError(_("This order cycle is closed: its dates can no longer change."))
+        if "closes_at" not in changed or terms["closes_at"] <= now:
+            raise CycleError(
+                _("This order cycle is closed: give it a closing time in the future to reopen it."),
+                field="closes_at",
+            )
+    if cycle.status == OrderCycle.Status.PUBLISHED:
+        if "closes_at" in changed and terms["closes_at"] < soon:
+            if phase == OrderCycle.Phase.OPEN:
+                raise CycleError(
+                    ngettext(
+                        "Give a closing time at least %(minutes)d minute from now. To stop the "
+                        "orders at once, use “Close now” on the cycle's page: it tells you "
+                        "first how many orders and e-mails that sets off.",
+                        "Give a closing time at least %(minutes)d minutes from now. To stop "
+                        "the orders at once, use “Close now” on the cycle's page: it tells you "
+                        "first how many orders and e-mails that sets off.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    field="closes_at",
+                )
+            raise CycleError(
+                ngettext(
+                    "Give a closing time at least %(minutes)d minute from now.",
+                    "Give a closing time at least %(minutes)d minutes from now.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                field="closes_at",
+            )
+        if "opens_at" in changed and phase != OrderCycle.Phase.OPEN and terms["opens_at"] < soon:
+            raise CycleError(
+                ngettext(
+                    "Give an opening time at least %(minutes)d minute from now: an opening "
+                    "time already past would open the shop at once and e-mail the households.",
+                    "Give an opening time at least %(minutes)d minutes from now: an opening "
+                    "time already past would open the shop at once and e-mail the households.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                field="opens_at",
+            )
+        _refuse_overlap(cycle, opens_at=terms["opens_at"], closes_at=terms["closes_at"])
+    elif "closes_at" in changed and terms["closes_at"] <= now:
+        raise CycleError(_("The closing time is already past."), field="closes_at")
+    if "opens_at" in changed and has_orders and terms["opens_at"] > now:
+        raise CycleError(
+            _("This order cycle already has orders: it cannot open later than now."),
+            field="opens_at",
+        )
+
+
 def _check_pickup_dates(cycle: OrderCycle, *, closes_at: datetime, pickups=None) -> None:
     closing_day = timezone.localdate(closes_at, timezone.get_default_timezone())
     if pickups is None:
@@ -306,7 +399,7 @@ def _check_pickup_dates(cycle: OrderCycle, *, closes_at: datetime, pickups=None)
         if pickup_date < closing_day:
             raise CycleError(
                 _("The pickup at %(point)s (%(date)s) would be before the cycle closes.")
-                % {"point": point_name, "date": pickup_date.strftime("%d/%m/%Y")}
+                % {"point": point_name, "date": formats.date_format(pickup_date, DAY_FORMAT)}
             )
 
 
@@ -348,6 +441,47 @@ def _check_editable(cycle: OrderCycle, now: datetime | None = None) -> None:
 
 def _lock_cycle(cycle: OrderCycle) -> OrderCycle:
     return OrderCycle.objects.select_for_update(of=("self",)).select_related("hub").get(pk=cycle.pk)
+
+
+def _lock_hub(hub_id: int) -> None:
+    """Lock the hub's row until the end of the transaction: taken (before any cycle's row)
+    by every use case that may make a cycle published with its dates, so that two of them
+    check for overlaps one after the other. FOR NO KEY UPDATE: orders and new cycles, which
+    only point at the hub, do not wait for it."""
+    Hub.objects.select_for_update(no_key=True).filter(pk=hub_id).values_list("pk").get()
+
+
+def overlapping_cycles(
+    hub, *, opens_at: datetime, closes_at: datetime, exclude: int | None = None
+) -> QuerySet[OrderCycle]:
+    """The hub's published cycles whose [opens_at, closes_at) meets this one, first first."""
+    return (
+        OrderCycle.objects.filter(
+            hub=hub,
+            status=OrderCycle.Status.PUBLISHED,
+            opens_at__lt=closes_at,
+            closes_at__gt=opens_at,
+        )
+        .exclude(pk=exclude)
+        .order_by("opens_at", "pk")
+    )
+
+
+def overlap_message(other: OrderCycle) -> str:
+    return _(
+        "These dates overlap the order cycle “%(name)s” (from %(opens)s to %(closes)s, Paris "
+        "time): a hub runs one cycle at a time. Change the dates so that one closes before the "
+        "other opens."
+    ) % {"name": other.name, "opens": paris_text(other.opens_at),
+         "closes": paris_text(other.closes_at)}  # fmt: skip
+
+
+def _refuse_overlap(cycle: OrderCycle, *, opens_at: datetime, closes_at: datetime) -> None:
+    other = overlapping_cycles(
+        cycle.hub_id, opens_at=opens_at, closes_at=closes_at, exclude=cycle.pk
+    ).first()
+    if other is not None:
+        raise CycleError(overlap_message(other))
 
 
 def add_offers(
@@ -658,10 +792,13 @@ def _check_slot_spec(slot: SlotSpec, point) -> None:
 def publish_cycle(*, cycle: OrderCycle, by, now: datetime | None = None) -> OrderCycle:
     """Draft → published: households see it (and can order once it opens).
 
-    Refused without at least one offer and one pickup slot, or once its closing time is past.
+    Refused without at least one offer and one pickup slot, once its closing time is past,
+    or when its dates overlap another published cycle of the hub (checked with the hub's
+    row locked, so two managers publishing overlapping drafts at once cannot both succeed).
     """
     now = now or timezone.now()
     with transaction.atomic():
+        _lock_hub(cycle.hub_id)
         cycle = _lock_cycle(cycle)
         if cycle.status != OrderCycle.Status.DRAFT:
             raise CycleError(_("Only a draft order cycle can be published."))
@@ -671,6 +808,7 @@ def publish_cycle(*, cycle: OrderCycle, by, now: datetime | None = None) -> Orde
             raise CycleError(_("Add at least one pickup point with a slot before publishing."))
         if cycle.closes_at <= now:
             raise CycleError(_("The closing time is already past: change the dates first."))
+        _refuse_overlap(cycle, opens_at=cycle.opens_at, closes_at=cycle.closes_at)
         _check_pickup_dates(cycle, closes_at=cycle.closes_at)
         cycle.status = OrderCycle.Status.PUBLISHED
         cycle.save(update_fields=["status", "updated_at"])
@@ -742,9 +880,87 @@ def clone_cycle(*, cycle: OrderCycle, weeks: int, by, name: str | None = None) -
     return clone
 
 
+# Closing now
+
+
+@dataclass(frozen=True)
+class ClosingForecast:
+    """What closing a cycle sets off, counted by the code the worker's closing runs
+    (``orders.scheduler.close_cycle``): shown before "Close now", checked again after."""
+
+    orders: int  # live orders made final
+    awaiting_card: int  # of which waiting for their card payment: placed if paid, else cancelled
+    saved_cards: int  # weekly baskets charged on their saved card
+    households: int  # e-mails of the final order, one per live order
+    producers: int  # e-mails of the totals and pick list, one per producer with sales
+
+    @property
+    def card_payments(self) -> int:
+        return self.awaiting_card + self.saved_cards
+
+
+def closing_forecast(cycle: OrderCycle) -> ClosingForecast:
+    live = cycle.orders.live()
+    counts = live.aggregate(
+        orders=Count("pk"), awaiting=Count("pk", filter=Q(status=Order.Status.AWAITING_PAYMENT))
+    )
+    return ClosingForecast(
+        orders=counts["orders"],
+        awaiting_card=counts["awaiting"],
+        saved_cards=weekly.orders_to_charge(cycle).count(),
+        households=len(close_emails.household_emails(cycle)),
+        producers=len(close_emails.producer_emails(cycle)),
+    )
+
+
+class StaleForecast(CycleError):
+    """What "Close now" would set off is no longer what the manager confirmed."""
+
+    def __init__(self, forecast: ClosingForecast):
+        super().__init__(
+            _("The figures changed since the page was shown: check them, then confirm again.")
+        )
+        self.forecast = forecast
+
+
+def close_now(
+    *,
+    cycle: OrderCycle,
+    by,
+    expected: ClosingForecast | None = None,
+    now: datetime | None = None,
+) -> OrderCycle:
+    """Close an open cycle at once, on a manager's confirmed request.
+
+    1. Lock the cycle's row: this waits for the orders being placed at this moment (they
+       hold it FOR KEY SHARE), and the ones after find the shop closed.
+    2. Refuse unless it is open; count again what closing sets off and refuse
+       (``StaleForecast``, with the new counts) if it is not what the manager confirmed.
+    3. Set the closing time to now and log it. The worker's next tick does the closing
+       itself (final orders, card payments, e-mails, documents), as at any closing time.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        cycle = _lock_cycle(cycle)
+        if cycle.phase(now) != OrderCycle.Phase.OPEN:
+            raise CycleError(_("Only an open order cycle can be closed now."))
+        forecast = closing_forecast(cycle)
+        if expected is not None and forecast != expected:
+            raise StaleForecast(forecast)
+        before = cycle.closes_at
+        cycle.closes_at = max(now, cycle.opens_at + timedelta(seconds=1))
+        cycle.save(update_fields=["closes_at", "updated_at"])
+        services.log_cycle_change(
+            cycle=cycle, by=by, field="closes_at", old=_local_text(before),
+            new=_local_text(cycle.closes_at),
+        )  # fmt: skip
+    return cycle
+
+
 def cancel_cycle(*, cycle: OrderCycle, by, reason: str, now: datetime | None = None) -> OrderCycle:
-    """Cancel a whole cycle: every live order is cancelled, its stock given back, and the
-    household told by e-mail (after commit), through ``services.cancel_order``.
+    """Cancel a whole cycle (a draft, or a published one not closed yet): every live order
+    is cancelled, its stock given back, and the household told by e-mail (after commit),
+    through ``services.cancel_order``. A closed cycle's orders are final: refused.
 
     Card payments are not refunded here: ``services.cancel_order`` owns what happens to an
     order's money.
@@ -757,6 +973,11 @@ def cancel_cycle(*, cycle: OrderCycle, by, reason: str, now: datetime | None = N
         cycle = _lock_cycle(cycle)
         if cycle.status == OrderCycle.Status.CANCELLED:
             raise CycleError(_("This order cycle is already cancelled."))
+        if cycle.phase(now) == OrderCycle.Phase.CLOSED:
+            raise CycleError(
+                _("This order cycle is closed: its orders are final, it can no longer be "
+                  "cancelled.")
+            )  # fmt: skip
         previous = cycle.status
         cycle.status = OrderCycle.Status.CANCELLED
         cycle.cancelled_at = now

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from producers.models import VatRate
 
@@ -29,17 +30,19 @@ class OrderCycle(models.Model):
     only what people decide: a draft is not published yet; a cancelled cycle is over.
     """
 
+    # "cycle" is masculine in French, "commande" feminine: the same English word needs its
+    # own French form here ("ouvert", "fermé", "annulé"), hence the context.
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        PUBLISHED = "published", _("published")
-        CANCELLED = "cancelled", _("cancelled")
+        DRAFT = "draft", pgettext_lazy("order cycle", "draft")
+        PUBLISHED = "published", pgettext_lazy("order cycle", "published")
+        CANCELLED = "cancelled", pgettext_lazy("order cycle", "cancelled")
 
     class Phase(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        UPCOMING = "upcoming", _("upcoming")
-        OPEN = "open", _("open")
-        CLOSED = "closed", _("closed")
-        CANCELLED = "cancelled", _("cancelled")
+        DRAFT = "draft", pgettext_lazy("order cycle", "draft")
+        UPCOMING = "upcoming", pgettext_lazy("order cycle", "upcoming")
+        OPEN = "open", pgettext_lazy("order cycle", "open")
+        CLOSED = "closed", pgettext_lazy("order cycle", "closed")
+        CANCELLED = "cancelled", pgettext_lazy("order cycle", "cancelled")
 
     hub = models.ForeignKey(
         "hubs.Hub", on_delete=models.PROTECT, related_name="order_cycles", verbose_name=_("hub")

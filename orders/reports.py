@@ -1,5 +1,6 @@
-"""Figures of a hub's cycles for its managers: the current cycle at a glance, the trend
-over past cycles (an SVG chart drawn on the server), and CSV reports for the accounts."""
+"""Figures of a hub's cycles for its managers: its cycles by phase with the open one at a
+glance, the trend over past cycles (a bar chart drawn as a table), and CSV reports for the
+accounts."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,17 +17,8 @@ from .selectors import paid_by_order
 ZERO = Decimal("0.00")
 
 
-def current_cycle(hub) -> OrderCycle | None:
-    """The open cycle, else the one that closed last, else the next one."""
-    cycles = hub.order_cycles.exclude(
-        status__in=[OrderCycle.Status.DRAFT, OrderCycle.Status.CANCELLED]
-    )
-    now = timezone.now()
-    return (
-        cycles.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at").first()
-        or cycles.filter(closes_at__lte=now).order_by("-closes_at").first()
-        or cycles.order_by("opens_at").first()
-    )
+def _by_opening(cycles):
+    return cycles.order_by("opens_at", "closes_at", "pk")
 
 
 @dataclass
@@ -88,51 +80,67 @@ def overview(cycle: OrderCycle) -> CycleOverview:
 
 
 @dataclass
+class HubCycles:
+    """A hub's cycles by phase, as its dashboard shows them: each open cycle with its
+    figures (normally one; cycles that overlap from before that was refused each show),
+    the coming ones, the drafts, and the last closed one with its figures."""
+
+    open: list  # CycleOverview, the first opened first
+    upcoming: list  # OrderCycle, the next first
+    drafts: list  # OrderCycle, by opening
+    last_closed: CycleOverview | None
+
+    def __bool__(self) -> bool:
+        return bool(self.open or self.upcoming or self.drafts or self.last_closed)
+
+
+def hub_cycles(hub, *, now=None, listed: int = 5) -> HubCycles:
+    """``HubCycles`` of ``hub`` (``listed`` upcoming cycles and drafts at most)."""
+    now = now or timezone.now()
+    published = hub.order_cycles.filter(status=OrderCycle.Status.PUBLISHED)
+    open_cycles = _by_opening(published.filter(opens_at__lte=now, closes_at__gt=now))
+    last_closed = published.filter(closes_at__lte=now).order_by("-closes_at", "-pk").first()
+    return HubCycles(
+        open=[overview(cycle) for cycle in open_cycles],
+        upcoming=list(_by_opening(published.filter(opens_at__gt=now))[:listed]),
+        drafts=list(_by_opening(hub.order_cycles.filter(status=OrderCycle.Status.DRAFT))[:listed]),
+        last_closed=overview(last_closed) if last_closed else None,
+    )
+
+
+@dataclass
 class Chart:
-    """Bars of orders and revenue per cycle, in SVG coordinates (drawn by a template)."""
+    """Orders and revenue of the last closed cycles, oldest first: each bar's length is a
+    share of the largest (``orders_pc``, ``revenue_pc``), drawn by a table's cells."""
 
-    width: int = 640
-    height: int = 220
-    bars: list = field(default_factory=list)  # dicts: name, orders, revenue, x, heights
+    bars: list = field(default_factory=list)  # dicts: cycle, orders, revenue, *_pc
 
 
-def history(hub, *, cycles: int = 8) -> Chart:
+def history(hub, *, cycles: int = 8, now=None) -> Chart:
+    """The last ``cycles`` closed cycles (open ones are not past): one query."""
+    now = now or timezone.now()
     past = list(
-        hub.order_cycles.exclude(status__in=[OrderCycle.Status.DRAFT, OrderCycle.Status.CANCELLED])
-        .filter(opens_at__lte=timezone.now())
+        hub.order_cycles.filter(status=OrderCycle.Status.PUBLISHED, closes_at__lte=now)
         .annotate(
             live_orders=Count("orders", filter=Q(orders__status__in=Order.LIVE_STATUSES)),
             revenue=Sum("orders__total", filter=Q(orders__status__in=Order.LIVE_STATUSES)),
         )
-        .order_by("-opens_at")[:cycles]
+        .order_by("-closes_at", "-pk")[:cycles]
     )[::-1]
-    chart = Chart()
-    top, plot = 20, chart.height - 60
     most_orders = max((c.live_orders for c in past), default=0) or 1
     most_revenue = max((c.revenue or ZERO for c in past), default=ZERO) or Decimal(1)
-    step = chart.width / max(len(past), 1)
-    for n, cycle in enumerate(past):
-        revenue = cycle.revenue or ZERO
-        orders_h = round(plot * cycle.live_orders / most_orders)
-        revenue_h = round(plot * float(revenue / most_revenue))
-        x = round(n * step + step * 0.15)
-        bar = round(step * 0.33)
-        chart.bars.append(
+    return Chart(
+        bars=[
             {
-                "name": cycle.name,
+                "cycle": cycle,
                 "orders": cycle.live_orders,
-                "revenue": revenue,
-                "x": x,
-                "bar": bar,
-                "orders_y": top + plot - orders_h,
-                "orders_h": orders_h,
-                "revenue_x": x + bar + 2,
-                "revenue_y": top + plot - revenue_h,
-                "revenue_h": revenue_h,
-                "label_y": top + plot + 16,
+                "revenue": cycle.revenue or ZERO,
+                "orders_pc": round(100 * cycle.live_orders / most_orders),
+                "revenue_pc": round(100 * (cycle.revenue or ZERO) / most_revenue),
             }
-        )
-    return chart
+            for cycle in past
+        ]
+    )
 
 
 # CSV reports of a cycle

@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
 
-from . import schedules, services
+from . import cycles, schedules, services
 from .cycle_forms import pickup_rows_valid, slot_forms
 from .models import OrderCycle, SchedulePickup, WeeklySchedule
 from .schedule_forms import ClosureForm, ScheduleForm, SchedulePickupForm
@@ -35,7 +35,10 @@ def _note_problems(cycle: OrderCycle) -> None:
     cycle.problems = []
     if cycle.status == OrderCycle.Status.DRAFT:
         cycle.problems = schedules.publish_problems(
-            cycle, offers=cycle.offer_count, slots=cycle.slot_count
+            cycle,
+            offers=cycle.offer_count,
+            slots=cycle.slot_count,
+            overlapping=cycle.overlapping or "",
         )
 
 
@@ -67,17 +70,41 @@ def schedule_list(request, hub_slug):
     )
 
 
-def _schedule_form_page(request, hub, schedule, form, *, status=200):
+def _schedule_form_page(request, hub, schedule, form, *, preview=None, current=None, status=200):
     return render(
         request,
         "orders/manage/schedule_form.html",
-        {"hub": hub, "schedule": schedule, "form": form},
+        {"hub": hub, "schedule": schedule, "form": form, "preview": preview,
+         "current": current},
         status=status,
-    )
+    )  # fmt: skip
+
+
+def _confirmed_preview(request, hub, form, schedule=None, current=None):
+    """The preview of the form's terms, and whether the manager confirmed exactly it.
+
+    A schedule says when its first cycle opens before it is saved: the terms are saved
+    only with the key of the preview the page showed, computed again now (``current``:
+    the saved schedule's own, which needs no new confirmation)."""
+    try:
+        preview = schedules.preview_schedule(hub=hub, schedule=schedule, **form.cleaned_data)
+    except services.OrderError as error:
+        form.add_error(None, str(error))
+        return None, False
+    confirmed = request.POST.get("confirmed", "")
+    if confirmed == preview.key or (current is not None and current.key == preview.key):
+        return preview, True
+    if confirmed:
+        messages.warning(
+            request, _("When the first cycle opens has changed: check it, then confirm.")
+        )
+    return preview, False
 
 
 @login_required
 def schedule_create(request, hub_slug):
+    """The schedule's terms; once valid, the page shows when its first cycle opens, and
+    the schedule is created when the manager confirms that."""
     hub = get_managed_hub(request.user, hub_slug)
     form = ScheduleForm(
         request.POST or None,
@@ -85,34 +112,53 @@ def schedule_create(request, hub_slug):
         initial={"is_active": True, "mode": WeeklySchedule.Mode.DRAFT, "weeks_ahead": 2,
                  "fee_vat_rate": VatRate.STANDARD, "fee_percent": 0, "fee_fixed": 0},
     )  # fmt: skip
+    preview = None
     if request.method == "POST" and form.is_valid():
-        try:
-            schedule = schedules.create_schedule(hub=hub, by=request.user, **form.cleaned_data)
-        except services.OrderError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Weekly schedule created: now choose its pickup points."))
-            return redirect("cycles:schedule_pickups", hub_slug=hub.slug, pk=schedule.pk)
+        preview, confirmed = _confirmed_preview(request, hub, form)
+        if confirmed:
+            try:
+                schedule = schedules.create_schedule(hub=hub, by=request.user, **form.cleaned_data)
+            except services.OrderError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, _("Weekly schedule created: now choose its pickup points.")
+                )
+                return redirect("cycles:schedule_pickups", hub_slug=hub.slug, pk=schedule.pk)
+        if preview is not None and not form.errors:
+            return _schedule_form_page(request, hub, None, form, preview=preview)
     status = 400 if request.method == "POST" else 200
-    return _schedule_form_page(request, hub, None, form, status=status)
+    return _schedule_form_page(request, hub, None, form, preview=preview, status=status)
 
 
 @login_required
 def schedule_edit(request, hub_slug, pk):
+    """As creating: a change of when the cycles open is saved once its preview is confirmed;
+    other changes (name, fee...) are saved at once."""
     hub, schedule = _schedule_of(request, hub_slug, pk)
-    form = ScheduleForm(request.POST or None, hub=hub, initial=ScheduleForm.initial_for(schedule))
+    initial = ScheduleForm.initial_for(schedule)
+    current = schedules.preview_schedule(hub=hub, schedule=schedule, **initial)
+    form = ScheduleForm(request.POST or None, hub=hub, initial=initial)
+    preview = None
     if request.method == "POST" and form.is_valid():
-        try:
-            schedules.update_schedule(schedule=schedule, by=request.user, **form.cleaned_data)
-        except services.OrderError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request, _("Weekly schedule saved. The cycles it already created are unchanged.")
-            )
-            return redirect("cycles:schedule_list", hub_slug=hub.slug)
+        preview, confirmed = _confirmed_preview(request, hub, form, schedule, current)
+        if confirmed:
+            try:
+                schedules.update_schedule(schedule=schedule, by=request.user, **form.cleaned_data)
+            except services.OrderError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("Weekly schedule saved. The cycles it already created are unchanged."),
+                )
+                return redirect("cycles:schedule_list", hub_slug=hub.slug)
+        if preview is not None and not form.errors:
+            return _schedule_form_page(request, hub, schedule, form, preview=preview)
     status = 400 if request.method == "POST" else 200
-    return _schedule_form_page(request, hub, schedule, form, status=status)
+    return _schedule_form_page(
+        request, hub, schedule, form, preview=preview, current=current, status=status
+    )
 
 
 def _pickup_forms(schedule, points, data=None):
@@ -183,8 +229,8 @@ def closure_create(request, hub_slug):
                 request,
                 _("Closed from %(start)s to %(end)s: no cycle will be created for those days.")
                 % {
-                    "start": closure.starts_on.strftime("%d/%m/%Y"),
-                    "end": closure.ends_on.strftime("%d/%m/%Y"),
+                    "start": formats.date_format(closure.starts_on, cycles.DAY_FORMAT),
+                    "end": formats.date_format(closure.ends_on, cycles.DAY_FORMAT),
                 },
             )
             if affected:
@@ -215,8 +261,8 @@ def closure_delete(request, hub_slug, pk):
         request,
         _("The hub is open again from %(start)s to %(end)s.")
         % {
-            "start": closure.starts_on.strftime("%d/%m/%Y"),
-            "end": closure.ends_on.strftime("%d/%m/%Y"),
+            "start": formats.date_format(closure.starts_on, cycles.DAY_FORMAT),
+            "end": formats.date_format(closure.ends_on, cycles.DAY_FORMAT),
         },
     )
     return redirect("cycles:schedule_list", hub_slug=hub.slug)

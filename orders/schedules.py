@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -49,11 +49,14 @@ __all__ = [
     "PlannedCycle",
     "ScheduleError",
     "SchedulePickupSpec",
+    "SchedulePreview",
     "add_closure",
     "create_due_cycles",
     "created_cycles",
     "create_schedule",
+    "first_week",
     "plan_week",
+    "preview_schedule",
     "publish_problems",
     "remove_closure",
     "set_schedule_pickups",
@@ -155,26 +158,64 @@ def plan_week(
     return planned
 
 
-def _weeks_in_reach(schedule: WeeklySchedule, now: datetime, weeks: int) -> list[PlannedCycle]:
-    """The weeks whose cycle opens within ``weeks`` weeks of ``now``, not before the
-    schedule's first day; their pickups and closures not yet known.
+def _may_create(schedule: WeeklySchedule, plan: PlannedCycle, now: datetime) -> bool:
+    """Whether the tick may create this week at all: it opens in the future, not before the
+    schedule's first day.
 
     A week whose opening is already past is not created: a schedule saved on a Monday
     must not publish, behind the manager's back, a cycle "opened last Friday" that the
     manager may well have made by hand.
     """
+    if plan.opens_at <= now:
+        return False
+    return not (
+        schedule.starts_on and timezone.localdate(plan.opens_at, _paris()) < schedule.starts_on
+    )
+
+
+def _weeks_in_reach(schedule: WeeklySchedule, now: datetime, weeks: int) -> list[PlannedCycle]:
+    """The weeks whose cycle opens within ``weeks`` weeks of ``now`` and may be created
+    (``_may_create``); their pickups and closures not yet known."""
     this_week = monday_of(timezone.localdate(now, _paris()))
     horizon = now + timedelta(weeks=weeks)
     planned = []
     for offset in range(weeks + 1):
-        week = this_week + timedelta(weeks=offset)
-        plan = plan_week(schedule, week)
-        if plan.opens_at <= now or plan.opens_at > horizon:
-            continue
-        if schedule.starts_on and timezone.localdate(plan.opens_at, _paris()) < schedule.starts_on:
-            continue
-        planned.append(plan)
+        plan = plan_week(schedule, this_week + timedelta(weeks=offset))
+        if plan.opens_at <= horizon and _may_create(schedule, plan, now):
+            planned.append(plan)
     return planned
+
+
+# How far the preview looks for a first week (a first day far ahead, long closures).
+PREVIEW_REACH_WEEKS = 110
+
+
+def first_week(
+    schedule: WeeklySchedule,
+    *,
+    now: datetime,
+    pickups: Sequence[SchedulePickup] = (),
+    closures: Iterable[HubClosure] = (),
+    created: Iterable[date] = (),
+) -> PlannedCycle | None:
+    """The first week the tick will create for ``schedule`` (saved or not), by the tick's
+    own rules: the first week from now that ``_may_create`` allows, whose pickup falls in
+    no closure and that is not ``created`` already. ``due`` says whether the tick creates it
+    at its next run (else on ``creates_on``). None if there is none within two years."""
+    created = set(created)
+    closures = list(closures)
+    week = monday_of(timezone.localdate(now, _paris()))
+    if schedule.starts_on:
+        week = max(week, monday_of(schedule.starts_on) - timedelta(weeks=1))
+    for _offset in range(PREVIEW_REACH_WEEKS):
+        plan = plan_week(schedule, week, pickups=pickups, closures=closures)
+        week += timedelta(weeks=1)
+        if plan.week in created or plan.closure is not None:
+            continue
+        if _may_create(schedule, plan, now):
+            plan.due = plan.creates_on <= now
+            return plan
+    return None
 
 
 def _existing_weeks(schedule_ids: Iterable[int], weeks: Iterable[date]) -> set[tuple[int, date]]:
@@ -312,18 +353,35 @@ def _create_week(plan: PlannedCycle, *, now: datetime) -> OrderCycle:
     return cycle
 
 
-def publish_problems(cycle: OrderCycle, *, offers: int | None = None, slots: int | None = None):
+def publish_problems(
+    cycle: OrderCycle,
+    *,
+    offers: int | None = None,
+    slots: int | None = None,
+    overlapping: str | None = None,
+):
     """Why a draft cannot be published as it is (empty if nothing stops it), in the reader's
-    language. ``offers`` and ``slots`` are counts the caller already has."""
+    language. ``offers``, ``slots`` and ``overlapping`` (the name of a published cycle its
+    dates meet, "" for none) are what the caller already has; None: looked up."""
     if offers is None:
         offers = cycle.offers.count()
     if slots is None:
         slots = PickupSlot.objects.filter(cycle_pickup__cycle=cycle).count()
+    if overlapping is None:
+        other = cycles.overlapping_cycles(
+            cycle.hub_id, opens_at=cycle.opens_at, closes_at=cycle.closes_at, exclude=cycle.pk
+        ).first()
+        overlapping = other.name if other else ""
     problems = []
     if not offers:
         problems.append(_("no product on offer (do its producers have products on sale?)"))
     if not slots:
         problems.append(_("no pickup slot (do its pickup points still serve the hub?)"))
+    if overlapping:
+        problems.append(
+            _("its dates overlap the published cycle “%(name)s” (a hub runs one at a time)")
+            % {"name": overlapping}
+        )
     return problems
 
 
@@ -408,9 +466,18 @@ def upcoming_weeks(
 
 
 def _with_counts(queryset):
+    """With ``offer_count``, ``slot_count`` and ``overlapping`` (the name of a published cycle
+    of the hub its dates meet, or None): what ``publish_problems`` needs."""
+    overlapping = OrderCycle.objects.filter(
+        hub=OuterRef("hub"),
+        status=OrderCycle.Status.PUBLISHED,
+        opens_at__lt=OuterRef("closes_at"),
+        closes_at__gt=OuterRef("opens_at"),
+    ).exclude(pk=OuterRef("pk"))
     return queryset.annotate(
         offer_count=Count("offers", distinct=True),
         slot_count=Count("pickups__slots", distinct=True),
+        overlapping=Subquery(overlapping.order_by("opens_at", "pk").values("name")[:1]),
     ).order_by("schedule_week", "pk")
 
 
@@ -540,6 +607,60 @@ def update_schedule(*, schedule: WeeklySchedule, by, producers=(), **terms) -> W
         schedule.save()
         schedule.producers.set(found)
     return schedule
+
+
+@dataclass
+class SchedulePreview:
+    """What a schedule's terms will do, shown to the manager before saving them: the first
+    cycle it creates (``first_week``: the tick's own rules), then one every week."""
+
+    schedule: WeeklySchedule  # with the terms previewed (not saved)
+    first: PlannedCycle | None
+    overlapping: OrderCycle | None = None  # a published cycle the first one would meet
+
+    @property
+    def key(self) -> str:
+        """What the manager confirms: when the first cycle opens and closes, when and how it
+        is created. Terms that change none of it need no new confirmation."""
+        if not self.schedule.is_active:
+            return "paused"
+        if self.first is None:
+            return "none"
+        first = self.first
+        return "/".join(
+            [first.opens_at.isoformat(), first.closes_at.isoformat(),
+             first.creates_on.isoformat(), self.schedule.mode]
+        )  # fmt: skip
+
+
+def preview_schedule(
+    *, hub, schedule: WeeklySchedule | None = None, now: datetime | None = None, **terms
+) -> SchedulePreview:
+    """The first cycle that ``terms`` (the fields of ``create_schedule``) would create, for a
+    new schedule of ``hub`` or in place of ``schedule``'s (whose pickups and created weeks
+    count). Raises ``ScheduleError`` for terms that ``create_schedule`` would refuse."""
+    now = now or timezone.now()
+    terms.pop("producers", None)
+    cleaned, _found = _clean_schedule(hub=hub, producers=(), **terms)
+    planned = WeeklySchedule(hub=hub, pk=getattr(schedule, "pk", None), **cleaned)
+    pickups, created = [], []
+    if schedule is not None:
+        pickups = list(schedule.pickups.select_related("pickup_point").prefetch_related("slots"))
+        created = list(schedule.cycles.values_list("schedule_week", flat=True))
+    this_week = monday_of(timezone.localdate(now, _paris()))
+    first = first_week(
+        planned,
+        now=now,
+        pickups=pickups,
+        closures=hub.closures.filter(ends_on__gte=this_week),
+        created=created,
+    )
+    overlapping = None
+    if first is not None:
+        overlapping = cycles.overlapping_cycles(
+            hub, opens_at=first.opens_at, closes_at=first.closes_at
+        ).first()
+    return SchedulePreview(schedule=planned, first=first, overlapping=overlapping)
 
 
 def _check_after_closing(schedule: WeeklySchedule, point, weekday: int, slots) -> None:

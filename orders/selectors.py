@@ -30,10 +30,15 @@ def paid_by_order(order_ids) -> dict[int, Decimal]:
 
 
 def current_cycle(hub, now: datetime | None = None) -> OrderCycle | None:
-    """The hub's open cycle (the one closing first if several), else its next one."""
+    """The hub's open cycle, else its next one.
+
+    Published cycles no longer overlap (``orders.cycles``); of two that did before, the shop
+    keeps showing the one that opened first until it closes, as the dashboard says."""
     now = now or timezone.now()
     published = OrderCycle.objects.filter(hub=hub, status=OrderCycle.Status.PUBLISHED)
-    open_cycle = published.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
+    open_cycle = published.filter(opens_at__lte=now, closes_at__gt=now).order_by(
+        "opens_at", "closes_at", "pk"
+    )
     return open_cycle.first() or published.filter(opens_at__gt=now).order_by("opens_at").first()
 
 

@@ -12,13 +12,14 @@ MO = LOCALE / "fr" / "LC_MESSAGES" / "django.mo"
 
 
 def _entries():
-    """(msgid, [msgstr...], flags) for each entry of the French catalogue except the header."""
+    """(msgid, [msgstr...], flags) for each entry of the French catalogue except the header;
+    an entry with a context has the msgid gettext files it under: "context\x04msgid"."""
     for block in PO.read_text(encoding="utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if not line.startswith("#~")]
         flags = " ".join(line for line in lines if line.startswith("#,"))
         fields, current = {}, None
         for line in lines:
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
             if match:
                 current = match.group(1)
                 fields[current] = match.group(2)
@@ -26,7 +27,8 @@ def _entries():
                 fields[current] += line[1:-1]
         if fields.get("msgid"):
             strs = [v for k, v in fields.items() if k.startswith("msgstr")]
-            yield fields["msgid"], strs, flags
+            context = f"{fields['msgctxt']}\x04" if "msgctxt" in fields else ""
+            yield context + fields["msgid"], strs, flags
 
 
 def test_every_message_has_a_french_translation():

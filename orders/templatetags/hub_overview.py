@@ -2,6 +2,7 @@
 not import orders: the template asks for it)."""
 
 from django import template
+from django.utils import timezone
 
 from orders import reports
 from orders.models import WorkerHeartbeat
@@ -11,11 +12,11 @@ register = template.Library()
 
 @register.inclusion_tag("orders/manage/_hub_overview.html")
 def hub_overview(hub):
-    cycle = reports.current_cycle(hub)
+    now = timezone.now()
     return {
         "hub": hub,
-        "overview": reports.overview(cycle) if cycle else None,
-        "chart": reports.history(hub),
+        "cycles": reports.hub_cycles(hub, now=now),
+        "chart": reports.history(hub, now=now),
         "worker_last": WorkerHeartbeat.last(),
         "worker_late": WorkerHeartbeat.is_late(),
     }

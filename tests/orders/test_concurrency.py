@@ -7,11 +7,12 @@ nothing but the database: each uses its own connection and closes it when done.
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from foodhub.hubs.models import Hub
 from orders.models import Offer, Order, OrderCycle, OrderEvent, PickupSlot
@@ -426,3 +427,54 @@ def test_the_hold_an_order_keeps_on_its_cycle_blocks_neither_orders_nor_edits(wo
     )
 
     assert not isinstance(result, Exception), result
+
+
+def _ready_draft(hub, *, opens_in, closes_in):
+    """A draft of ``hub`` with an offer and a slot: only its dates may stop its publication."""
+    now = timezone.now()
+    draft = factories.OrderCycleFactory(
+        hub=hub, status=OrderCycle.Status.DRAFT, opens_at=now + timedelta(days=opens_in),
+        closes_at=now + timedelta(days=closes_in),
+    )  # fmt: skip
+    factories.OfferFactory(cycle=draft, variant=factories.VariantFactory())
+    pickup = factories.CyclePickupPointFactory(cycle=draft)
+    factories.PickupSlotFactory(cycle_pickup=pickup)
+    return draft
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_move", ["publish", "move dates"])
+def test_two_managers_cannot_both_make_overlapping_cycles_published(first_move):
+    """Each checks for an overlap, then publishes: without a lock both would find none
+    (neither sees the other's uncommitted change) and both succeed. The hub's row, locked
+    by every such use case before its check, makes the second wait, then see the first."""
+    from orders.cycles import CycleError, publish_cycle, update_cycle
+
+    hub, manager = factories.HubFactory(), factories.UserFactory()
+    second = _ready_draft(hub, opens_in=2, closes_in=5)
+    if first_move == "publish":
+        first = _ready_draft(hub, opens_in=1, closes_in=4)
+    else:  # published, a week after the other: its dates are then moved onto it
+        first = publish_cycle(cycle=_ready_draft(hub, opens_in=9, closes_in=12), by=manager)
+    held = threading.Event()
+
+    def hold(_i):
+        with transaction.atomic():
+            if first_move == "publish":
+                publish_cycle(cycle=first, by=manager)
+            else:
+                update_cycle(cycle=first, by=manager, opens_at=second.opens_at,
+                             closes_at=second.closes_at)  # fmt: skip
+            held.set()
+            threading.Event().wait(timeout=1)  # the other would finish, had it not to wait
+
+    def race(_i):
+        held.wait(timeout=30)
+        return publish_cycle(cycle=second, by=manager)
+
+    results = in_parallel(2, lambda i: (hold, race)[i](i))
+
+    assert results[0] is None
+    assert isinstance(results[1], CycleError) and "overlap" in str(results[1]), results[1]
+    assert OrderCycle.objects.filter(hub=hub, status=OrderCycle.Status.PUBLISHED).count() == 1

@@ -5,6 +5,7 @@ apples (capped at 5, 5.90 €), bread (on demand, 4.80 €); ``slot``: 17:00–1
 ``pickup_point``, for 50 households.
 """
 
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -178,19 +179,180 @@ def test_changing_the_closing_time_of_a_published_cycle_is_logged(client, cycle,
     assert change.new_value in html
 
 
-def test_closing_early_is_allowed_but_a_closed_cycle_keeps_its_dates(cycle, manager):
-    now = timezone.now()
-    cycles.update_cycle(cycle=cycle, by=manager, closes_at=now - timedelta(minutes=1), now=now)
+def _edit_data(cycle, **values):
+    def local(moment):
+        return timezone.localtime(moment, PARIS).strftime("%Y-%m-%dT%H:%M")
+
+    data = {"name": cycle.name, "opens_at": local(cycle.opens_at),
+            "closes_at": local(cycle.closes_at), "fee_percent": "0", "fee_fixed": "0",
+            "fee_vat_rate": "20.0"}  # fmt: skip
+    return data | {key: local(value) for key, value in values.items()}
+
+
+@pytest.mark.parametrize("minutes", [-60 * 24, -1, 0, 5, 14])
+def test_a_closing_time_past_or_within_the_notice_is_refused_by_the_edit_form(
+    client, cycle, slot, offers, manager, minutes
+):
+    """Within a minute the worker would close the cycle for good and e-mail everyone:
+    closing early is "Close now", on purpose, never a date typed in the edit form."""
+    place(cycle, slot, {offers["bread"]: 1})
+    client.force_login(manager)
+    before = cycle.closes_at
+    soon = timezone.now() + timedelta(minutes=minutes)
+    response = client.post(url("edit", cycle), _edit_data(cycle, closes_at=soon))
+    assert response.status_code == 400
+    errors = response.context["form"].errors["closes_at"]
+    assert "at least 15 minutes from now" in errors[0] and "Close now" in errors[0]
+    assert url("close_now", cycle) not in errors[0]  # a message; the page links to it
+    assert f'href="{url("close_now", cycle)}"' in response.content.decode()
     cycle.refresh_from_db()
-    assert cycle.phase(now) == OrderCycle.Phase.CLOSED
-    assert cycle.changes.filter(field="closes_at").count() == 1
-    # Once the worker has processed the closing (e-mails, charges), the dates stay. (Until
-    # then a later closing time reopens it: tests/orders/test_scheduler.py.)
-    OrderCycle.objects.filter(pk=cycle.pk).update(close_started_at=now)
+    assert cycle.closes_at == before and not cycle.changes.exists()
+    with pytest.raises(CycleError, match="Close now"):
+        cycles.update_cycle(cycle=cycle, by=manager, closes_at=soon)
+
+
+def test_a_closing_time_beyond_the_notice_is_accepted(client, cycle, manager):
+    client.force_login(manager)
+    later = timezone.now() + cycles.CHANGE_NOTICE + timedelta(minutes=2)
+    response = client.post(url("edit", cycle), _edit_data(cycle, closes_at=later))
+    assert response.status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.closes_at == later.replace(second=0, microsecond=0)
+    assert cycle.phase() == OrderCycle.Phase.OPEN
+
+
+def test_an_upcoming_cycle_cannot_be_moved_to_open_at_once(client, cycle, manager):
+    """An opening time already past would open the shop at the next tick and e-mail the
+    households who asked to be told."""
+    now = timezone.now()
+    cycle.opens_at, cycle.closes_at = now + timedelta(days=1), now + timedelta(days=3)
+    cycle.save()
+    client.force_login(manager)
+    for opens in (now - timedelta(hours=1), now + timedelta(minutes=10)):
+        response = client.post(url("edit", cycle), _edit_data(cycle, opens_at=opens))
+        assert response.status_code == 400
+        assert "opening time at least 15 minutes" in str(response.context["form"].errors)
+    cycle.refresh_from_db()
+    assert cycle.phase() == OrderCycle.Phase.UPCOMING and not cycle.changes.exists()
+    later = now + timedelta(hours=2)
+    assert client.post(url("edit", cycle), _edit_data(cycle, opens_at=later)).status_code == 302
+
+
+def test_a_closed_cycle_keeps_its_dates_once_processed(cycle, manager):
+    now = timezone.now()
+    OrderCycle.objects.filter(pk=cycle.pk).update(
+        closes_at=now - timedelta(minutes=1), close_started_at=now
+    )
     with pytest.raises(CycleError, match="closed"):
         cycles.update_cycle(cycle=cycle, by=manager, closes_at=now + timedelta(days=1))
     cycle.refresh_from_db()
     assert cycle.closes_at < now
+
+
+# Closing now
+
+
+def test_close_now_says_what_it_sets_off_then_closes_for_the_tick_to_finish(
+    client, cycle, slot, offers, manager, producer, mailoutbox
+):
+    from orders import scheduler
+
+    place(cycle, slot, {offers["carrots"]: 1}, email="a@example.org")
+    waiting = place(cycle, slot, {offers["bread"]: 1}, email="b@example.org")
+    Order.objects.filter(pk=waiting.pk).update(
+        status=Order.Status.AWAITING_PAYMENT, payment_method=Order.PaymentMethod.CARD
+    )
+    producer.email = "ferme@example.org"
+    producer.save()
+    client.force_login(manager)
+    detail = client.get(url("detail", cycle)).content.decode()
+    assert url("close_now", cycle) in detail
+
+    page = client.get(url("close_now", cycle))
+    assert page.status_code == 200
+    forecast = page.context["forecast"]
+    assert forecast == cycles.ClosingForecast(
+        orders=2, awaiting_card=1, saved_cards=0, households=2, producers=1
+    )
+    text = " ".join(page.content.decode().split())
+    assert "<strong>2 orders</strong> become final" in text
+    assert "<strong>1 card payment</strong> is settled with Stripe" in text
+    assert "<strong>2 households</strong> get their final order by e-mail" in text
+    assert "<strong>1 producer</strong> gets its totals and pick list" in text
+    cycle.refresh_from_db()
+    assert cycle.phase() == OrderCycle.Phase.OPEN  # showing the page changes nothing
+
+    before = cycle.closes_at
+    data = page.context["form"].initial
+    response = client.post(url("close_now", cycle), data)
+    assert response.status_code == 302 and response.url == url("detail", cycle)
+    cycle.refresh_from_db()
+    assert cycle.phase() == OrderCycle.Phase.CLOSED
+    assert cycle.closed_at is None and mailoutbox == []  # the worker does the rest
+    change = cycle.changes.get()
+    assert (change.field, change.changed_by) == ("closes_at", manager)
+    assert change.old_value == timezone.localtime(before, PARIS).strftime("%Y-%m-%d %H:%M")
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=30), tick=False):
+        scheduler.run_tick()
+    cycle.refresh_from_db()
+    assert cycle.closed_at is not None
+    assert place_order_refused(cycle, slot, offers)
+
+
+def place_order_refused(cycle, slot, offers) -> bool:
+    try:
+        place(cycle, slot, {offers["bread"]: 1}, email="late@example.org")
+    except OrderError:
+        return True
+    return False
+
+
+def test_a_stale_close_now_confirmation_is_shown_again_with_the_new_figures(
+    client, cycle, slot, offers, manager
+):
+    place(cycle, slot, {offers["bread"]: 1}, email="a@example.org")
+    client.force_login(manager)
+    shown = client.get(url("close_now", cycle)).context["form"].initial
+    place(cycle, slot, {offers["bread"]: 1}, email="b@example.org")  # meanwhile
+
+    response = client.post(url("close_now", cycle), shown)
+    assert response.status_code == 409
+    assert any("figures changed" in m for m in messages_of(response))
+    assert response.context["forecast"].orders == 2
+    assert "<strong>2 orders</strong>" in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.phase() == OrderCycle.Phase.OPEN and not cycle.changes.exists()
+
+    response = client.post(url("close_now", cycle), response.context["form"].initial)
+    assert response.status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.phase() == OrderCycle.Phase.CLOSED
+
+
+def test_close_now_refuses_tampered_figures_and_cycles_not_open(client, cycle, draft, manager):
+    from tests.bad_input import ALL
+
+    client.force_login(manager)
+    shown = client.get(url("close_now", cycle)).context["form"].initial
+    for value in ALL:
+        response = client.post(url("close_now", cycle), shown | {"orders": value})
+        assert response.status_code in (400, 409), value
+    assert client.post(url("close_now", cycle), {}).status_code == 400
+    cycle.refresh_from_db()
+    assert cycle.phase() == OrderCycle.Phase.OPEN
+
+    # Not open: neither a draft, nor an upcoming, closed or cancelled cycle.
+    page = client.get(url("close_now", draft))
+    assert page.status_code == 200 and page.context["forecast"] is None
+    response = client.post(url("close_now", draft), shown, follow=True)
+    assert any("Only an open order cycle" in m for m in messages_of(response))
+    with pytest.raises(CycleError, match="open"):
+        cycles.close_now(cycle=draft, by=manager)
+    OrderCycle.objects.filter(pk=cycle.pk).update(closes_at=timezone.now())
+    with pytest.raises(CycleError, match="open"):
+        cycles.close_now(cycle=cycle, by=manager)
+    assert not CycleChange.objects.exists()
 
 
 def test_saving_an_untouched_form_changes_no_date(client, cycle, manager):
@@ -439,6 +601,89 @@ def test_publishing_needs_an_offer_and_a_slot(client, draft, manager, pickup_poi
         cycles.publish_cycle(cycle=draft, by=manager)
 
 
+def _ready_draft(hub, pickup_point, catalogue, *, opens_at, closes_at, name="Semaine 49"):
+    """A draft with an offer and a slot: only its dates may stop it being published."""
+    draft = factories.OrderCycleFactory(
+        hub=hub, name=name, status=OrderCycle.Status.DRAFT, opens_at=opens_at,
+        closes_at=closes_at,
+    )  # fmt: skip
+    factories.OfferFactory(cycle=draft, variant=catalogue["leeks"])
+    pickup = factories.CyclePickupPointFactory(
+        cycle=draft, pickup_point=pickup_point,
+        pickup_date=timezone.localdate(closes_at) + timedelta(days=1),
+    )  # fmt: skip
+    factories.PickupSlotFactory(cycle_pickup=pickup)
+    return draft
+
+
+@time_machine.travel(paris(2026, 3, 2, 9, 0), tick=False)
+def test_a_cycle_overlapping_a_published_one_is_refused_naming_it(
+    client, hub, manager, pickup_point, catalogue
+):
+    """The shop would show only one of them, and the dashboard switch between them."""
+    factories.OrderCycleFactory(
+        hub=hub, name="Semaine 10", opens_at=paris(2026, 3, 6, 18), closes_at=paris(2026, 3, 10, 22)
+    )
+    overlapping = _ready_draft(
+        hub, pickup_point, catalogue, opens_at=paris(2026, 3, 10, 20),
+        closes_at=paris(2026, 3, 13, 22),
+    )  # fmt: skip
+    client.force_login(manager)
+    response = client.post(url("publish", overlapping), follow=True)
+    [message] = messages_of(response)
+    assert "“Semaine 10” (from Friday 6 March 2026, 18:00 to Tuesday 10 March 2026, 22:00" in (
+        message
+    )
+    with (
+        translation.override("fr"),
+        pytest.raises(CycleError, match="vendredi 6 mars 2026, 18:00"),
+    ):
+        cycles.publish_cycle(cycle=overlapping, by=manager)
+    overlapping.refresh_from_db()
+    assert overlapping.status == OrderCycle.Status.DRAFT
+
+    # One that opens when the other closes does not overlap: [opens_at, closes_at).
+    cycles.update_cycle(cycle=overlapping, by=manager, opens_at=paris(2026, 3, 10, 22))
+    cycles.publish_cycle(cycle=overlapping, by=manager)
+    overlapping.refresh_from_db()
+    assert overlapping.status == OrderCycle.Status.PUBLISHED
+
+    # Moving a published cycle's dates onto another is refused too, and changes nothing.
+    response = client.post(
+        url("edit", overlapping), _edit_data(overlapping, opens_at=paris(2026, 3, 9, 18))
+    )
+    assert response.status_code == 400
+    assert "overlap the order cycle “Semaine 10”" in str(response.context["form"].errors)
+    overlapping.refresh_from_db()
+    assert overlapping.opens_at == paris(2026, 3, 10, 22) and not overlapping.changes.exists()
+
+
+@time_machine.travel(paris(2026, 3, 2, 9, 0), tick=False)
+def test_drafts_may_overlap_and_a_copy_says_so(client, hub, manager, pickup_point, catalogue):
+    published = _ready_draft(
+        hub, pickup_point, catalogue, name="Semaine 10", opens_at=paris(2026, 3, 6, 18),
+        closes_at=paris(2026, 3, 10, 22),
+    )  # fmt: skip
+    cycles.publish_cycle(cycle=published, by=manager)
+    _ready_draft(
+        hub, pickup_point, catalogue, opens_at=paris(2026, 3, 7, 18),
+        closes_at=paris(2026, 3, 9, 22),
+    )  # fmt: skip
+    client.force_login(manager)
+    # A copy one week later does not meet it; a copy of a long cycle... here, a second
+    # copy onto the same week of the first one's copy does, once that one is published.
+    response = client.post(url("clone", published), {"weeks": "1", "name": "Semaine 11"},
+                           follow=True)  # fmt: skip
+    assert not any("overlap" in m for m in messages_of(response))
+    first_copy = OrderCycle.objects.get(name="Semaine 11")
+    cycles.publish_cycle(cycle=first_copy, by=manager)
+    response = client.post(url("clone", published), {"weeks": "1", "name": "Semaine 11 bis"},
+                           follow=True)  # fmt: skip
+    assert any("overlap the order cycle “Semaine 11”" in m for m in messages_of(response))
+    assert OrderCycle.objects.get(name="Semaine 11 bis").status == OrderCycle.Status.DRAFT
+    assert OrderCycle.objects.filter(status=OrderCycle.Status.DRAFT).count() == 2
+
+
 # Cloning
 
 
@@ -546,6 +791,103 @@ def test_cancelling_a_cycle_cancels_its_orders_gives_stock_back_and_tells_househ
         cycles.cancel_cycle(cycle=cycle, by=manager, reason="encore")
     with pytest.raises(OrderError):
         cycles.update_cycle(cycle=cycle, by=manager, name="Renamed")
+
+
+@pytest.mark.parametrize(
+    ("phase", "offered", "withheld"),
+    [
+        ("draft", ["publish", "clone", "cancel"], ["close_now", "documents"]),
+        ("upcoming", ["clone", "cancel", "weekly_baskets"], ["publish", "close_now", "documents"]),
+        ("open", ["close_now", "documents", "clone", "cancel"], ["publish"]),
+        ("closed", ["documents", "clone"], ["cancel", "close_now", "publish"]),
+        ("cancelled", ["clone"], ["cancel", "close_now", "publish", "documents"]),
+    ],
+)
+def test_the_cycle_page_offers_only_what_its_phase_allows(
+    client, cycle, manager, phase, offered, withheld
+):
+    now = timezone.now()
+    changes = {
+        "draft": {"status": OrderCycle.Status.DRAFT},
+        "upcoming": {"opens_at": now + timedelta(days=1)},
+        "open": {},
+        "closed": {"closes_at": now - timedelta(hours=1)},
+        "cancelled": {"status": OrderCycle.Status.CANCELLED},
+    }[phase]
+    OrderCycle.objects.filter(pk=cycle.pk).update(**changes)
+    client.force_login(manager)
+    response = client.get(url("detail", cycle))
+    assert response.context["phase"] == phase
+    html = response.content.decode()
+    for name in offered:
+        assert f'"{url(name, cycle)}"' in html, name
+    for name in withheld:
+        assert f'"{url(name, cycle)}"' not in html, name
+
+
+def test_a_closed_cycle_is_not_cancelled_and_its_orders_are_called_final(
+    client, cycle, slot, offers, manager
+):
+    for n in range(3):
+        place(cycle, slot, {offers["bread"]: 1}, email=f"foyer{n}@example.org")
+    client.force_login(manager)
+    summary = client.get(url("detail", cycle)).content.decode()
+    assert "3 orders so far" in summary
+
+    OrderCycle.objects.filter(pk=cycle.pk).update(closes_at=timezone.now() - timedelta(hours=1))
+    response = client.get(url("detail", cycle))
+    text = " ".join(response.content.decode().split())
+    assert "3 final orders" in text and "so far" not in text
+    page = client.get(url("cancel", cycle))
+    assert "can no longer be cancelled" in page.content.decode()
+    assert "will be cancelled" not in page.content.decode()
+    response = client.post(url("cancel", cycle), {"reason": "Oups"})
+    assert response.status_code == 400
+    with pytest.raises(CycleError, match="closed"):
+        cycles.cancel_cycle(cycle=cycle, by=manager, reason="Oups")
+    cycle.refresh_from_db()
+    assert cycle.status == OrderCycle.Status.PUBLISHED
+    assert cycle.orders.live().count() == 3
+
+
+@pytest.mark.parametrize(
+    ("orders", "french"),
+    [
+        (0, "Aucune commande ne sera annulée"),
+        (1, "1 commande sera annulée"),
+        (2, "2 commandes seront annulées"),
+    ],
+)
+def test_the_cancel_page_counts_in_proper_french(
+    client, cycle, slot, offers, manager, orders, french
+):
+    for n in range(orders):
+        place(cycle, slot, {offers["bread"]: 1}, email=f"foyer{n}@example.org")
+    client.force_login(manager)
+    with translation.override("fr"):
+        html = client.get(url("cancel", cycle)).content.decode()
+    assert french in html
+    assert "0 commande" not in html
+
+
+def test_cycle_phases_agree_with_cycle_in_french_and_dates_read_alike_in_both_languages(
+    client, hub, cycle, draft, manager
+):
+    """ "Cycle" is masculine: "ouvert", "fermé", "annulé" (an order is "annulée")."""
+    now = timezone.now()
+    factories.OrderCycleFactory(hub=hub, name="Semaine 46", opens_at=paris(2026, 3, 6, 18),
+                                closes_at=paris(2026, 3, 10, 22))  # fmt: skip
+    factories.OrderCycleFactory(hub=hub, name="Semaine 47", status=OrderCycle.Status.CANCELLED)
+    factories.OrderCycleFactory(hub=hub, name="Semaine 52", opens_at=now + timedelta(days=20),
+                                closes_at=now + timedelta(days=24))  # fmt: skip
+    client.force_login(manager)
+    with translation.override("fr"):
+        html = client.get(reverse("cycles:list", args=[hub.slug])).content.decode()
+    badges = set(re.findall(r'<span class="badge[^"]*">([^<]+)</span>', html))
+    assert badges == {"ouvert", "fermé", "annulé", "à venir", "brouillon"}
+    assert "ven. 6 mars 2026, 18:00" in html or "ven 6 mars 2026, 18:00" in html
+    english = client.get(reverse("cycles:list", args=[hub.slug])).content.decode()
+    assert "Fri 6 March 2026, 18:00" in english and "03/06/2026" not in english
 
 
 # Payments and the overview

@@ -80,6 +80,18 @@ def _request(w, name):
             reverse("cycles:clone", args=[h, c]),
             {"weeks": "1", "name": "Semaine 49"},
         ),
+        "close_now": ("get", reverse("cycles:close_now", args=[h, c]), None),
+        "close_now_post": (
+            "post",
+            reverse("cycles:close_now", args=[h, c]),
+            {
+                "orders": "1",
+                "awaiting_card": "0",
+                "saved_cards": "0",
+                "households": "1",
+                "producers": "1",
+            },
+        ),  # fmt: skip
         "cancel": ("get", reverse("cycles:cancel", args=[h, c]), None),
         "cancel_post": (
             "post",
@@ -100,8 +112,8 @@ def _request(w, name):
 
 
 PAGES = ["list", "create", "detail", "edit", "offers", "offers_update", "offer_remove",
-         "pickups", "publish", "clone", "clone_post", "cancel", "cancel_post", "record_payment",
-         "record_payment_post"]  # fmt: skip
+         "pickups", "publish", "clone", "clone_post", "close_now", "close_now_post", "cancel",
+         "cancel_post", "record_payment", "record_payment_post"]  # fmt: skip
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -124,11 +136,14 @@ def test_cycle_pages_are_for_the_hubs_managers_only(client, world, persona, page
 @pytest.mark.parametrize("persona", ["household", "producer_member", "other_hub_manager"])
 def test_refused_posts_change_nothing(client, world, persona):
     client.force_login(world["users"][persona])
-    for page in ("cancel_post", "record_payment_post", "clone_post", "offer_remove"):
+    closes_at = world["cycle"].closes_at
+    for page in ("cancel_post", "close_now_post", "record_payment_post", "clone_post",
+                 "offer_remove"):  # fmt: skip
         _method, url, data = _request(world, page)
         client.post(url, data)
     world["cycle"].refresh_from_db()
     assert world["cycle"].status == OrderCycle.Status.PUBLISHED
+    assert world["cycle"].closes_at == closes_at
     assert world["order"].payments.count() == 0
     assert OrderCycle.objects.filter(cloned_from=world["cycle"]).count() == 0
     assert world["cycle"].offers.filter(pk=world["offer"].pk).exists()

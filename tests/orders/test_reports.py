@@ -1,12 +1,16 @@
 """The hub's figures: the current cycle at a glance, past cycles, CSV reports."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders import reports
+from orders.models import OrderCycle
+from orders.selectors import current_cycle
 from orders.services import cancel_order, place_order, record_payment, set_collected
 from tests import factories
 
@@ -32,9 +36,9 @@ def placed(cycle, slot, offers, manager):
     return made
 
 
-def test_the_overview_of_the_current_cycle(cycle, placed, slot):
-    assert reports.current_cycle(cycle.hub) == cycle
-    figures = reports.overview(cycle)
+def test_the_overview_of_the_open_cycle(cycle, placed, slot):
+    [figures] = reports.hub_cycles(cycle.hub).open
+    assert figures.cycle == cycle
     total = placed[0].total + placed[1].total
     assert (figures.orders, figures.revenue, figures.paid, figures.due) == (
         2, total, placed[0].total, placed[1].total,
@@ -47,20 +51,88 @@ def test_the_overview_of_the_current_cycle(cycle, placed, slot):
     assert [(booked, capacity) for _p, _s, booked, capacity in figures.slots] == [(2, 50)]
 
 
-def test_the_dashboard_shows_the_cycle_and_a_chart_of_past_cycles(
-    client, manager, hub, cycle, placed, django_assert_max_num_queries
+def _row(html: str, name: str) -> str:
+    """The chart's table row naming ``name``, its spaces folded (not the no-break ones)."""
+    html = re.sub(r"[ \n]+", " ", html)
+    start = html.index(f">{name}</a>")
+    return html[html.rindex("<tr>", 0, start) : html.index("</tr>", start)]
+
+
+def test_the_dashboard_shows_cycles_by_phase_and_labels_each_bar_with_its_value(
+    client, manager, hub, cycle, placed, slot, offers, django_assert_max_num_queries
 ):
-    client.force_login(manager)
-    for n in range(3):  # past cycles: the chart's query stays one
-        factories.OrderCycleFactory(
-            hub=hub, opens_at=cycle.opens_at - timedelta(weeks=n + 1),
-            closes_at=cycle.closes_at - timedelta(weeks=n + 1),
+    """Open cycles were once listed under "past cycles", and every bar carried the same
+    truncated label and no value."""
+    now = timezone.now()
+    past = []
+    for n in range(
+        3
+    ):  # closed cycles with names alike but for their end: the chart's query stays one
+        past.append(factories.OrderCycleFactory(
+            hub=hub, name=f"Panier de la semaine du vendredi — {n + 1:02d}/03",
+            opens_at=cycle.opens_at - timedelta(weeks=n + 1),
+            closes_at=cycle.opens_at - timedelta(weeks=n + 1, days=-3),
+        ))  # fmt: skip
+    # Three orders in the first one, placed while it was open.
+    OrderCycle.objects.filter(pk=past[0].pk).update(closes_at=now + timedelta(days=1))
+    past[0].refresh_from_db()
+    pickup = factories.CyclePickupPointFactory(
+        cycle=past[0], pickup_point=slot.cycle_pickup.pickup_point
+    )
+    its_slot = factories.PickupSlotFactory(cycle_pickup=pickup)
+    bread = factories.OfferFactory(cycle=past[0], variant=offers["bread"].variant)
+    for who in ("Denis", "Emma", "Fanny"):
+        place_order(
+            cycle=past[0], slot=its_slot, email=f"{who.lower()}@example.org", full_name=who,
+            items={bread.pk: 1}, notify=False,
         )  # fmt: skip
-    with django_assert_max_num_queries(16):
+    OrderCycle.objects.filter(pk=past[0].pk).update(closes_at=now - timedelta(days=4))
+    upcoming = factories.OrderCycleFactory(
+        hub=hub, name="Semaine 50", opens_at=now + timedelta(days=6),
+        closes_at=now + timedelta(days=9),
+    )  # fmt: skip
+    draft = factories.OrderCycleFactory(
+        hub=hub, name="Semaine 51 (brouillon)", status=OrderCycle.Status.DRAFT,
+        opens_at=now + timedelta(days=13), closes_at=now + timedelta(days=16),
+    )  # fmt: skip
+    client.force_login(manager)
+    with django_assert_max_num_queries(24):
         html = client.get(reverse("hubs:dashboard", args=[hub.slug])).content.decode()
-    assert cycle.name in html and "2 commandes" in html
-    assert "<svg" in html and 'role="img"' in html
-    assert f"{cycle.name}: 2 commandes" in html  # the chart's text alternative
+
+    def section(title_id):
+        start = html.index(f'id="{title_id}"')
+        return html[start : html.index("</section>", start)]
+
+    assert cycle.name in section("cycles-open") and "2 commandes" in section("cycles-open")
+    coming = section("cycles-coming")
+    assert upcoming.name in coming and draft.name in coming
+    assert past[0].name in section("cycles-closed")
+    chart = section("history-title")
+    assert cycle.name not in chart and upcoming.name not in chart and draft.name not in chart
+    for closed in past:  # each bar named in full, with its value written
+        assert f">{closed.name}</a>" in chart
+    row = _row(chart, past[0].name)
+    assert '<span class="bar-value">3</span>' in row
+    assert '<span class="bar-value">14,40\u00a0€</span>' in row
+    assert '<span class="bar-value">0</span>' in _row(chart, past[1].name)
+    assert 'scope="row"' in row and "<caption" in chart
+
+
+def test_overlapping_cycles_from_before_each_show_and_the_shop_keeps_the_first(
+    client, manager, hub, cycle
+):
+    """Two published cycles that overlap can no longer be made; ones made before keep
+    working: each on the dashboard, and the shop on the one that opened first."""
+    later = factories.OrderCycleFactory(
+        hub=hub, name="Vente de Noël", opens_at=cycle.opens_at + timedelta(hours=1),
+        closes_at=cycle.closes_at - timedelta(days=1),
+    )  # fmt: skip
+    assert current_cycle(hub) == cycle
+    client.force_login(manager)
+    html = client.get(reverse("hubs:dashboard", args=[hub.slug])).content.decode()
+    assert cycle.name in html and later.name in html
+    assert "Plusieurs cycles sont ouverts en même temps" in html
+    assert client.get(hub.get_absolute_url()).context["cycle"] == cycle
 
 
 def csv_rows(response):

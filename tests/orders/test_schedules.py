@@ -328,6 +328,31 @@ def test_a_refused_publication_keeps_the_draft_and_tells_the_managers(
 
 
 @time_machine.travel(WEDNESDAY, tick=False)
+def test_a_week_overlapping_a_published_cycle_stays_a_draft_and_the_managers_are_told(
+    client, hub, manager, schedule, mailoutbox
+):
+    """The schedule never makes two published cycles of the hub overlap: the week is
+    created as a draft (drafts may overlap), and the managers are e-mailed why."""
+    by_hand = factories.OrderCycleFactory(
+        hub=hub, name="Vente de printemps", opens_at=paris(2026, 3, 12, 9),
+        closes_at=paris(2026, 3, 14, 12),
+    )  # fmt: skip
+    [cycle] = create_due_cycles()
+    assert cycle.status == OrderCycle.Status.DRAFT
+    assert cycle.offers.exists() and PickupSlot.objects.filter(cycle_pickup__cycle=cycle).exists()
+    assert OrderCycle.objects.filter(status=OrderCycle.Status.PUBLISHED).get() == by_hand
+    OutgoingEmail.objects.update(language="en")
+    assert outbox.send_due() == 1
+    [email] = mailoutbox
+    assert email.to == [manager.email]
+    assert "its dates overlap the published cycle “Vente de printemps”" in email.body
+
+    client.force_login(manager)
+    html = client.get(reverse("cycles:schedule_list", args=[hub.slug])).content.decode()
+    assert "overlap the published cycle “Vente de printemps”" in html
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
 def test_the_e_mail_is_not_sent_once_the_manager_published_it(
     hub, manager, pickup_point, producer, catalogue, mailoutbox
 ):
@@ -492,6 +517,11 @@ def test_another_hubs_schedule_and_closure_are_hidden_under_my_slug(
     assert HubClosure.objects.filter(pk=closure.pk).exists()
 
 
+def _confirmed(response) -> dict:
+    """The confirmation a page showing a schedule's preview carries back."""
+    return {"confirmed": response.context["preview"].key}
+
+
 def _form(**values):
     data = {"name": "Panier du vendredi", "is_active": "on", "opens_weekday": "4",
             "opens_time": "18:00", "closes_weekday": "1", "closes_time": "23:59",
@@ -504,9 +534,10 @@ def test_manager_creates_a_schedule_then_its_pickups(client, hub, manager, produ
                                                      pickup_point):  # fmt: skip
     translation.activate("fr")  # French addresses, so French decimals: "2,5"
     client.force_login(manager)
-    response = client.post(
-        _url("schedule_create", hub), _form(fee_percent="2,5", producers=[producer.pk])
-    )
+    data = _form(fee_percent="2,5", producers=[producer.pk])
+    shown = client.post(_url("schedule_create", hub), data)
+    assert shown.status_code == 200 and not WeeklySchedule.objects.exists()
+    response = client.post(_url("schedule_create", hub), data | _confirmed(shown))
     schedule = WeeklySchedule.objects.get(hub=hub)
     assert response.status_code == 302
     assert response.url == _url("schedule_pickups", hub, schedule.pk)
@@ -576,10 +607,151 @@ def test_manager_edits_a_schedule(client, hub, manager, schedule, producer):
     page = _url("schedule_edit", hub, schedule.pk)
     html = client.get(page).content.decode()
     assert 'value="Panier de la semaine"' in html and 'value="18:00"' in html
-    response = client.post(page, _form(name="Panier", is_active="", producers=[producer.pk]))
+    data = _form(name="Panier", is_active="", producers=[producer.pk])
+    shown = client.post(page, data)  # paused: it says so, and the manager confirms
+    assert "The schedule is paused: it creates no cycle." in shown.content.decode()
+    response = client.post(page, data | _confirmed(shown))
     assert response.status_code == 302
     schedule.refresh_from_db()
     assert (schedule.name, schedule.is_active) == ("Panier", False)
+
+
+# When a schedule's first cycle opens: said before it is saved
+
+
+def _schedule_terms(**values):
+    return {
+        "name": "Panier du vendredi", "is_active": True, "opens_weekday": Weekday.FRIDAY,
+        "opens_time": time(18), "closes_weekday": Weekday.TUESDAY, "closes_time": time(23, 59),
+        "mode": WeeklySchedule.Mode.PUBLISH, "weeks_ahead": 2, "starts_on": None,
+        "message": "", "fee_percent": D("0"), "fee_fixed": D("0"), "fee_vat_rate": "20.0",
+    } | values  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("now", "values", "opens", "created"),
+    [
+        # This week's Friday is still to come: it is the first, created at once.
+        (WEDNESDAY, {}, paris(2026, 3, 13, 18), WEDNESDAY),
+        # Saturday: this week's opening is past, the next Friday is the first.
+        (paris(2026, 3, 14, 9), {}, paris(2026, 3, 20, 18), paris(2026, 3, 14, 9)),
+        # A first week in April, one week ahead: created a week before it opens.
+        (
+            WEDNESDAY,
+            {"starts_on": date(2026, 4, 1), "weeks_ahead": 1},
+            paris(2026, 4, 3, 18),
+            paris(2026, 3, 27, 18),
+        ),
+        # Over the clocks going forward (29 March): still 18:00 in Paris.
+        (
+            paris(2026, 3, 26, 9),
+            {"weeks_ahead": 1, "starts_on": date(2026, 3, 30)},
+            paris(2026, 4, 3, 18),
+            paris(2026, 3, 27, 18),
+        ),
+    ],
+)
+def test_the_preview_is_the_cycle_the_tick_creates(
+    hub, manager, producer, pickup_point, catalogue, now, values, opens, created
+):
+    """Computed by the tick's own rules, from the terms before they are saved."""
+    terms = _schedule_terms(**values)
+    with time_machine.travel(now, tick=False):
+        preview = schedules.preview_schedule(hub=hub, **terms)
+        schedule = schedules.create_schedule(hub=hub, by=manager, producers=[producer], **terms)
+        schedules.set_schedule_pickups(
+            schedule=schedule,
+            pickups=[SchedulePickupSpec(pickup_point.pk, Weekday.THURSDAY,
+                                        [SlotSpec(time(17), time(19), 30)])],
+        )  # fmt: skip
+    first = preview.first
+    assert (first.opens_at, first.creates_on <= now) == (opens, created == now)
+    assert max(first.creates_on, now) == created
+    with time_machine.travel(created, tick=False):
+        made = sorted(create_due_cycles(), key=lambda cycle: cycle.opens_at)
+    assert (made[0].opens_at, made[0].closes_at) == (first.opens_at, first.closes_at)
+    assert made[0].status == OrderCycle.Status.PUBLISHED
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_the_preview_of_a_saved_schedule_skips_closures_and_weeks_already_created(hub, schedule):
+    def preview():
+        terms = {name: getattr(schedule, name) for name in _schedule_terms()}
+        return schedules.preview_schedule(hub=hub, schedule=schedule, **terms).first
+
+    first = preview()
+    assert (first.opens_at, first.pickup_dates) == (paris(2026, 3, 13, 18), [date(2026, 3, 19)])
+    HubClosure.objects.create(hub=hub, starts_on=date(2026, 3, 19), ends_on=date(2026, 3, 19))
+    first = preview()
+    assert (first.opens_at, first.pickup_dates) == (paris(2026, 3, 20, 18), [date(2026, 3, 26)])
+    assert create_due_cycles() == [] and not first.due  # one week ahead: on 13 March
+    with time_machine.travel(first.creates_on, tick=False):
+        [made] = create_due_cycles()
+        assert (made.opens_at, made.closes_at) == (first.opens_at, first.closes_at)
+        assert preview().opens_at == paris(2026, 3, 27, 18)  # the next one still to create
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_a_schedule_is_created_only_once_its_first_cycle_is_confirmed(
+    client, hub, manager, producer
+):
+    from tests.bad_input import ALL
+
+    client.force_login(manager)
+    data = _form(producers=[producer.pk])
+    shown = client.post(_url("schedule_create", hub), data)
+    assert shown.status_code == 200 and not WeeklySchedule.objects.exists()
+    text = " ".join(shown.content.decode().split())
+    assert (
+        "<strong>The first cycle opens on Friday 13 March 2026, 18:00</strong> and closes on "
+        "Tuesday 17 March 2026, 23:59." in text
+    )
+    assert "Then one every week" in text and "It is created within a minute" in text
+    assert 'name="confirmed"' in text
+
+    # Changed since the preview: shown again, with the new dates, not created.
+    changed = client.post(
+        _url("schedule_create", hub), data | _confirmed(shown) | {"opens_time": "17:00"}
+    )
+    assert changed.status_code == 200 and not WeeklySchedule.objects.exists()
+    assert "Friday 13 March 2026, 17:00" in changed.content.decode()
+    assert any("has changed" in str(m) for m in changed.context["messages"])
+    for value in ALL:
+        response = client.post(_url("schedule_create", hub), data | {"confirmed": value})
+        assert response.status_code == 200, value
+    assert not WeeklySchedule.objects.exists()
+
+    response = client.post(_url("schedule_create", hub), data | _confirmed(shown))
+    assert response.status_code == 302
+    assert WeeklySchedule.objects.get().opens_time == time(18)
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_editing_when_cycles_open_is_confirmed_other_changes_are_not(
+    client, hub, manager, schedule, producer
+):
+    client.force_login(manager)
+    page = _url("schedule_edit", hub, schedule.pk)
+    html = " ".join(client.get(page).content.decode().split())
+    assert "<strong>The next new cycle opens on Friday 13 March 2026, 18:00</strong>" in html
+    assert "Pickup on Thu 19 March 2026." in html
+
+    data = _form(producers=[producer.pk], weeks_ahead="1", mode="publish",
+                 closes_time="23:59")  # fmt: skip
+    response = client.post(page, data | {"name": "Panier du vendredi soir"})
+    assert response.status_code == 302  # same dates, same creation: saved at once
+    schedule.refresh_from_db()
+    assert schedule.name == "Panier du vendredi soir"
+
+    moved = data | {"opens_weekday": "3", "opens_time": "12:00"}
+    shown = client.post(page, moved)
+    assert shown.status_code == 200
+    assert "Thursday 12 March 2026, 12:00" in shown.content.decode()
+    schedule.refresh_from_db()
+    assert schedule.opens_weekday == Weekday.FRIDAY
+    assert client.post(page, moved | _confirmed(shown)).status_code == 302
+    schedule.refresh_from_db()
+    assert (schedule.opens_weekday, schedule.opens_time) == (Weekday.THURSDAY, time(12))
 
 
 @time_machine.travel(WEDNESDAY, tick=False)
