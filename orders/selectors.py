@@ -3,7 +3,8 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from allauth.account.models import EmailAddress
+from django.db.models import Count, Exists, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from producers.models import Category, Producer
@@ -108,7 +109,17 @@ def live_order(cycle: OrderCycle, email: str) -> Order | None:
 
 
 def live_order_of(cycle: OrderCycle, user) -> Order | None:
-    return live_order(cycle, user.email) if user.is_authenticated else None
+    """The logged-in household's live order in the cycle: one of its account, or one placed
+    with its address if the account has verified that address (typing it proves nothing)."""
+    if not user.is_authenticated:
+        return None
+    verified = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
+    return (
+        Order.objects.live()
+        .filter(cycle=cycle, email=user.email.strip().lower())
+        .filter(Q(user=user) | Exists(verified))
+        .first()
+    )
 
 
 def order_for_page(**lookup) -> Order:
