@@ -118,12 +118,14 @@ def basket_set(request, hub_slug, offer_id):
             "hub": hub,
             "cycle": cycle,
             "offer": offer,
+            "offer_id": offer_id,
             "row_error": error,
             "oob": True,
             **_basket_context(request, cycle, basket),
         }
-        template = "orders/_basket_set.html" if offer else "orders/_basket_summary.html"
-        return render(request, template, context)
+        # The row again with its message (or the reason in its place if the offer is
+        # gone), the summary out of band.
+        return render(request, "orders/_basket_set.html", context)
     if error:
         messages.error(request, error)
     return _back_to_shop(request, hub)
