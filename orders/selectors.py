@@ -7,9 +7,13 @@ from allauth.account.models import EmailAddress
 from django.db.models import Count, Exists, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from foodhub.text import folded
 from producers.models import Category, Producer
 
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, Payment, PickupSlot
+
+# The shop's search looks for this many words at most (the rest of a long query is noise).
+SEARCH_WORDS = 8
 
 
 def paid_by_order(order_ids) -> dict[int, Decimal]:
@@ -53,12 +57,11 @@ def shop_offers(
         "variant__product__producer",
         "variant__product__category",
     )
-    if search:
-        offers = offers.filter(
-            Q(variant__product__name__icontains=search)
-            | Q(variant__name__icontains=search)
-            | Q(variant__product__producer__name__icontains=search)
-        )
+    # Each word of the search, folded like the stored text (no accents, case or
+    # ligatures: "oeufs" finds "Œufs"), is somewhere in the product, variant, producer,
+    # category or label names.
+    for word in folded(search).split()[:SEARCH_WORDS]:
+        offers = offers.filter(variant__search_text__contains=word)
     if category:
         offers = offers.filter(variant__product__category__slug=category)
     if producer:

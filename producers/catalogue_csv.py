@@ -32,6 +32,7 @@ from .models import (
     Variant,
     VatRate,
 )
+from .services import refresh_search_texts
 
 COLUMNS: list[str] = [
     "product",
@@ -235,7 +236,10 @@ def import_catalogue(*, producer: Producer, data: bytes) -> ImportResult:
     with transaction.atomic():
         # Two imports for one producer at the same time would both create new products.
         list(Producer.objects.select_for_update().filter(pk=producer.pk).values_list("pk"))
-        return _apply(producer, rows, errors)
+        result = _apply(producer, rows, errors)
+        # Bulk writes send no signals: the shop's search texts are written here.
+        refresh_search_texts(Variant.objects.filter(product__producer=producer))
+        return result
 
 
 def _decode(data: bytes) -> str:
