@@ -171,9 +171,13 @@ def distribution(hub, cycle, slot, offers, pickup_point):
     return volunteer, page, tick
 
 
-def test_a_volunteers_tick_after_the_session_expired_goes_to_log_in_then_back(client, distribution):
+@pytest.mark.parametrize("endpoint", ["collected", "payment"])
+def test_a_volunteers_tick_after_the_session_expired_goes_to_log_in_then_back(
+    client, distribution, endpoint
+):
     _volunteer, page, tick = distribution
-    response = client.post(tick, {"collected": "1"}, headers=htmx(page))
+    url = tick.replace("/collected/", "/payments/") if endpoint == "payment" else tick
+    response = client.post(url, {"collected": "1", "amount": "1"}, headers=htmx(page))
     target = urlsplit(assert_client_redirect(response))
     assert target.path == reverse("account_login")
     # Back to the list after logging in, not to the address of the tick (POST only).
