@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After HtmxMiddleware: htmx requests that cannot be served lead to a proper page.
+    "foodhub.htmx.HtmxPageMiddleware",
 ]
 
 ROOT_URLCONF = "foodhub.urls"

@@ -32,6 +32,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("", content_views.home, name="home"),
+    path("accounts/", include("foodhub.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("spaces/", hub_views.spaces, name="spaces"),
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),

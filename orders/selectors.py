@@ -3,13 +3,18 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from allauth.account.models import EmailAddress
+from django.db.models import Count, Exists, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from foodhub.text import folded
 from producers.models import Category, Producer
 
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, Payment, PickupSlot
 from .pricing import money
+
+# The shop's search looks for this many words at most (the rest of a long query is noise).
+SEARCH_WORDS = 8
 
 
 def paid_by_order(order_ids) -> dict[int, Decimal]:
@@ -60,12 +65,11 @@ def shop_offers(
         "variant__product__producer",
         "variant__product__category",
     )
-    if search:
-        offers = offers.filter(
-            Q(variant__product__name__icontains=search)
-            | Q(variant__name__icontains=search)
-            | Q(variant__product__producer__name__icontains=search)
-        )
+    # Each word of the search, folded like the stored text (no accents, case or
+    # ligatures: "oeufs" finds "Œufs"), is somewhere in the product, variant, producer,
+    # category or label names.
+    for word in folded(search).split()[:SEARCH_WORDS]:
+        offers = offers.filter(variant__search_text__contains=word)
     if category:
         offers = offers.filter(variant__product__category__slug=category)
     if producer:
@@ -116,7 +120,17 @@ def live_order(cycle: OrderCycle, email: str) -> Order | None:
 
 
 def live_order_of(cycle: OrderCycle, user) -> Order | None:
-    return live_order(cycle, user.email) if user.is_authenticated else None
+    """The logged-in household's live order in the cycle: one of its account, or one placed
+    with its address if the account has verified that address (typing it proves nothing)."""
+    if not user.is_authenticated:
+        return None
+    verified = EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
+    return (
+        Order.objects.live()
+        .filter(cycle=cycle, email=user.email.strip().lower())
+        .filter(Q(user=user) | Exists(verified))
+        .first()
+    )
 
 
 def order_for_page(**lookup) -> Order:

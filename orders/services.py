@@ -5,13 +5,15 @@ e-mails with ``transaction.on_commit``. Views, tasks and commands call these, no
 Stock moves only through ``orders.stock.apply_stock_changes``.
 """
 
+import hashlib
 import re
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
@@ -52,6 +54,7 @@ __all__ = [
     "cancel_order",
     "place_order",
     "record_payment",
+    "send_order_link",
     "update_order",
 ]
 
@@ -61,14 +64,54 @@ WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 class AlreadyOrdered(OrderError):
-    """The household already has a live order in this cycle (e.g. a double submission)."""
+    """The address already has a live order in this cycle (a double submission, or someone
+    typing another household's address).
+
+    The message names no order: whoever reads it has not necessarily proved the order is
+    theirs (``orders.ownership``). ``order`` is for the caller to check that, or to e-mail
+    the order's link to its address (``send_order_link``).
+    """
 
     def __init__(self, order: Order):
         self.order = order
-        super().__init__(
-            _("You already have an order in this cycle (%(number)s): change it instead.")
-            % {"number": order.number}
-        )
+        super().__init__(_("An order with this e-mail address already exists in this cycle."))
+
+
+# Someone checking out with an address that already ordered gets its link e-mailed to that
+# address: at most once per address and cycle in this time, so the form cannot flood a
+# mailbox (each e-mail says the same thing anyway).
+ORDER_LINK_EVERY = timedelta(hours=1)
+
+
+def send_order_link(*, order: Order) -> bool:
+    """E-mail the household the secret link of its order, once the caller's transaction
+    has committed; at most once per ``ORDER_LINK_EVERY`` for an address and cycle.
+
+    Returns False when an e-mail already left within that time (none is sent then).
+    """
+    digest = hashlib.sha256(order.email.encode()).hexdigest()[:32]
+    key = f"orders:order-link:{order.cycle_id}:{digest}"
+    if not cache.add(key, True, timeout=int(ORDER_LINK_EVERY.total_seconds())):
+        return False
+    transaction.on_commit(lambda: send_order_link_email(order_id=order.pk), robust=True)
+    return True
+
+
+def send_order_link_email(*, order_id: int) -> None:
+    order = Order.objects.select_related("cycle__hub").get(pk=order_id)
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        context = {
+            "order": order,
+            "hub": order.cycle.hub,
+            "site_name": settings.SITE_NAME,
+            "url": settings.SITE_URL + order_link(order),
+        }
+        subject = _("Your order %(number)s at %(hub)s") % {
+            "number": order.number,
+            "hub": order.cycle.hub,
+        }
+        body = render_to_string("orders/email/order_link.txt", context)
+    EmailMessage(subject, body, None, [order.email]).send()
 
 
 def check_quantities(items: Mapping) -> dict[int, int]:

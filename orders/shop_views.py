@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from foodhub.hubs.models import Hub
 from producers.models import Producer
 
 from . import basket as baskets
-from . import services
+from . import ownership, services
 from .forms import CheckoutForm, ShopFilterForm
 from .models import OrderCycle
 from .selectors import current_cycle, live_order_of, shop_filters, shop_offers
@@ -117,12 +118,14 @@ def basket_set(request, hub_slug, offer_id):
             "hub": hub,
             "cycle": cycle,
             "offer": offer,
+            "offer_id": offer_id,
             "row_error": error,
             "oob": True,
             **_basket_context(request, cycle, basket),
         }
-        template = "orders/_basket_set.html" if offer else "orders/_basket_summary.html"
-        return render(request, template, context)
+        # The row again with its message (or the reason in its place if the offer is
+        # gone), the summary out of band.
+        return render(request, "orders/_basket_set.html", context)
     if error:
         messages.error(request, error)
     return _back_to_shop(request, hub)
@@ -166,6 +169,9 @@ def checkout(request, hub_slug):
         if order is not None:
             messages.info(request, _("To remove everything, cancel the order instead."))
             return redirect(services.order_link(order))
+        if placed := ownership.proved_order_in(request, cycle):
+            # The second click of a double click: the first one placed the order.
+            return redirect(services.order_link(placed))
         messages.info(request, _("Your basket is empty."))
         return redirect("hub_public", hub_slug=hub.slug)
 
@@ -201,23 +207,34 @@ def checkout(request, hub_slug):
             messages.success(request, _("Your order %(number)s is changed.") % {"number": order})
         else:
             user = request.user if request.user.is_authenticated else None
-            order = services.place_order(
-                cycle=cycle,
-                items=items,
-                email=user.email if user else data["email"],
-                full_name=data["full_name"],
-                phone=data["phone"],
-                slot=data["slot"],
-                payment_method=data["payment_method"],
-                note=data["note"],
-                user=user,
-            )
+            with transaction.atomic():
+                order = services.place_order(
+                    cycle=cycle,
+                    items=items,
+                    email=user.email if user else data["email"],
+                    full_name=data["full_name"],
+                    phone=data["phone"],
+                    slot=data["slot"],
+                    payment_method=data["payment_method"],
+                    note=data["note"],
+                    user=user,
+                )
+                # Written with the order: a second click already running finds it.
+                ownership.remember(request, order, save_now=True)
             messages.success(
                 request, _("Thank you! Your order %(number)s is placed.") % {"number": order}
             )
     except services.AlreadyOrdered as exc:
-        messages.info(request, str(exc))
-        return redirect(services.order_link(exc.order))
+        if ownership.has_proved(request, exc.order):
+            messages.info(
+                request,
+                _("You already have an order in this cycle (%(number)s): change it instead.")
+                % {"number": exc.order.number},
+            )
+            return redirect(services.order_link(exc.order))
+        # Typing an address proves nothing: the link goes to the address, the basket stays.
+        services.send_order_link(order=exc.order)
+        return render(request, "orders/already_ordered.html", context, status=409)
     except services.OrderError as exc:
         context["order_error"] = str(exc)
         context["shortages"] = getattr(exc, "shortages", [])

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import basket as baskets
-from . import payments, services
+from . import ownership, payments, services
 from .models import Order
 from .selectors import order_for_page, orders_of
 
@@ -52,8 +52,13 @@ def order_detail(request, number):
 
 
 def order_by_token(request, token):
-    """The order behind the secret link of the confirmation e-mail (guests too)."""
-    return _render_order(request, _order_or_404(access_token=token))
+    """The order behind the secret link of the confirmation e-mail (guests too).
+
+    The link was sent to the household's address: whoever follows it has proved the
+    order is theirs, and this browser is remembered as such."""
+    order = _order_or_404(access_token=token)
+    ownership.remember(request, order)
+    return _render_order(request, order)
 
 
 def order_change(request, token):

@@ -38,7 +38,7 @@ from .models import (
     Variant,
     VatRate,
 )
-from .services import stock_after_edit
+from .services import refresh_search_texts, stock_after_edit
 
 COLUMNS: list[str] = [
     "product",
@@ -256,7 +256,10 @@ def import_catalogue(*, producer: Producer, data: bytes) -> ImportResult:
         list(
             Producer.objects.select_for_update(no_key=True).filter(pk=producer.pk).values_list("pk")
         )
-        return _apply(producer, rows, errors)
+        result = _apply(producer, rows, errors)
+        # Bulk writes send no signals: the shop's search texts are written here.
+        refresh_search_texts(Variant.objects.filter(product__producer=producer))
+        return result
 
 
 def _cell(raw: str) -> str:

@@ -204,6 +204,11 @@ class Variant(models.Model):
     sku = models.CharField(_("reference (SKU)"), max_length=50, blank=True, db_index=True)
     is_active = models.BooleanField(_("on sale"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the shop's search looks in: the product, variant, producer, category and label
+    # names, folded (foodhub.text.folded: no accents, case or ligatures), so that "oeufs"
+    # finds "Œufs" with a plain ``contains``, the same on SQLite and PostgreSQL. Written by
+    # producers.services.refresh_search_texts, never typed.
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
         ordering = ["product__name", "quantity_per_unit", "pk"]

@@ -1,8 +1,12 @@
 """Use cases of the producers' catalogue."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
 from django.utils.translation import gettext as _
+
+from foodhub.text import folded
 
 from .models import MAX_STOCK, Producer, Product, Variant
 
@@ -75,6 +79,7 @@ def duplicate_product(*, product: Product) -> Product:
         )
         for v in variants
     )
+    refresh_search_texts(Variant.objects.filter(product=copy))
     return copy
 
 
@@ -115,3 +120,38 @@ def catalogue_counts(producer: Producer) -> dict:
         "variants": variants.count(),
         "active_variants": variants.filter(is_active=True, product__is_active=True).count(),
     }
+
+
+# The shop's search text (Variant.search_text).
+
+
+def search_text(*, product: str, variant: str, producer: str, category: str, labels: Iterable[str]):
+    """The folded words a variant is found by (the migration that filled the column first
+    builds the same text)."""
+    return " ".join(folded(part) for part in (product, variant, producer, category, *labels))
+
+
+def refresh_search_texts(variants: QuerySet[Variant]) -> int:
+    """Write the search text of ``variants`` again, in a fixed number of queries, after a
+    name they are found by changed (a product, variant, producer, category or label).
+
+    The catalogue's receivers call it after each save; code that writes in bulk (the CSV
+    import, the demo data) calls it itself. Returns how many rows changed.
+    """
+    changed = []
+    for variant in variants.select_related(
+        "product__producer", "product__category"
+    ).prefetch_related("product__labels"):
+        product = variant.product
+        text = search_text(
+            product=product.name,
+            variant=variant.name,
+            producer=product.producer.name,
+            category=product.category.name,
+            labels=sorted(label.name for label in product.labels.all()),
+        )
+        if text != variant.search_text:
+            variant.search_text = text
+            changed.append(variant)
+    Variant.objects.bulk_update(changed, ["search_text"], batch_size=500)
+    return len(changed)

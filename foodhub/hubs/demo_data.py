@@ -37,6 +37,7 @@ from producers.models import (
     Variant,
     VatRate,
 )
+from producers.services import refresh_search_texts
 
 DEMO_PASSWORD = "foodhub-demo"  # noqa: S105 - printed on purpose, demo accounts only
 DEMO_EMAIL_DOMAIN = "demo.foodhub.test"
@@ -1424,6 +1425,8 @@ def _load_catalogue(summary, producers, categories, labels) -> None:
                 new_variants.append(_build_variant(demo, item, variant, product))
     Variant.objects.bulk_create(new_variants)
     summary.record("variants", created=len(new_variants), existing=total - len(new_variants))
+    # Bulk writes send no signals: the shop's search texts are written here.
+    refresh_search_texts(Variant.objects.filter(product__producer__in=producers.values()))
 
 
 def _build_variant(demo: DemoProducer, item: DemoProduct, variant: DemoVariant, product):

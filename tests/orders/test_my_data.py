@@ -86,7 +86,7 @@ def test_deleting_the_account_keeps_its_orders_anonymised(
 
 def test_an_order_of_a_closed_cycle_stays_placed_anonymised(household, ordered, cycle):
     with time_machine.travel(cycle.closes_at + timedelta(hours=1), tick=False):
-        my_data.delete_account(user=household, password=DEFAULT_PASSWORD)
+        my_data.delete_account(user=household)
     order = Order.objects.get(pk=ordered.pk)
     assert order.status == Order.Status.PLACED and order.user is None
     assert order.full_name not in ("", "Camille Foyer")
@@ -105,13 +105,13 @@ def test_a_wrong_password_or_no_confirmation_deletes_nothing(client, household, 
 
 def test_a_hub_manager_must_hand_over_first(manager, hub):
     with pytest.raises(my_data.AccountError, match=hub.name):
-        my_data.delete_account(user=manager, password=DEFAULT_PASSWORD)
+        my_data.delete_account(user=manager)
     assert User.objects.filter(pk=manager.pk).exists()
 
 
 def test_a_producer_member_must_hand_over_first(producer_member, producer):
     with pytest.raises(my_data.AccountError, match=producer.name):
-        my_data.delete_account(user=producer_member, password=DEFAULT_PASSWORD)
+        my_data.delete_account(user=producer_member)
 
 
 def test_exported_dates_are_in_paris_time(household, ordered):

@@ -514,7 +514,8 @@ def test_double_submission_gives_one_order(cycle, slot, offers):
         place(cycle, slot, {offers["carrots"]: 2}, email=EMAIL.upper())
 
     assert error.value.order == first
-    assert first.number in str(error.value)
+    # Whoever typed the address may not be the household: the message names no order.
+    assert first.number not in str(error.value)
     assert Order.objects.count() == 1
     assert stock_of(offers["carrots"]) == (2, 8)
 
