@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from foodhub.collation import french
 from producers.models import Producer
 from producers.templatetags.money import euros
 
@@ -130,7 +131,7 @@ def load_orders(batch: list[dict]) -> dict[int, tuple[Order, Decimal]]:
     rows = defaultdict(list)
     lines = (
         OrderLine.objects.filter(order_id__in=ids)
-        .order_by("producer_name", "product_name", "variant_name", "pk")
+        .order_by(french("producer_name"), french("product_name"), french("variant_name"), "pk")
         .values_list("order_id", "quantity", "product_name", "variant_name", "producer_name",
                      "total")
     )  # fmt: skip

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from foodhub.collation import french
 from producers.models import MAX_PRICE, MAX_STOCK, Producer, Variant, VatRate
 
 from . import pricing, services
@@ -84,7 +85,7 @@ def variants_for_hub(hub, *, producer: Producer | None = None) -> QuerySet[Varia
     if producer is not None:
         variants = variants.filter(product__producer=producer)
     return variants.select_related("product__producer").order_by(
-        "product__producer__name", "product__name", "quantity_per_unit", "pk"
+        french("product__producer__name"), french("product__name"), "quantity_per_unit", "pk"
     )
 
 
@@ -109,7 +110,12 @@ def cycle_orders(cycle: OrderCycle) -> QuerySet[Order]:
                 output_field=DecimalField(max_digits=10, decimal_places=2),
             )
         )
-        .order_by("cycle_pickup__pickup_point__name", "slot__starts_at", "number")
+        .order_by(
+            french("cycle_pickup__pickup_point__name"),
+            "slot__starts_at",
+            french("full_name"),
+            "number",
+        )  # fmt: skip
     )
 
 
@@ -119,7 +125,9 @@ def slot_counts(cycle: OrderCycle) -> QuerySet[PickupSlot]:
         PickupSlot.objects.filter(cycle_pickup__cycle=cycle)
         .select_related("cycle_pickup__pickup_point")
         .annotate(live_orders=Count("orders", filter=Q(orders__status__in=Order.LIVE_STATUSES)))
-        .order_by("cycle_pickup__pickup_date", "cycle_pickup__pickup_point__name", "starts_at")
+        .order_by(
+            "cycle_pickup__pickup_date", french("cycle_pickup__pickup_point__name"), "starts_at"
+        )
     )
 
 

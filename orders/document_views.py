@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import Producer
 from producers.selectors import get_producer_for
@@ -54,7 +55,7 @@ def cycle_documents(request, hub_slug, pk):
     cycle = _managed_cycle(request, hub_slug, pk)
     producers = Producer.objects.filter(
         products__variants__offers__cycle=cycle
-    ).distinct().order_by("name")  # fmt: skip
+    ).distinct().order_by(french("name"))  # fmt: skip
     points = [pickup.pickup_point for pickup in cycle.pickups.select_related("pickup_point")]
     context = {
         "hub": cycle.hub,

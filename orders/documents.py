@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from foodhub.collation import french
 from foodhub.text import french_sort_key
 
 from . import pricing
@@ -134,7 +135,7 @@ def packing_sheets(cycle: OrderCycle, *, orders=None) -> list[PackingGroup]:
     orders = (
         orders.select_related("cycle_pickup__pickup_point", "slot")
         .prefetch_related("lines")
-        .order_by("cycle_pickup__pickup_point__name", "slot__starts_at", "slot_id")
+        .order_by(french("cycle_pickup__pickup_point__name"), "slot__starts_at", "slot_id")
     )
     groups: dict[tuple[int, int], PackingGroup] = {}
     for order in orders:
@@ -180,7 +181,7 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
     lines = (
         _live_lines(cycle)
         .filter(producer=producer)
-        .order_by("product_name", "variant_name", "order__full_name")
+        .order_by(french("product_name"), french("variant_name"), french("order__full_name"))
         .values_list(
             "variant_id", "product_name", "variant_name", "quantity", "order__number",
             "order__full_name", "order__cycle_pickup__pickup_point__name",
@@ -199,7 +200,9 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
         if with_names:
             row.per_household.append((number, full_name, point, quantity))
     for row in rows.values():
-        row.per_point = dict(sorted(row.per_point.items()))
+        row.per_point = dict(
+            sorted(row.per_point.items(), key=lambda item: french_sort_key(item[0]))
+        )
     return list(rows.values())
 
 
@@ -289,7 +292,7 @@ def packing_order(cycle: OrderCycle) -> list[int]:
     rows = cycle.orders.live().values_list(
         "pk", "full_name", "cycle_pickup__pickup_point__name", "slot__starts_at", "slot_id"
     )
-    rows = sorted(rows, key=lambda r: (r[2], r[3], r[4], french_sort_key(r[1])))
+    rows = sorted(rows, key=lambda r: (french_sort_key(r[2]), r[3], r[4], french_sort_key(r[1])))
     return [row[0] for row in rows]
 
 

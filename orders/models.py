@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from foodhub.collation import french
 from producers.models import VatRate
 
 ZERO = Decimal("0.00")
@@ -188,7 +189,7 @@ class CyclePickupPoint(models.Model):
     volunteer_list_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["pickup_date", "pickup_point__name"]
+        ordering = ["pickup_date", french("pickup_point__name")]
         verbose_name = _("pickup point of a cycle")
         verbose_name_plural = _("pickup points of a cycle")
         constraints = [
@@ -465,7 +466,7 @@ class OrderLine(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
 
     class Meta:
-        ordering = ["producer_name", "product_name", "variant_name", "pk"]
+        ordering = [french("producer_name"), french("product_name"), french("variant_name"), "pk"]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         constraints = [
@@ -807,7 +808,7 @@ class SchedulePickup(models.Model):
     weekday = models.PositiveSmallIntegerField(_("pickup day"), choices=Weekday.choices)
 
     class Meta:
-        ordering = ["weekday", "pickup_point__name"]
+        ordering = ["weekday", french("pickup_point__name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["schedule", "pickup_point"], name="unique_schedule_pickup_point"

@@ -27,6 +27,8 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from foodhub.collation import french
+
 from . import ical, outbox, payments
 from .models import CyclePickupPoint, Offer, OpeningAlert, Order, OrderCycle
 from .selectors import pickups_with_slots
@@ -167,7 +169,12 @@ def new_offers(cycle: OrderCycle) -> tuple[list[Offer], int]:
             variant__product__in=Offer.objects.filter(cycle=previous).values("variant__product")
         )
         .select_related("variant__product__producer")
-        .order_by("variant__product__producer__name", "variant__product__name", "price", "pk")
+        .order_by(
+            french("variant__product__producer__name"),
+            french("variant__product__name"),
+            "price",
+            "pk",
+        )
     )
     shown = list(offers[:NEW_OFFERS_SHOWN])
     total = len(shown) if len(shown) < NEW_OFFERS_SHOWN else offers.count()

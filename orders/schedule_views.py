@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
 
@@ -137,7 +138,7 @@ def _pickup_forms(schedule, points, data=None):
 def schedule_pickups(request, hub_slug, pk):
     """The schedule's pickup points, each on its weekday with its slots."""
     hub, schedule = _schedule_of(request, hub_slug, pk)
-    points = list(hub.pickup_points.order_by("name"))
+    points = list(hub.pickup_points.order_by(french("name")))
     data = request.POST if request.method == "POST" else None
     rows = _pickup_forms(schedule, points, data)
     error = None

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
 
@@ -62,7 +63,7 @@ def basket_list(request):
 @login_required
 def basket_start(request):
     """Choose the hub of a new weekly basket."""
-    hubs = Hub.objects.order_by("name")
+    hubs = Hub.objects.order_by(french("name"))
     taken = set(
         WeeklyBasket.objects.filter(user=request.user)
         .exclude(status=WeeklyBasket.Status.CANCELLED)
@@ -348,7 +349,7 @@ def cycle_baskets(request, hub_slug, pk):
         WeeklyBasketRun.objects.filter(cycle=cycle)
         .select_related("basket__user", "basket__pickup_point", "order")
         .annotate(rank=STATUS_ORDER)
-        .order_by("rank", "basket__full_name", "pk")
+        .order_by("rank", french("basket__full_name"), "pk")
     )
     counts = dict(
         WeeklyBasketRun.objects.filter(cycle=cycle)

@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from foodhub.collation import french
+
 
 class PickupPoint(models.Model):
     """A place where households collect their orders, usually run by a tiers-lieu.
@@ -52,7 +54,7 @@ class PickupPoint(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = [french("name")]
         verbose_name = _("pickup point")
         verbose_name_plural = _("pickup points")
 
@@ -91,7 +93,7 @@ class PickupPointMembership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["role", "user__full_name", "pk"]
+        ordering = ["role", french("user__full_name"), "pk"]
         verbose_name = _("pickup point team member")
         verbose_name_plural = _("pickup point team members")
         constraints = [

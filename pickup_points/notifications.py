@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from foodhub.collation import french
 from orders import outbox
 from orders.models import CyclePickupPoint, OrderCycle
 
@@ -55,7 +56,7 @@ def build_volunteer_list(params: dict) -> EmailMessage:
     team = list(
         PickupPointMembership.objects.filter(pickup_point=point)
         .select_related("user")
-        .order_by("role", "user__full_name", "pk")
+        .order_by("role", french("user__full_name"), "pk")
     )
     is_coordinator = any(
         member.user_id == params["user_id"]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from foodhub.collation import french
 from foodhub.text import folded, french_sort_key
 from orders.models import Order, OrderCycle, OrderLine, Payment
 from orders.selectors import paid_by_order
@@ -155,7 +156,12 @@ def household(point: PickupPoint, cycle: OrderCycle, order_pk: int, *, detail=Fa
     orders = distribution_orders(point, cycle)
     if detail:
         orders = orders.prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("producer_name", "product_name")),
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.order_by(
+                    french("producer_name"), french("product_name")
+                ),
+            ),
             Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")),
         )
     order = get_object_or_404(orders, pk=order_pk)

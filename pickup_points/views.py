@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.models import Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
@@ -32,8 +33,8 @@ from .models import PickupPoint, PickupPointMembership
 @login_required
 def hub_points(request, hub_slug):
     hub = get_managed_hub(request.user, hub_slug)
-    points = hub.pickup_points.order_by("name")
-    others = PickupPoint.objects.exclude(hubs=hub).order_by("name")
+    points = hub.pickup_points.order_by(french("name"))
+    others = PickupPoint.objects.exclude(hubs=hub).order_by(french("name"))
     return render(
         request,
         "pickup_points/hub_points.html",
@@ -94,7 +95,7 @@ def _point_form(request, hub, *, point):
 @login_required
 def my_points(request):
     """A volunteer's home: their points and the distributions coming up."""
-    points = list(selectors.points_for(request.user).order_by("name"))
+    points = list(selectors.points_for(request.user).order_by(french("name")))
     coming = selectors.distributions_coming(request.user, points, timezone.localdate())
     rows = [{"point": point, "cycles": coming.get(point.pk, [])[:3]} for point in points]
     return render(request, "pickup_points/my_points.html", {"rows": rows})

@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from foodhub.text import french_sort_key
+
 from .models import (
     MAX_PRICE,
     MAX_QUANTITY,
@@ -578,7 +580,7 @@ def _max_length(model, field_name) -> int:
 
 
 def _names(index: dict) -> str:
-    names = sorted({obj.name for obj in index.values()}, key=str.casefold)
+    names = sorted({obj.name for obj in index.values()}, key=french_sort_key)
     return ", ".join(names) or "—"
 
 
@@ -860,12 +862,14 @@ def export_catalogue(*, producer: Producer) -> str:
     output = io.StringIO()
     writer = csv.writer(output, delimiter=EXPORT_DELIMITER, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for product in sorted(products, key=lambda p: (p.name.casefold(), p.pk)):
+    for product in sorted(products, key=lambda p: (french_sort_key(p.name), p.pk)):
         labels = LABEL_SEPARATOR.join(
             label.slug if LABEL_SEPARATOR in label.name else label.name
-            for label in sorted(product.labels.all(), key=lambda label: label.name.casefold())
+            for label in sorted(product.labels.all(), key=lambda label: french_sort_key(label.name))
         )
-        for variant in sorted(product.variants.all(), key=lambda v: (v.name.casefold(), v.pk)):
+        for variant in sorted(
+            product.variants.all(), key=lambda v: (french_sort_key(v.name), v.pk)
+        ):
             writer.writerow(
                 [
                     product.name,
