@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from foodhub.collation import french
 from producers.models import VatRate
@@ -30,17 +31,18 @@ class OrderCycle(models.Model):
     only what people decide: a draft is not published yet; a cancelled cycle is over.
     """
 
+    # Said of a cycle (masculine in French: "cycle ouvert"), not of an order or a shop.
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        PUBLISHED = "published", _("published")
-        CANCELLED = "cancelled", _("cancelled")
+        DRAFT = "draft", pgettext_lazy("order cycle", "draft")
+        PUBLISHED = "published", pgettext_lazy("order cycle", "published")
+        CANCELLED = "cancelled", pgettext_lazy("order cycle", "cancelled")
 
     class Phase(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        UPCOMING = "upcoming", _("upcoming")
-        OPEN = "open", _("open")
-        CLOSED = "closed", _("closed")
-        CANCELLED = "cancelled", _("cancelled")
+        DRAFT = "draft", pgettext_lazy("order cycle", "draft")
+        UPCOMING = "upcoming", pgettext_lazy("order cycle", "upcoming")
+        OPEN = "open", pgettext_lazy("order cycle", "open")
+        CLOSED = "closed", pgettext_lazy("order cycle", "closed")
+        CANCELLED = "cancelled", pgettext_lazy("order cycle", "cancelled")
 
     hub = models.ForeignKey(
         "hubs.Hub", on_delete=models.PROTECT, related_name="order_cycles", verbose_name=_("hub")
@@ -539,7 +541,7 @@ class Payment(models.Model):
         PENDING = "pending", _("pending")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("payment", "cancelled")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
@@ -660,7 +662,7 @@ class CycleDocument(models.Model):
         PENDING = "pending", _("waiting")
         RUNNING = "running", _("being built")
         DONE = "done", _("ready")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", pgettext_lazy("document", "failed")
 
     cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -873,7 +875,7 @@ class WeeklyBasket(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         PAUSED = "paused", _("paused")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("weekly basket", "cancelled")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_baskets"

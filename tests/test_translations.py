@@ -18,7 +18,7 @@ def _entries():
         flags = " ".join(line for line in lines if line.startswith("#,"))
         fields, current = {}, None
         for line in lines:
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
             if match:
                 current = match.group(1)
                 fields[current] = match.group(2)
@@ -26,7 +26,9 @@ def _entries():
                 fields[current] += line[1:-1]
         if fields.get("msgid"):
             strs = [v for k, v in fields.items() if k.startswith("msgstr")]
-            yield fields["msgid"], strs, flags
+            # A message with a context ("order cycle" for "open") is looked up with it.
+            context = fields.get("msgctxt")
+            yield (f"{context}\x04" if context else "") + fields["msgid"], strs, flags
 
 
 def test_every_message_has_a_french_translation():
