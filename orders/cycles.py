@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 
 from foodhub.collation import french
 from producers.models import MAX_PRICE, MAX_STOCK, Producer, Variant, VatRate
+from producers.templatetags.money import day
 
 from . import pricing, services
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, Payment, PickupSlot
@@ -314,7 +315,7 @@ def _check_pickup_dates(cycle: OrderCycle, *, closes_at: datetime, pickups=None)
         if pickup_date < closing_day:
             raise CycleError(
                 _("The pickup at %(point)s (%(date)s) would be before the cycle closes.")
-                % {"point": point_name, "date": pickup_date.strftime("%d/%m/%Y")}
+                % {"point": point_name, "date": day(pickup_date)}
             )
 
 

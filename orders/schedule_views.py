@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
+from producers.templatetags.money import day
 
 from . import schedules, services
 from .cycle_forms import pickup_rows_valid, slot_forms
@@ -184,8 +185,8 @@ def closure_create(request, hub_slug):
                 request,
                 _("Closed from %(start)s to %(end)s: no cycle will be created for those days.")
                 % {
-                    "start": closure.starts_on.strftime("%d/%m/%Y"),
-                    "end": closure.ends_on.strftime("%d/%m/%Y"),
+                    "start": day(closure.starts_on),
+                    "end": day(closure.ends_on),
                 },
             )
             if affected:
@@ -216,8 +217,8 @@ def closure_delete(request, hub_slug, pk):
         request,
         _("The hub is open again from %(start)s to %(end)s.")
         % {
-            "start": closure.starts_on.strftime("%d/%m/%Y"),
-            "end": closure.ends_on.strftime("%d/%m/%Y"),
+            "start": day(closure.starts_on),
+            "end": day(closure.ends_on),
         },
     )
     return redirect("cycles:schedule_list", hub_slug=hub.slug)

@@ -15,7 +15,7 @@ from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
+from producers.templatetags.money import day
 
 from . import stripe_api, weekly
 from .cycles import variants_for_hub
@@ -230,7 +231,7 @@ def _act(request, pk, action, success: str):
 
 
 def _week_label(week) -> str:
-    return formats.date_format(week, "j F Y")
+    return day(week)
 
 
 @login_required

@@ -97,7 +97,7 @@ def my_points(request):
     """A volunteer's home: their points and the distributions coming up."""
     points = list(selectors.points_for(request.user).order_by(french("name")))
     coming = selectors.distributions_coming(request.user, points, timezone.localdate())
-    rows = [{"point": point, "cycles": coming.get(point.pk, [])[:3]} for point in points]
+    rows = [{"point": point, "pickups": coming.get(point.pk, [])[:3]} for point in points]
     return render(request, "pickup_points/my_points.html", {"rows": rows})
 
 
@@ -106,7 +106,6 @@ def team(request, point_slug):
     point = selectors.get_team_point(request.user, point_slug)
     coordinate = selectors.can_coordinate(request.user, point)
     today = timezone.localdate()
-    cycles = selectors.cycles_at(point, request.user).order_by("-closes_at")[:8]
     return render(
         request,
         "pickup_points/team.html",
@@ -120,7 +119,7 @@ def team(request, point_slug):
             else [],
             "can_coordinate": coordinate,
             "invite_form": TeamInviteForm(),
-            "cycles": cycles,
+            "pickups": selectors.distributions_at(point, request.user)[:8],
             "today": today,
         },
     )
