@@ -11,6 +11,8 @@ import secrets
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from foodhub.collation import french
+
 from . import pricing
 from .models import Basket, BasketItem, Offer, Order, OrderCycle, OrderLine
 from .services import OrderError, check_quantities
@@ -47,7 +49,9 @@ def items_of(basket: Basket | None) -> list[BasketItem]:
         return []
     return list(
         basket.items.select_related("offer__variant__product__producer").order_by(
-            "offer__variant__product__producer__name", "offer__variant__product__name", "pk"
+            french("offer__variant__product__producer__name"),
+            french("offer__variant__product__name"),
+            "pk",
         )
     )
 

@@ -12,8 +12,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from foodhub.collation import french
 from producers.models import Producer
-from producers.templatetags.money import euros
+from producers.templatetags.money import clock, day, euros
 
 from . import outbox
 from .models import CyclePickupPoint, Order, OrderCycle, OrderLine, PickupSlot
@@ -95,6 +96,7 @@ def build_producer_email(params: dict) -> EmailMessage:
         "rows": rows,
         "sales": sales,
         "orders": lines.values("order_id").distinct().count(),
+        "header": documents.header(cycle),
         "site_name": settings.SITE_NAME,
         "url": settings.SITE_URL + reverse("producer_pick_list", args=[producer.slug, cycle.pk]),
     }
@@ -108,9 +110,7 @@ def build_producer_email(params: dict) -> EmailMessage:
         to=producer_recipients(producer),
         cc=_managers_emails(cycle.hub),
     )
-    pdf = documents.render_pdf(
-        "documents/pick_list.html", {"cycle": cycle, "producer": producer, "rows": rows}
-    )
+    pdf = documents.pick_list_pdf(cycle, producer, rows=rows)
     message.attach(f"pick-list-{producer.slug}-{cycle.pk}.pdf", pdf, "application/pdf")
     return message
 
@@ -130,7 +130,7 @@ def load_orders(batch: list[dict]) -> dict[int, tuple[Order, Decimal]]:
     rows = defaultdict(list)
     lines = (
         OrderLine.objects.filter(order_id__in=ids)
-        .order_by("producer_name", "product_name", "variant_name", "pk")
+        .order_by(french("producer_name"), french("product_name"), french("variant_name"), "pk")
         .values_list("order_id", "quantity", "product_name", "variant_name", "producer_name",
                      "total")
     )  # fmt: skip
@@ -200,7 +200,7 @@ def final_order_text(order: Order, *, due: Decimal, day: str) -> str:
         _labelled(_("Pickup"), point.name + (f" ({point.tiers_lieu})" if point.tiers_lieu else "")),
         " ".join(part for part in (point.address, point.postcode, point.city) if part),
         _("%(day)s, between %(start)s and %(end)s")
-        % {"day": day, "start": f"{slot.starts_at:%H:%M}", "end": f"{slot.ends_at:%H:%M}"},
+        % {"day": day, "start": clock(slot.starts_at), "end": clock(slot.ends_at)},
     ]
     if point.access_info:
         lines.append(point.access_info)
@@ -220,6 +220,4 @@ def _labelled(label: str, value: str) -> str:
 
 
 def _pickup_day(order: Order) -> str:
-    from django.utils.formats import date_format
-
-    return date_format(order.cycle_pickup.pickup_date, "l j F")
+    return day(order.cycle_pickup.pickup_date)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from foodhub.collation import french
 from producers.models import MAX_PRICE, MAX_STOCK
 
 from .cycles import MAX_CLONE_WEEKS, MAX_SLOT_CAPACITY, ClosingForecast, SlotSpec
@@ -101,7 +102,7 @@ class VariantFilterForm(forms.Form):
 
     def __init__(self, *args, hub, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["producer"].queryset = hub.producers.order_by("name")
+        self.fields["producer"].queryset = hub.producers.order_by(french("name"))
         self.fields["producer"].empty_label = None
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
 
@@ -137,14 +138,14 @@ def cycle_offers(request, hub_slug, pk):
     hub, cycle = _cycle_of(request, hub_slug, pk)
     filters = VariantFilterForm(request.GET or None, hub=hub)
     criteria = filters.cleaned_data if filters.is_valid() else {}
-    producer = criteria.get("producer") or hub.producers.order_by("name").first()
+    producer = criteria.get("producer") or hub.producers.order_by(french("name")).first()
     variants = cycles.variants_for_hub(hub, producer=producer) if producer else None
     if variants is not None and criteria.get("q"):
         variants = variants.filter(product__name__icontains=criteria["q"])
 
     status = 200
     offers = cycle.offers.select_related("variant__product__producer").order_by(
-        "variant__product__producer__name", "variant__product__name", "pk"
+        french("variant__product__producer__name"), french("variant__product__name"), "pk"
     )
     terms_form = OfferTermsForm(offers=offers)
     rows = []
@@ -207,7 +208,7 @@ def cycle_offers(request, hub_slug, pk):
 def offers_update(request, hub_slug, pk):
     hub, cycle = _cycle_of(request, hub_slug, pk)
     offers = cycle.offers.select_related("variant__product__producer").order_by(
-        "variant__product__producer__name", "variant__product__name", "pk"
+        french("variant__product__producer__name"), french("variant__product__name"), "pk"
     )
     form = OfferTermsForm(request.POST, offers=offers)
     if form.is_valid():
@@ -267,7 +268,7 @@ def _pickup_forms(cycle, points, data=None):
 def cycle_pickups(request, hub_slug, pk):
     """Step 3: the pickup points served, each with its date and slots."""
     hub, cycle = _cycle_of(request, hub_slug, pk)
-    points = list(hub.pickup_points.order_by("name"))
+    points = list(hub.pickup_points.order_by(french("name")))
     data = request.POST if request.method == "POST" else None
     rows = _pickup_forms(cycle, points, data)
     error = None

@@ -40,12 +40,15 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from producers.models import MAX_PRICE, MAX_STOCK, Producer, Variant, VatRate
+from producers.templatetags import money
+from producers.templatetags.money import day
 
 from . import close_emails, pricing, services, weekly
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, Payment, PickupSlot
@@ -67,7 +70,6 @@ __all__ = [
     "create_cycle",
     "cycle_orders",
     "overlapping_cycles",
-    "paris_text",
     "publish_cycle",
     "remove_offer",
     "set_offers",
@@ -87,12 +89,6 @@ MAX_SLOT_CAPACITY = 10_000
 # purpose, after a confirmation.
 CHANGE_NOTICE = timedelta(minutes=15)
 
-# How the manager's pages and messages write a moment: Paris wall clock, the same pattern in
-# both languages ("vendredi 6 mars 2026, 18:00", "Friday 6 March 2026, 18:00").
-DATETIME_FORMAT = "l j F Y, H:i"
-SHORT_DATETIME_FORMAT = "D j N Y, H:i"
-DAY_FORMAT = "D j N Y"
-
 # Fields of a published cycle whose changes are logged. The message is left out: it is news
 # for households, not a term of the sale.
 LOGGED_FIELDS = ("name", "opens_at", "closes_at", "fee_percent", "fee_fixed", "fee_vat_rate")
@@ -108,11 +104,6 @@ class CycleError(OrderError):
         self.field = field
 
 
-def paris_text(moment: datetime, fmt: str = DATETIME_FORMAT) -> str:
-    """``moment`` on the Paris wall clock, in the active language."""
-    return formats.date_format(timezone.localtime(moment, timezone.get_default_timezone()), fmt)
-
-
 # Reading
 
 
@@ -124,7 +115,7 @@ def variants_for_hub(hub, *, producer: Producer | None = None) -> QuerySet[Varia
     if producer is not None:
         variants = variants.filter(product__producer=producer)
     return variants.select_related("product__producer").order_by(
-        "product__producer__name", "product__name", "quantity_per_unit", "pk"
+        french("product__producer__name"), french("product__name"), "quantity_per_unit", "pk"
     )
 
 
@@ -149,7 +140,12 @@ def cycle_orders(cycle: OrderCycle) -> QuerySet[Order]:
                 output_field=DecimalField(max_digits=10, decimal_places=2),
             )
         )
-        .order_by("cycle_pickup__pickup_point__name", "slot__starts_at", "number")
+        .order_by(
+            french("cycle_pickup__pickup_point__name"),
+            "slot__starts_at",
+            french("full_name"),
+            "number",
+        )  # fmt: skip
     )
 
 
@@ -159,7 +155,9 @@ def slot_counts(cycle: OrderCycle) -> QuerySet[PickupSlot]:
         PickupSlot.objects.filter(cycle_pickup__cycle=cycle)
         .select_related("cycle_pickup__pickup_point")
         .annotate(live_orders=Count("orders", filter=Q(orders__status__in=Order.LIVE_STATUSES)))
-        .order_by("cycle_pickup__pickup_date", "cycle_pickup__pickup_point__name", "starts_at")
+        .order_by(
+            "cycle_pickup__pickup_date", french("cycle_pickup__pickup_point__name"), "starts_at"
+        )
     )
 
 
@@ -399,7 +397,7 @@ def _check_pickup_dates(cycle: OrderCycle, *, closes_at: datetime, pickups=None)
         if pickup_date < closing_day:
             raise CycleError(
                 _("The pickup at %(point)s (%(date)s) would be before the cycle closes.")
-                % {"point": point_name, "date": formats.date_format(pickup_date, DAY_FORMAT)}
+                % {"point": point_name, "date": day(pickup_date)}
             )
 
 
@@ -472,8 +470,8 @@ def overlap_message(other: OrderCycle) -> str:
         "These dates overlap the order cycle “%(name)s” (from %(opens)s to %(closes)s, Paris "
         "time): a hub runs one cycle at a time. Change the dates so that one closes before the "
         "other opens."
-    ) % {"name": other.name, "opens": paris_text(other.opens_at),
-         "closes": paris_text(other.closes_at)}  # fmt: skip
+    ) % {"name": other.name, "opens": money.moment(other.opens_at),
+         "closes": money.moment(other.closes_at)}  # fmt: skip
 
 
 def _refuse_overlap(cycle: OrderCycle, *, opens_at: datetime, closes_at: datetime) -> None:

@@ -11,12 +11,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import services
+from . import scheduler, services
 from .models import (
     CyclePickupPoint,
     Offer,
     OpeningAlert,
     OrderCycle,
+    OutgoingEmail,
     PickupSlot,
     SchedulePickup,
     ScheduleSlot,
@@ -43,9 +44,12 @@ def load_demo_cycles(*, hubs, households, summary, now: datetime | None = None) 
     3. A weekly schedule per hub (the worker creates the coming weeks as drafts), and the
     "the shop is open" e-mail asked for by a third of the households.
 
-    The cycles' openings count as done (nobody is told "the shop is open" about them);
-    the past cycle's closing is left to the worker, which e-mails its producers and
-    households (to the console, in development) and builds its documents."""
+    The demo world is left as the worker would have left it, had it been running all
+    along: the cycles' openings count as done (nobody is told "the shop is open" about
+    them), and the past cycle is closed by the worker's own steps, its e-mails (and its
+    pickup reminders, once their hour has come) counted as sent. So the first tick after
+    loading has nothing to do for them (it used to close last week's cycle and send some
+    eighty e-mails at once); the open cycle closes when its time comes."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     created = 0
@@ -61,8 +65,10 @@ def load_demo_cycles(*, hubs, households, summary, now: datetime | None = None) 
             if OrderCycle.objects.filter(hub=hub, name=name).exists():
                 continue
             cycle = _create_cycle(hub, name, opens_at, closes_at, pickup_date)
-            _place_orders(cycle, households, rng, at=opens_at + timedelta(hours=2))
+            _place_orders(cycle, households, rng, at=opens_at + timedelta(hours=2), now=now)
             OrderCycle.objects.filter(pk=cycle.pk).update(opened_at=opens_at)
+            if closes_at <= now:
+                _process_as_the_worker_did(cycle, now)
             created += 1
         _create_schedule(hub)
         OpeningAlert.objects.bulk_create(
@@ -131,7 +137,21 @@ def _create_cycle(hub, name, opens_at, closes_at, pickup_date) -> OrderCycle:
     return cycle
 
 
-def _place_orders(cycle, households, rng, *, at) -> None:
+def _process_as_the_worker_did(cycle: OrderCycle, now: datetime) -> None:
+    """Close a past cycle through the worker's own closing steps (orders final, documents
+    queued), then count what it owes as sent: the closing e-mails, and the pickup
+    reminders if their time has come."""
+    scheduler.close_cycle(cycle.pk, now=now)
+    # The reminders are owed the day before the pickup from REMINDER_TIME on.
+    local = timezone.localtime(now, timezone.get_default_timezone())
+    reminded_until = local.date() + timedelta(days=local.time() >= scheduler.REMINDER_TIME)
+    cycle.pickups.filter(pickup_date__lte=reminded_until).update(reminders_sent_at=now)
+    OutgoingEmail.objects.filter(key__startswith=f"close:{cycle.pk}:").update(
+        status=OutgoingEmail.Status.SENT, sent_at=now
+    )
+
+
+def _place_orders(cycle, households, rng, *, at, now) -> None:
     offers = list(cycle.offers.select_related("variant").order_by("pk"))
     slots = list(PickupSlot.objects.filter(cycle_pickup__cycle=cycle).order_by("pk"))
     if not offers or not slots:
@@ -151,5 +171,5 @@ def _place_orders(cycle, households, rng, *, at) -> None:
             )
         except services.OrderError:
             continue  # sold out or slot full: a real week has those too
-        if cycle.closes_at < timezone.now() and rng.random() < 0.3:
+        if cycle.closes_at < now and rng.random() < 0.3:
             services.record_payment(order=order, method="transfer", amount=order.total, by=None)

@@ -7,6 +7,7 @@ pickup_points). Everyone else gets a 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -14,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub import spreadsheets
+from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import Producer
 from producers.selectors import get_producer_for
 
 from . import documents, reports
-from .models import CycleDocument, OrderCycle
+from .models import CycleDocument, CyclePickupPoint, OrderCycle
 from .views import _order_or_404
 
 
@@ -54,13 +56,14 @@ def cycle_documents(request, hub_slug, pk):
     cycle = _managed_cycle(request, hub_slug, pk)
     producers = Producer.objects.filter(
         products__variants__offers__cycle=cycle
-    ).distinct().order_by("name")  # fmt: skip
-    points = [pickup.pickup_point for pickup in cycle.pickups.select_related("pickup_point")]
+    ).distinct().order_by(french("name"))  # fmt: skip
+    header = documents.header(cycle)
     context = {
         "hub": cycle.hub,
         "cycle": cycle,
+        "header": header,
         "producers": producers,
-        "points": points,
+        "pickups": header.pickups,
         "built": _latest_documents(cycle),
         "big": cycle.orders.live().count() > documents.ON_DEMAND_ORDERS,
     }
@@ -127,11 +130,7 @@ def packing_sheets(request, hub_slug, pk):
         )
     if big := _big(request, cycle, CycleDocument.Kind.PACKING_SHEETS):
         return big
-    pdf = documents.render_pdf(
-        "documents/packing_sheets.html",
-        {"cycle": cycle, "groups": documents.packing_sheets(cycle)},
-    )
-    return download(pdf, _file_name(cycle, "packing", "pdf"))
+    return download(documents.packing_sheets_pdf(cycle), _file_name(cycle, "packing", "pdf"))
 
 
 @login_required
@@ -143,10 +142,7 @@ def crate_labels(request, hub_slug, pk):
         return download(
             documents.crate_labels_csv(cycle), _file_name(cycle, "labels", "csv"), csv=True
         )
-    pdf = documents.render_pdf(
-        "documents/crate_labels.html", {"labels": documents.crate_labels(cycle)}
-    )
-    return download(pdf, _file_name(cycle, "labels", "pdf"))
+    return download(documents.crate_labels_pdf(cycle), _file_name(cycle, "labels", "pdf"))
 
 
 def _pick_list_response(request, cycle, producer, *, with_names):
@@ -157,14 +153,8 @@ def _pick_list_response(request, cycle, producer, *, with_names):
             _file_name(cycle, name, "csv"),
             csv=True,
         )
-    pdf = documents.render_pdf(
-        "documents/pick_list.html",
-        {
-            "cycle": cycle,
-            "producer": producer,
-            "rows": documents.pick_list(cycle, producer, with_names=with_names),
-        },
-    )
+    rows = documents.pick_list(cycle, producer, with_names=with_names)
+    pdf = documents.pick_list_pdf(cycle, producer, rows=rows)
     return download(pdf, _file_name(cycle, name, "pdf"))
 
 
@@ -187,7 +177,14 @@ def _cycles_of_producer(producer: Producer):
 @login_required
 def producer_pick_lists(request, producer_slug):
     producer = get_producer_for(request.user, producer_slug)
-    cycles = _cycles_of_producer(producer).order_by("-closes_at")[:20]
+    pickups = CyclePickupPoint.objects.select_related("pickup_point").order_by(
+        "pickup_date", french("pickup_point__name")
+    )
+    cycles = (
+        _cycles_of_producer(producer)
+        .prefetch_related(Prefetch("pickups", queryset=pickups))
+        .order_by("-closes_at")[:20]
+    )
     return render(
         request, "orders/producer_pick_lists.html", {"producer": producer, "cycles": cycles}
     )
@@ -203,8 +200,7 @@ def producer_pick_list(request, producer_slug, cycle_pk):
 def _receipt(order):
     if not order.is_live:
         raise Http404
-    pdf = documents.render_pdf("documents/receipt.html", {"doc": documents.receipt(order)})
-    return download(pdf, f"{order.number}.pdf")
+    return download(documents.receipt_pdf(order), f"{order.number}.pdf")
 
 
 @login_required

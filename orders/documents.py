@@ -1,6 +1,10 @@
 """Printed documents of a cycle: plain data, then HTML templates (``templates/documents/``)
 rendered to PDF by WeasyPrint, and the same data as CSV.
 
+Every PDF starts with the same header (``header``, ``documents/_header.html``) and repeats
+it at the foot of each page: which hub, which cycle, which pickup day and point, and when
+it was printed (Paris time), so that a sheet found on a crate says where it belongs.
+
 - packing sheets (the hub): one block per order, grouped by pickup point and slot;
 - pick list (a producer): totals per variant, per pickup point, and per household when
   the hub lets producers see names;
@@ -13,7 +17,7 @@ import io
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from foodhub import spreadsheets
+from foodhub.collation import french
 from foodhub.text import french_sort_key
 
 from . import pricing
@@ -31,6 +36,46 @@ from .models import CycleDocument, Order, OrderCycle, OrderLine
 from .services import amounts_of, paid_amount, rows_of
 
 # Rendering
+
+
+@dataclass
+class PickupDay:
+    day: date
+    points: list[str]
+
+
+@dataclass
+class Header:
+    """What the top of every printed document says."""
+
+    hub: object
+    cycle: OrderCycle
+    pickups: list  # CyclePickupPoint with its point, by day then point name
+    printed_at: datetime
+
+    @property
+    def pickup_days(self) -> list[PickupDay]:
+        """The pickup days, each with its points: "Tuesday 1 October 2030 — A, B"."""
+        days: dict[date, PickupDay] = {}
+        for pickup in self.pickups:
+            days.setdefault(pickup.pickup_date, PickupDay(pickup.pickup_date, []))
+            days[pickup.pickup_date].points.append(pickup.pickup_point.name)
+        return list(days.values())
+
+    @property
+    def day_of(self) -> dict[str, date]:
+        """{point name: its pickup day}."""
+        return {pickup.pickup_point.name: pickup.pickup_date for pickup in self.pickups}
+
+
+def header(cycle: OrderCycle, *, point=None) -> Header:
+    """The header of a cycle's document (``point``: only that pickup point's day)."""
+    pickups = cycle.pickups.select_related("pickup_point").order_by(
+        "pickup_date", french("pickup_point__name")
+    )
+    if point is not None:
+        pickups = pickups.filter(pickup_point=point)
+    return Header(hub=cycle.hub, cycle=cycle, pickups=list(pickups), printed_at=timezone.now())
 
 
 def render_html(template: str, context: dict) -> str:
@@ -103,6 +148,7 @@ def _live_lines(cycle: OrderCycle):
 class PackingGroup:
     point: object
     slot: object
+    day: date
     orders: list = field(default_factory=list)
 
 
@@ -114,13 +160,16 @@ def packing_sheets(cycle: OrderCycle, *, orders=None) -> list[PackingGroup]:
     orders = (
         orders.select_related("cycle_pickup__pickup_point", "slot")
         .prefetch_related("lines")
-        .order_by("cycle_pickup__pickup_point__name", "slot__starts_at", "slot_id")
+        .order_by(french("cycle_pickup__pickup_point__name"), "slot__starts_at", "slot_id")
     )
     groups: dict[tuple[int, int], PackingGroup] = {}
     for order in orders:
         key = (order.cycle_pickup_id, order.slot_id)
         if key not in groups:
-            groups[key] = PackingGroup(point=order.cycle_pickup.pickup_point, slot=order.slot)
+            pickup = order.cycle_pickup
+            groups[key] = PackingGroup(
+                point=pickup.pickup_point, slot=order.slot, day=pickup.pickup_date
+            )
         groups[key].orders.append(order)
     for group in groups.values():
         group.orders.sort(key=lambda order: french_sort_key(order.full_name))
@@ -142,6 +191,14 @@ def packing_sheets_csv(cycle: OrderCycle) -> bytes:
     )  # fmt: skip
 
 
+def packing_sheets_pdf(cycle: OrderCycle, *, groups=None, numbered: bool = True) -> bytes:
+    groups = packing_sheets(cycle) if groups is None else groups
+    return render_pdf(
+        "documents/packing_sheets.html",
+        {"cycle": cycle, "groups": groups, "header": header(cycle), "numbered": numbered},
+    )
+
+
 # Pick lists
 
 
@@ -160,7 +217,7 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
     lines = (
         _live_lines(cycle)
         .filter(producer=producer)
-        .order_by("product_name", "variant_name", "order__full_name")
+        .order_by(french("product_name"), french("variant_name"), french("order__full_name"))
         .values_list(
             "variant_id", "product_name", "variant_name", "quantity", "order__number",
             "order__full_name", "order__cycle_pickup__pickup_point__name",
@@ -179,8 +236,17 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
         if with_names:
             row.per_household.append((number, full_name, point, quantity))
     for row in rows.values():
-        row.per_point = dict(sorted(row.per_point.items()))
+        row.per_point = dict(
+            sorted(row.per_point.items(), key=lambda item: french_sort_key(item[0]))
+        )
     return list(rows.values())
+
+
+def pick_list_pdf(cycle: OrderCycle, producer, *, rows: list[PickRow]) -> bytes:
+    return render_pdf(
+        "documents/pick_list.html",
+        {"cycle": cycle, "producer": producer, "rows": rows, "header": header(cycle)},
+    )
 
 
 def pick_list_csv(cycle: OrderCycle, producer, *, with_names: bool) -> bytes:
@@ -229,6 +295,14 @@ def crate_labels(cycle: OrderCycle, *, orders=None) -> list[Label]:
     return labels
 
 
+def crate_labels_pdf(cycle: OrderCycle, *, labels=None, numbered: bool = True) -> bytes:
+    labels = crate_labels(cycle) if labels is None else labels
+    return render_pdf(
+        "documents/crate_labels.html",
+        {"labels": labels, "header": header(cycle), "numbered": numbered},
+    )
+
+
 def crate_labels_csv(cycle: OrderCycle) -> bytes:
     """The labels' text, in packing order (no QR codes to draw)."""
     rows = (
@@ -249,6 +323,7 @@ class Receipt:
     amounts: pricing.OrderAmounts
     paid: Decimal
     issued_at: object
+    header: Header
 
 
 def receipt(order: Order) -> Receipt:
@@ -264,7 +339,12 @@ def receipt(order: Order) -> Receipt:
         amounts=amounts,
         paid=paid_amount(order),
         issued_at=timezone.now(),
+        header=header(order.cycle, point=order.cycle_pickup.pickup_point),
     )
+
+
+def receipt_pdf(order: Order) -> bytes:
+    return render_pdf("documents/receipt.html", {"doc": receipt(order)})
 
 
 # Big documents, built in the background in chunks
@@ -282,7 +362,7 @@ def packing_order(cycle: OrderCycle) -> list[int]:
     rows = cycle.orders.live().values_list(
         "pk", "full_name", "cycle_pickup__pickup_point__name", "slot__starts_at", "slot_id"
     )
-    rows = sorted(rows, key=lambda r: (r[2], r[3], r[4], french_sort_key(r[1])))
+    rows = sorted(rows, key=lambda r: (french_sort_key(r[2]), r[3], r[4], french_sort_key(r[1])))
     return [row[0] for row in rows]
 
 
@@ -293,12 +373,8 @@ def render_chunk(kind: str, cycle: OrderCycle, order_ids: list[int], *, numbered
         groups = packing_sheets(cycle, orders=orders)
         position = {pk: n for n, pk in enumerate(order_ids)}
         groups.sort(key=lambda group: position[group.orders[0].pk])
-        context = {"cycle": cycle, "groups": groups}
-        template = "documents/packing_sheets.html"
-    else:
-        context = {"labels": crate_labels(cycle, orders=orders)}
-        template = "documents/crate_labels.html"
-    return render_pdf(template, {**context, "numbered": numbered})
+        return packing_sheets_pdf(cycle, groups=groups, numbered=numbered)
+    return crate_labels_pdf(cycle, labels=crate_labels(cycle, orders=orders), numbered=numbered)
 
 
 def orders_state(cycle: OrderCycle) -> str:

@@ -1,7 +1,8 @@
 from django import forms
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from producers.templatetags.money import clock, day
 
 from .models import Order
 from .selectors import pickups_with_slots
@@ -27,12 +28,11 @@ class ShopFilterForm(forms.Form):
 
 
 def slot_label(cycle_pickup, slot) -> str:
-    day = formats.date_format(cycle_pickup.pickup_date, "l j F")
     return _("%(point)s — %(day)s, %(start)s–%(end)s") % {
         "point": cycle_pickup.pickup_point.name,
-        "day": day,
-        "start": slot.starts_at.strftime("%H:%M"),
-        "end": slot.ends_at.strftime("%H:%M"),
+        "day": day(cycle_pickup.pickup_date),
+        "start": clock(slot.starts_at),
+        "end": clock(slot.ends_at),
     }
 
 

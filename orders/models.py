@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from foodhub.collation import french
 from producers.models import VatRate
 
 ZERO = Decimal("0.00")
@@ -191,7 +192,7 @@ class CyclePickupPoint(models.Model):
     volunteer_list_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["pickup_date", "pickup_point__name"]
+        ordering = ["pickup_date", french("pickup_point__name")]
         verbose_name = _("pickup point of a cycle")
         verbose_name_plural = _("pickup points of a cycle")
         constraints = [
@@ -468,7 +469,7 @@ class OrderLine(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
 
     class Meta:
-        ordering = ["producer_name", "product_name", "variant_name", "pk"]
+        ordering = [french("producer_name"), french("product_name"), french("variant_name"), "pk"]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         constraints = [
@@ -541,7 +542,7 @@ class Payment(models.Model):
         PENDING = "pending", _("pending")
         SUCCEEDED = "succeeded", _("succeeded")
         FAILED = "failed", _("failed")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("payment", "cancelled")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
@@ -662,7 +663,7 @@ class CycleDocument(models.Model):
         PENDING = "pending", _("waiting")
         RUNNING = "running", _("being built")
         DONE = "done", _("ready")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", pgettext_lazy("document", "failed")
 
     cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -810,7 +811,7 @@ class SchedulePickup(models.Model):
     weekday = models.PositiveSmallIntegerField(_("pickup day"), choices=Weekday.choices)
 
     class Meta:
-        ordering = ["weekday", "pickup_point__name"]
+        ordering = ["weekday", french("pickup_point__name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["schedule", "pickup_point"], name="unique_schedule_pickup_point"
@@ -875,7 +876,7 @@ class WeeklyBasket(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
         PAUSED = "paused", _("paused")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("weekly basket", "cancelled")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_baskets"

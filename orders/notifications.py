@@ -24,8 +24,11 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from foodhub.collation import french
+from producers.templatetags.money import clock, day, moment
 
 from . import ical, outbox, payments
 from .models import CyclePickupPoint, Offer, OpeningAlert, Order, OrderCycle
@@ -167,7 +170,12 @@ def new_offers(cycle: OrderCycle) -> tuple[list[Offer], int]:
             variant__product__in=Offer.objects.filter(cycle=previous).values("variant__product")
         )
         .select_related("variant__product__producer")
-        .order_by("variant__product__producer__name", "variant__product__name", "price", "pk")
+        .order_by(
+            french("variant__product__producer__name"),
+            french("variant__product__name"),
+            "price",
+            "pk",
+        )
     )
     shown = list(offers[:NEW_OFFERS_SHOWN])
     total = len(shown) if len(shown) < NEW_OFFERS_SHOWN else offers.count()
@@ -187,11 +195,6 @@ def _opening_news(cycle: OrderCycle) -> dict:
         }
 
     return _opening_cache.get((cycle.pk, cycle.updated_at), compute)
-
-
-def _local(moment, format_: str) -> str:
-    """A moment as Paris wall-clock text, in the active language ("jeudi 3 décembre")."""
-    return dateformat.format(timezone.localtime(moment, timezone.get_default_timezone()), format_)
 
 
 def load_opening(batch: list[dict]) -> tuple[dict, dict]:
@@ -225,7 +228,7 @@ def build_shop_open(params: dict, loaded: tuple[dict, dict]) -> EmailMessage:
     if alert is None:  # unsubscribed since
         raise outbox.Skip
     hub = cycle.hub
-    closes = _local(cycle.closes_at, "l j F, H:i")
+    closes = moment(cycle.closes_at)
     unsubscribe = unsubscribe_url(alert.user_id, hub.pk)
     body = render_to_string(
         "orders/email/shop_open.txt",
@@ -307,9 +310,9 @@ def build_pickup_reminder(params: dict) -> EmailMessage:
     )
     subject = _("Your order %(number)s: pickup %(day)s, %(start)s–%(end)s") % {
         "number": order.number,
-        "day": dateformat.format(order.cycle_pickup.pickup_date, "l j F"),
-        "start": f"{order.slot.starts_at:%H:%M}",
-        "end": f"{order.slot.ends_at:%H:%M}",
+        "day": day(order.cycle_pickup.pickup_date),
+        "start": clock(order.slot.starts_at),
+        "end": clock(order.slot.ends_at),
     }
     message = EmailMessage(subject, body)
     message.attach(f"{order.number}.ics", ical.pickup_invitation(order, url=url), "text/calendar")

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from foodhub.collation import french
+
 from . import pricing
 from .documents import csv_bytes
 from .models import Order, OrderCycle, OrderLine, Payment
@@ -54,12 +56,12 @@ def overview(cycle: OrderCycle) -> CycleOverview:
         OrderLine.objects.filter(order__in=live)
         .values("producer_name")
         .annotate(units=Sum("quantity"), goods=Sum("total"))
-        .order_by("producer_name")
+        .order_by(french("producer_name"))
     )
     slots = (
         cycle.pickups.select_related("pickup_point")
         .prefetch_related("slots")
-        .order_by("pickup_point__name")
+        .order_by(french("pickup_point__name"))
     )
     return CycleOverview(
         cycle=cycle,
@@ -158,7 +160,7 @@ def suppliers_csv(cycle: OrderCycle) -> bytes:
         OrderLine.objects.filter(order__in=cycle.orders.live())
         .values_list("producer_name", "product_name", "variant_name", "vat_rate", "quantity",
                      "total")
-        .order_by("producer_name", "product_name", "variant_name")
+        .order_by(french("producer_name"), french("product_name"), french("variant_name"))
     )  # fmt: skip
     rows: dict[tuple, list] = {}
     for producer, product, variant, rate, quantity, total in lines:

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from foodhub.collation import french
+
 from .cycle_forms import DateInput, TimeInput
 from .models import Weekday, WeeklySchedule
 from .schedules import MAX_WEEKS_AHEAD
@@ -41,7 +43,7 @@ class ScheduleForm(forms.Form):
         self.fields["message"].widget = forms.Textarea(attrs={"rows": 3})
         self.fields["message"].help_text = _("Copied into each new cycle.")
         self.fields["producers"] = forms.ModelMultipleChoiceField(
-            queryset=hub.producers.order_by("name"),
+            queryset=hub.producers.order_by(french("name")),
             required=False,
             widget=forms.CheckboxSelectMultiple,
             label=_("Producers"),

@@ -9,14 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from producers.models import VatRate
+from producers.templatetags.money import day
 
-from . import cycles, schedules, services
+from . import schedules, services
 from .cycle_forms import pickup_rows_valid, slot_forms
 from .models import OrderCycle, SchedulePickup, WeeklySchedule
 from .schedule_forms import ClosureForm, ScheduleForm, SchedulePickupForm
@@ -183,7 +185,7 @@ def _pickup_forms(schedule, points, data=None):
 def schedule_pickups(request, hub_slug, pk):
     """The schedule's pickup points, each on its weekday with its slots."""
     hub, schedule = _schedule_of(request, hub_slug, pk)
-    points = list(hub.pickup_points.order_by("name"))
+    points = list(hub.pickup_points.order_by(french("name")))
     data = request.POST if request.method == "POST" else None
     rows = _pickup_forms(schedule, points, data)
     error = None
@@ -229,8 +231,8 @@ def closure_create(request, hub_slug):
                 request,
                 _("Closed from %(start)s to %(end)s: no cycle will be created for those days.")
                 % {
-                    "start": formats.date_format(closure.starts_on, cycles.DAY_FORMAT),
-                    "end": formats.date_format(closure.ends_on, cycles.DAY_FORMAT),
+                    "start": day(closure.starts_on),
+                    "end": day(closure.ends_on),
                 },
             )
             if affected:
@@ -261,8 +263,8 @@ def closure_delete(request, hub_slug, pk):
         request,
         _("The hub is open again from %(start)s to %(end)s.")
         % {
-            "start": formats.date_format(closure.starts_on, cycles.DAY_FORMAT),
-            "end": formats.date_format(closure.ends_on, cycles.DAY_FORMAT),
+            "start": day(closure.starts_on),
+            "end": day(closure.ends_on),
         },
     )
     return redirect("cycles:schedule_list", hub_slug=hub.slug)

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Count, Exists, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from foodhub.collation import french
 from foodhub.text import folded
 from producers.models import Category, Producer
 
@@ -75,10 +76,10 @@ def shop_offers(
     if producer:
         offers = offers.filter(variant__product__producer__slug=producer)
     if group_by == "category":
-        order = ["variant__product__category__position", "variant__product__category__name"]
+        order = ["variant__product__category__position", french("variant__product__category__name")]
     else:
-        order = ["variant__product__producer__name"]
-    order += ["variant__product__name", "variant__quantity_per_unit", "pk"]
+        order = [french("variant__product__producer__name")]
+    order += [french("variant__product__name"), "variant__quantity_per_unit", "pk"]
     return offers.order_by(*order).prefetch_related("variant__product__labels")
 
 
@@ -90,8 +91,10 @@ def shop_filters(cycle: OrderCycle) -> dict:
         "products__is_active": True,
     }
     return {
-        "categories": Category.objects.filter(**on_sale).distinct().order_by("position", "name"),
-        "producers": Producer.objects.filter(**on_sale).distinct().order_by("name"),
+        "categories": Category.objects.filter(**on_sale)
+        .distinct()
+        .order_by("position", french("name")),
+        "producers": Producer.objects.filter(**on_sale).distinct().order_by(french("name")),
     }
 
 

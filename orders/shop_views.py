@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from producers.models import Producer
 
@@ -59,7 +60,8 @@ def shop(request, hub_slug):
     cycle = current_cycle(hub)
     if cycle is None or not cycle.is_open():
         hub = Hub.objects.prefetch_related(
-            Prefetch("producers", queryset=Producer.objects.order_by("name")), "pickup_points"
+            Prefetch("producers", queryset=Producer.objects.order_by(french("name"))),
+            "pickup_points",
         ).get(pk=hub.pk)
         return render(request, "orders/shop_closed.html", {"hub": hub, "next_cycle": cycle})
 

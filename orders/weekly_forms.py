@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from foodhub.collation import french
+
 from .models import Order
 
 
@@ -38,7 +40,7 @@ class BasketForm(forms.Form):
     def __init__(self, *args, hub, variants, user, basket=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.variants = list(variants)
-        self.fields["pickup_point"].queryset = hub.pickup_points.order_by("name")
+        self.fields["pickup_point"].queryset = hub.pickup_points.order_by(french("name"))
         methods = [
             (Order.PaymentMethod.AT_PICKUP.value, _("Pay at pickup (cash, cheque or transfer)"))
         ]

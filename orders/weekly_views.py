@@ -15,13 +15,15 @@ from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
+from producers.templatetags.money import day
 
 from . import stripe_api, weekly
 from .cycles import variants_for_hub
@@ -62,7 +64,7 @@ def basket_list(request):
 @login_required
 def basket_start(request):
     """Choose the hub of a new weekly basket."""
-    hubs = Hub.objects.order_by("name")
+    hubs = Hub.objects.order_by(french("name"))
     taken = set(
         WeeklyBasket.objects.filter(user=request.user)
         .exclude(status=WeeklyBasket.Status.CANCELLED)
@@ -229,7 +231,7 @@ def _act(request, pk, action, success: str):
 
 
 def _week_label(week) -> str:
-    return formats.date_format(week, "j F Y")
+    return day(week)
 
 
 @login_required
@@ -348,7 +350,7 @@ def cycle_baskets(request, hub_slug, pk):
         WeeklyBasketRun.objects.filter(cycle=cycle)
         .select_related("basket__user", "basket__pickup_point", "order")
         .annotate(rank=STATUS_ORDER)
-        .order_by("rank", "basket__full_name", "pk")
+        .order_by("rank", french("basket__full_name"), "pk")
     )
     counts = dict(
         WeeklyBasketRun.objects.filter(cycle=cycle)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from orders.documents import csv_bytes, render_pdf
+from orders.documents import Header, csv_bytes, header, render_pdf
 
 from . import selectors
 
@@ -17,6 +17,7 @@ class DistributionList:
     total_due: Decimal
     total_paid: Decimal
     units: int
+    header: Header
 
 
 def distribution_list(point, cycle) -> DistributionList:
@@ -29,6 +30,7 @@ def distribution_list(point, cycle) -> DistributionList:
         total_due=sum((row.due for row in rows), Decimal("0.00")),
         total_paid=sum((row.paid for row in rows), Decimal("0.00")),
         units=sum(row.units for row in rows),
+        header=header(cycle, point=point),
     )
 
 

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from foodhub.collation import french
+
 SHARING_REQUEST_VALIDITY = timedelta(days=14)
 
 
@@ -73,7 +75,7 @@ class PickupPoint(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = [french("name")]
         verbose_name = _("pickup point")
         verbose_name_plural = _("pickup points")
 
@@ -112,7 +114,7 @@ class PickupPointMembership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["role", "user__full_name", "pk"]
+        ordering = ["role", french("user__full_name"), "pk"]
         verbose_name = _("pickup point team member")
         verbose_name_plural = _("pickup point team members")
         constraints = [

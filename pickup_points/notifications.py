@@ -10,12 +10,14 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import ngettext
 
 from foodhub import spreadsheets
+from foodhub.collation import french
 from orders import outbox
 from orders.models import CyclePickupPoint, OrderCycle
+from producers.templatetags import money
 
 from . import documents
 from .models import PickupPointMembership
@@ -56,7 +58,7 @@ def build_volunteer_list(params: dict) -> EmailMessage:
     team = list(
         PickupPointMembership.objects.filter(pickup_point=point)
         .select_related("user")
-        .order_by("role", "user__full_name", "pk")
+        .order_by("role", french("user__full_name"), "pk")
     )
     is_coordinator = any(
         member.user_id == params["user_id"]
@@ -66,7 +68,7 @@ def build_volunteer_list(params: dict) -> EmailMessage:
     if not is_coordinator:  # left the team since
         raise outbox.Skip
     doc = documents.distribution_list(point, cycle)
-    day = dateformat.format(pickup.pickup_date, "l j F")
+    day = money.day(pickup.pickup_date)
     body = render_to_string(
         "pickup_points/email/volunteer_list.txt",
         {
@@ -82,16 +84,20 @@ def build_volunteer_list(params: dict) -> EmailMessage:
             "site_name": settings.SITE_NAME,
         },
     )
-    subject = _("Distribution today at %(point)s: %(count)s households") % {
-        "point": point.name,
-        "count": len(doc.rows),
-    }
-    if pickup.pickup_date != timezone.localdate():
-        subject = _("Distribution on %(day)s at %(point)s: %(count)s households") % {
-            "day": day,
-            "point": point.name,
-            "count": len(doc.rows),
-        }
+    count = len(doc.rows)
+    if pickup.pickup_date == timezone.localdate():
+        subject = ngettext(
+            "Distribution today at %(point)s: %(count)s household",
+            "Distribution today at %(point)s: %(count)s households",
+            count,
+        )
+    else:
+        subject = ngettext(
+            "Distribution on %(day)s at %(point)s: %(count)s household",
+            "Distribution on %(day)s at %(point)s: %(count)s households",
+            count,
+        )
+    subject %= {"day": day, "point": point.name, "count": count}
     message = EmailMessage(subject, body)
     name = f"{point.slug}-{pickup.pickup_date:%Y-%m-%d}"
     message.attach(

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from foodhub.collation import french
 from foodhub.hubs.models import HubMembership
 from foodhub.text import folded, french_sort_key
 from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
@@ -123,9 +124,19 @@ def cycles_at(point: PickupPoint, user) -> QuerySet[OrderCycle]:
     return cycles.select_related("hub").distinct()
 
 
-def distributions_coming(user, points, today) -> dict[int, list[OrderCycle]]:
-    """{point id: its cycles with a pickup from ``today`` on, soonest first}, in one query:
-    every cycle for a point's team, their hubs' cycles for managers."""
+def distributions_at(point: PickupPoint, user) -> QuerySet[CyclePickupPoint]:
+    """The point's distributions (a cycle's pickup there, with its day) that the user may
+    run, the latest first."""
+    return (
+        CyclePickupPoint.objects.filter(pickup_point=point, cycle__in=cycles_at(point, user))
+        .select_related("cycle__hub")
+        .order_by("-pickup_date", "-pk")
+    )
+
+
+def distributions_coming(user, points, today) -> dict[int, list[CyclePickupPoint]]:
+    """{point id: its pickups (cycle, day) from ``today`` on, soonest first}, in one query:
+    every cycle's for a point's team, their hubs' cycles' for managers."""
     team = set(
         PickupPointMembership.objects.filter(user=user).values_list("pickup_point", flat=True)
     )
@@ -139,9 +150,9 @@ def distributions_coming(user, points, today) -> dict[int, list[OrderCycle]]:
         pickups = pickups.filter(
             Q(pickup_point__in=team) | Q(cycle__hub__memberships__user=user)
         ).distinct()
-    coming: dict[int, list[OrderCycle]] = {}
+    coming: dict[int, list[CyclePickupPoint]] = {}
     for pickup in pickups:
-        coming.setdefault(pickup.pickup_point_id, []).append(pickup.cycle)
+        coming.setdefault(pickup.pickup_point_id, []).append(pickup)
     return coming
 
 
@@ -211,7 +222,12 @@ def household(point: PickupPoint, cycle: OrderCycle, order_pk: int, *, detail=Fa
     orders = distribution_orders(point, cycle)
     if detail:
         orders = orders.prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("producer_name", "product_name")),
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.order_by(
+                    french("producer_name"), french("product_name")
+                ),
+            ),
             Prefetch("payments", queryset=Payment.objects.select_related("recorded_by")),
         )
     order = get_object_or_404(orders, pk=order_pk)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from foodhub.hubs.models import Hub, Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
@@ -49,9 +50,9 @@ def hub_points(request, hub_slug):
     )
     points = list(
         hub.pickup_points.select_related("owner_hub")
-        .prefetch_related(Prefetch("hubs", queryset=Hub.objects.order_by("name")))
+        .prefetch_related(Prefetch("hubs", queryset=Hub.objects.order_by(french("name"))))
         .annotate(waiting=Count("sharing_requests", filter=waiting, distinct=True))
-        .order_by("name")
+        .order_by(french("name"))
     )
     managed = set(
         selectors.points_managed_by(request.user).filter(hubs=hub).values_list("pk", flat=True)
@@ -64,7 +65,7 @@ def hub_points(request, hub_slug):
         SharingRequest.objects.waiting()
         .filter(hub=hub)
         .select_related("pickup_point", "requested_by")
-        .order_by("pickup_point__name", "pk")
+        .order_by(french("pickup_point__name"), "pk")
     )
     search = request.GET.get("q", "").strip()[:100]
     available, found = selectors.points_to_ask(hub, search=search)
@@ -184,9 +185,9 @@ def _point_form(request, hub, *, point):
 @login_required
 def my_points(request):
     """A volunteer's home: their points and the distributions coming up."""
-    points = list(selectors.points_for(request.user).order_by("name"))
+    points = list(selectors.points_for(request.user).order_by(french("name")))
     coming = selectors.distributions_coming(request.user, points, timezone.localdate())
-    rows = [{"point": point, "cycles": coming.get(point.pk, [])[:3]} for point in points]
+    rows = [{"point": point, "pickups": coming.get(point.pk, [])[:3]} for point in points]
     return render(request, "pickup_points/my_points.html", {"rows": rows})
 
 
@@ -199,17 +200,16 @@ def team(request, point_slug):
     manage = selectors.can_manage(request.user, point)
     private = manage or selectors.is_on_team(request.user, point)
     today = timezone.localdate()
-    cycles = selectors.cycles_at(point, request.user).order_by("-closes_at")[:8]
     context = {
         "point": point,
         "private": private,
         "can_manage": manage,
-        "cycles": cycles,
+        "pickups": selectors.distributions_at(point, request.user)[:8],
         "today": today,
     }
     if private:
         context["members"] = point.memberships.select_related("user")
-        context["hubs"] = point.hubs.order_by("name")
+        context["hubs"] = point.hubs.order_by(french("name"))
     if manage:
         context["invitations"] = Invitation.objects.filter(
             pickup_point=point, accepted_at__isnull=True, expires_at__gt=timezone.now()

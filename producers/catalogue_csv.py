@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodhub import spreadsheets
+from foodhub.text import french_sort_key
 
 from .models import (
     MAX_PRICE,
@@ -630,7 +631,7 @@ def _max_length(model, field_name) -> int:
 
 
 def _names(index: dict) -> str:
-    names = sorted({obj.name for obj in index.values()}, key=str.casefold)
+    names = sorted({obj.name for obj in index.values()}, key=french_sort_key)
     return ", ".join(names) or "—"
 
 
@@ -964,12 +965,14 @@ def catalogue_table(*, producer: Producer) -> tuple[list[str], list[list]]:
         .prefetch_related("labels", "variants")
     )
     rows = []
-    for product in sorted(products, key=lambda p: (p.name.casefold(), p.pk)):
+    for product in sorted(products, key=lambda p: (french_sort_key(p.name), p.pk)):
         labels = LABEL_SEPARATOR.join(
             label.slug if LABEL_SEPARATOR in label.name else label.name
-            for label in sorted(product.labels.all(), key=lambda label: label.name.casefold())
+            for label in sorted(product.labels.all(), key=lambda label: french_sort_key(label.name))
         )
-        for variant in sorted(product.variants.all(), key=lambda v: (v.name.casefold(), v.pk)):
+        for variant in sorted(
+            product.variants.all(), key=lambda v: (french_sort_key(v.name), v.pk)
+        ):
             counted = variant.stock_mode == StockMode.COUNTED
             rows.append(
                 [

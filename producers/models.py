@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from foodhub.collation import french
+
 from .validators import PHOTO_EXTENSIONS, validate_photo, validate_siret
 
 # Sanity limits for what a producer types (a price of 100,000 € is a typo, not a product).
@@ -43,7 +45,7 @@ class Producer(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = [french("name")]
         verbose_name = _("producer")
         verbose_name_plural = _("producers")
 
@@ -80,7 +82,7 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        ordering = ["position", "name"]
+        ordering = ["position", french("name")]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
 
@@ -95,7 +97,7 @@ class Label(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [french("name")]
         verbose_name = _("label")
         verbose_name_plural = _("labels")
 
@@ -128,7 +130,7 @@ class Product(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name", "pk"]
+        ordering = [french("name"), "pk"]
         verbose_name = _("product")
         verbose_name_plural = _("products")
         indexes = [models.Index(fields=["producer", "name"])]
@@ -211,7 +213,7 @@ class Variant(models.Model):
     search_text = models.TextField(editable=False, blank=True, default="")
 
     class Meta:
-        ordering = ["product__name", "quantity_per_unit", "pk"]
+        ordering = [french("product__name"), "quantity_per_unit", "pk"]
         verbose_name = _("variant")
         verbose_name_plural = _("variants")
         constraints = [

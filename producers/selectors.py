@@ -1,6 +1,8 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from foodhub.collation import french
+
 from .models import Producer, Product, Variant
 
 
@@ -48,7 +50,7 @@ def catalogue_products(
         products = products.filter(
             variants__is_active=True, variants__stock_mode="counted", variants__stock_quantity=0
         ).distinct()
-    return products.order_by("name", "pk").prefetch_related(
+    return products.order_by(french("name"), "pk").prefetch_related(
         "labels",
         Prefetch("variants", queryset=Variant.objects.order_by("quantity_per_unit", "pk")),
     )

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from foodhub import spreadsheets
+from foodhub.collation import french
 
 from . import catalogue_csv, services
 from .forms import (
@@ -198,7 +199,7 @@ def _quick_variants(producer):
     return (
         Variant.objects.filter(product__producer=producer)
         .select_related("product")
-        .order_by("product__name", "quantity_per_unit", "pk")
+        .order_by(french("product__name"), "quantity_per_unit", "pk")
     )
 
 

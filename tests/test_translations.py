@@ -27,8 +27,9 @@ def _entries():
                 fields[current] += line[1:-1]
         if fields.get("msgid"):
             strs = [v for k, v in fields.items() if k.startswith("msgstr")]
-            context = f"{fields['msgctxt']}\x04" if "msgctxt" in fields else ""
-            yield context + fields["msgid"], strs, flags
+            # A message with a context ("order cycle" for "open") is looked up with it.
+            context = fields.get("msgctxt")
+            yield (f"{context}\x04" if context else "") + fields["msgid"], strs, flags
 
 
 def test_every_message_has_a_french_translation():

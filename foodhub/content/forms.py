@@ -8,6 +8,7 @@ from wagtail.images import get_image_model
 from wagtail.images.models import AbstractImage
 from wagtail.permissions import policy_registry
 
+from foodhub.collation import french
 from foodhub.hubs.models import is_reserved_at_root
 
 #: URL names Wagtail serves its pages under (see foodhub/urls.py).
@@ -50,7 +51,7 @@ class FoodhubPageForm(WagtailAdminPageForm):
         super().__init__(*args, **kwargs)
         hub = self._hub
         if hub is not None and "pickup_point" in self.fields:
-            self.fields["pickup_point"].queryset = hub.pickup_points.order_by("name")
+            self.fields["pickup_point"].queryset = hub.pickup_points.order_by(french("name"))
 
     @cached_property
     def _parent(self):

@@ -27,6 +27,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Collection, Page
 from wagtail.search import index
 
+from foodhub.collation import french
+
 from . import selectors
 from .blocks import TEXT_FEATURES, BodyBlock, PhotoBlock, TeamMemberBlock
 from .forms import FoodhubPageForm
@@ -158,7 +160,7 @@ class ProducerIndexPage(FoodhubPage):
             ProducerPage.objects.child_of(self)
             .live()
             .select_related("producer", "image")
-            .order_by("title")
+            .order_by(french("title"))
         )
         return context
 

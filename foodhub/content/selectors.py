@@ -7,7 +7,9 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.html import format_html
 
+from foodhub.collation import french
 from foodhub.hubs.models import Hub
+from foodhub.text import french_sort_key
 from orders.models import CyclePickupPoint, Offer, OrderCycle
 from producers.models import Producer
 
@@ -38,7 +40,7 @@ def _current_cycles(hubs, now: datetime) -> dict[int, OrderCycle]:
             Prefetch(
                 "pickups",
                 queryset=CyclePickupPoint.objects.select_related("pickup_point").order_by(
-                    "pickup_date", "pickup_point__name"
+                    "pickup_date", french("pickup_point__name")
                 ),
             )
         )
@@ -59,7 +61,7 @@ def hub_cards(home, now: datetime) -> list[HubCard]:
     """Every hub, with its page under ``home`` (same language), its cycle and pickup days."""
     from .models import HubPage
 
-    hubs = list(Hub.objects.order_by("name"))
+    hubs = list(Hub.objects.order_by(french("name")))
     pages = {
         page.hub_id: page for page in HubPage.objects.child_of(home).live().select_related("image")
     }
@@ -86,7 +88,7 @@ def hub_page_context(page, now: datetime) -> dict:
     hub = page.hub
     cycle = _current_cycles([hub], now).get(hub.pk)
     point_pages = {p.pickup_point_id: p for p in PickupPointPage.objects.child_of(page).live()}
-    producers = list(hub.producers.order_by("name"))
+    producers = list(hub.producers.order_by(french("name")))
     portraits = {
         p.producer_id: p
         for p in ProducerPage.objects.live()
@@ -100,7 +102,7 @@ def hub_page_context(page, now: datetime) -> dict:
             (pickup, point_pages.get(pickup.pickup_point_id))
             for pickup in (cycle.pickups.all() if cycle else [])
         ],
-        "point_pages": sorted(point_pages.values(), key=lambda p: p.title),
+        "point_pages": sorted(point_pages.values(), key=lambda p: french_sort_key(p.title)),
         "producers": [(producer, portraits.get(producer.pk)) for producer in producers],
         "news": list(NewsPage.objects.descendant_of(page).live().order_by("-date", "-pk")[:3]),
         "shop_url": hub.get_absolute_url(),
@@ -126,7 +128,7 @@ def offers_this_week(producer: Producer, now: datetime) -> list[WeekOffers]:
             cycle__closes_at__gt=now,
         )
         .select_related("variant__product", "cycle__hub")
-        .order_by("cycle__closes_at", "cycle_id", "variant__product__name", "pk")
+        .order_by("cycle__closes_at", "cycle_id", french("variant__product__name"), "pk")
     )
     weeks: list[WeekOffers] = []
     for offer in offers:
@@ -146,7 +148,7 @@ def next_pickups_at(point, now: datetime) -> list[CyclePickupPoint]:
             pickup_date__gte=timezone.localdate(now),
         )
         .select_related("cycle__hub")
-        .order_by("pickup_date", "cycle__hub__name")[:6]
+        .order_by("pickup_date", french("cycle__hub__name"))[:6]
     )
 
 

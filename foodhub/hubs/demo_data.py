@@ -14,6 +14,7 @@ created again.
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import TextIO
 
@@ -1255,7 +1256,7 @@ class DemoSummary:
 
 
 @transaction.atomic
-def load_demo_data(*, stdout: TextIO | None = None) -> DemoSummary:
+def load_demo_data(*, stdout: TextIO | None = None, now: datetime | None = None) -> DemoSummary:
     """Create the demo world, or whatever part of it is missing.
 
     1. Categories, labels, hubs, producers and pickup points, keyed on their slugs.
@@ -1265,7 +1266,8 @@ def load_demo_data(*, stdout: TextIO | None = None) -> DemoSummary:
        longer than everything else), their verified primary e-mail addresses for allauth,
        and the hub and producer memberships of the role accounts.
     4. For each hub, a closed cycle ready to distribute and an open one, with orders
-       (``orders.demo``).
+       (``orders.demo``), as the worker would have left them at ``now`` (the clock's
+       time unless given): the first tick has nothing to do for the past cycle.
     """
     summary = DemoSummary()
     categories = _create_missing_by_slug(summary, "categories", Category, _category_rows())
@@ -1311,6 +1313,7 @@ def load_demo_data(*, stdout: TextIO | None = None) -> DemoSummary:
         hubs=[hubs[row["slug"]] for row in HUBS],
         households=[users[account.email] for account in [HOUSEHOLD, *household_accounts()]],
         summary=summary,
+        now=now,
     )
 
     if stdout is not None:

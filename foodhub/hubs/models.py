@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from foodhub.collation import french
 from producers.validators import PHOTO_EXTENSIONS, validate_photo
 
 INVITATION_VALIDITY = timedelta(days=14)
@@ -102,7 +103,7 @@ class Hub(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [french("name")]
         verbose_name = _("hub")
         verbose_name_plural = _("hubs")
 

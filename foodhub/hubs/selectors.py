@@ -1,6 +1,8 @@
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from foodhub.collation import french
+
 from .models import Hub
 
 
@@ -18,4 +20,6 @@ def get_managed_hub(user, slug: str) -> Hub:
 
 
 def public_hubs() -> QuerySet[Hub]:
-    return Hub.objects.annotate(producer_count=Count("producers", distinct=True)).order_by("name")
+    return Hub.objects.annotate(producer_count=Count("producers", distinct=True)).order_by(
+        french("name")
+    )

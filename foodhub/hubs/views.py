@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from foodhub.collation import french
 from producers.models import Producer
 from producers.selectors import get_producer_for, producers_of
 
@@ -21,8 +22,8 @@ from .selectors import get_managed_hub, hubs_managed_by, public_hubs
 @login_required
 def spaces(request):
     """After log-in: send each person to what they manage, households to the shops."""
-    producers = producers_of(request.user).order_by("name")
-    hubs = hubs_managed_by(request.user).order_by("name")
+    producers = producers_of(request.user).order_by(french("name"))
+    hubs = hubs_managed_by(request.user).order_by(french("name"))
     return render(
         request,
         "hubs/spaces.html",
@@ -42,7 +43,7 @@ def spaces(request):
 def hub_dashboard(request, hub_slug):
     hub = get_managed_hub(request.user, hub_slug)
     producers = hub.producers.annotate(product_count=Count("products", distinct=True)).order_by(
-        "name"
+        french("name")
     )
     memberships = HubMembership.objects.filter(hub=hub).select_related("user")
     invitations = Invitation.objects.filter(hub=hub, accepted_at__isnull=True).order_by(
@@ -138,7 +139,7 @@ def producer_team(request, producer_slug):
                 _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
             )
             return redirect("producer_team", producer_slug=producer.slug)
-    members = producer.memberships.select_related("user").order_by("user__full_name")
+    members = producer.memberships.select_related("user").order_by(french("user__full_name"))
     invitations = producer.invitations.filter(accepted_at__isnull=True)
     return render(
         request,

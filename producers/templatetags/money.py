@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import dateformat, formats, timezone, translation
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -54,25 +55,45 @@ def quantity(value) -> str:
     return formats.number_format(value, places, use_l10n=True)
 
 
-# Dates and times in words of the active language, in Europe/Paris time:
-# "mardi 24 novembre, 18:00" / "Tuesday 24 November, 18:00".
-DAY_FORMAT = "l j F"
-MOMENT_FORMAT = "l j F, H:i"
+# Dates and times in words of the active language, in Europe/Paris time, one format per
+# kind wherever a date is shown (pages, e-mails, documents):
+# - a day: "mardi 24 novembre 2026" / "Tuesday 24 November 2026" ("1er" in French);
+# - a time of day: "18:00" in both languages;
+# - a moment: "mardi 24 novembre 2026, 18:00" / "Tuesday 24 November 2026, 18:00".
+# Templates use these filters, never ``|date:"..."`` with a format of their own
+# (tests/test_dates.py checks).
+DAY_FORMAT = "l j F Y"
+FIRST_DAY_FORMAT_FR = r"l j\e\r F Y"  # "mardi 1er décembre 2026"
+CLOCK_FORMAT = "H:i"
+
+
+def _local(value):
+    if isinstance(value, datetime):
+        return timezone.localtime(value, timezone.get_default_timezone())
+    return value
 
 
 @register.filter
 def day(value) -> str:
-    """A date (or the local date of a moment), e.g. "mardi 24 novembre"."""
+    """A date (or the local date of a moment), e.g. "mardi 24 novembre 2026"."""
     if not value:
         return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value)
-    return dateformat.format(value, DAY_FORMAT)
+    value = _local(value)
+    french_first = value.day == 1 and (translation.get_language() or "fr").startswith("fr")
+    return dateformat.format(value, FIRST_DAY_FORMAT_FR if french_first else DAY_FORMAT)
+
+
+@register.filter
+def clock(value) -> str:
+    """A time of day (or the local time of a moment), e.g. "18:00"."""
+    if value is None or value == "":
+        return ""
+    return dateformat.time_format(_local(value), CLOCK_FORMAT)
 
 
 @register.filter
 def moment(value) -> str:
-    """A moment in local time, e.g. "mardi 24 novembre, 18:00"."""
+    """A moment in local time, e.g. "mardi 24 novembre 2026, 18:00"."""
     if not value:
         return ""
-    return dateformat.format(timezone.localtime(value), MOMENT_FORMAT)
+    return _("%(day)s, %(time)s") % {"day": day(value), "time": clock(value)}

@@ -632,7 +632,7 @@ def test_a_top_level_page_cannot_take_an_address_the_site_uses(hub, home_page, a
 
     assert not form.is_valid()
     assert list(form.errors) == ["slug"]
-    assert f"“{slug}”" in form.errors["slug"][0] or f"« {slug} »" in form.errors["slug"][0]
+    assert f"“{slug}”" in form.errors["slug"][0] or f"«\xa0{slug}\xa0»" in form.errors["slug"][0]
 
 
 def test_the_address_refusal_is_in_french(hub, home_page, admin_user):
@@ -640,7 +640,7 @@ def test_the_address_refusal_is_in_french(hub, home_page, admin_user):
 
     assert not form.is_valid()
     assert form.errors["slug"] == [
-        "L’adresse « lille » est déjà utilisée par le site "
+        "L’adresse «\xa0lille\xa0» est déjà utilisée par le site "
         "(une boutique ou une page de l’application). Choisissez-en une autre."
     ]
 

@@ -1,10 +1,16 @@
 """The demo data command on an empty database (the loaded world is in test_demo_data.py)."""
 
+from datetime import datetime, time, timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from foodhub.hubs.demo_data import load_demo_data
 from foodhub.hubs.models import Hub
-from orders.models import Order, OrderCycle
+from orders import scheduler
+from orders.demo import OPEN_CYCLE
+from orders.models import Order, OrderCycle, OutgoingEmail
 from tests import factories
 from tests.hubs.test_demo_data import count_every_model, run_command
 
@@ -55,3 +61,33 @@ def test_demo_orders_send_no_e_mail(mailoutbox, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         run_command()
     assert mailoutbox == []
+
+
+def test_the_first_tick_after_loading_sends_nothing_and_closes_nothing(mailoutbox):
+    """The demo is loaded as the worker would have left it: the past cycle is already
+    processed (closed, its e-mails counted as sent, its reminders too once due), so the
+    first tick of ``make run`` has nothing to do for it. The open cycle closes when due."""
+    paris = timezone.get_default_timezone()
+    # After 10:00, when the reminders of tomorrow's pickups (the past cycle's) are due.
+    now = datetime.combine(timezone.localdate() + timedelta(days=3), time(11, 0), paris)
+    load_demo_data(now=now)
+    closed = dict(OrderCycle.objects.values_list("pk", "closed_at"))
+    past = OrderCycle.objects.filter(closes_at__lt=now)
+    assert past.count() == 2
+    assert not past.filter(closed_at=None).exists()
+
+    with time_machine.travel(now, tick=False):
+        scheduler.run_tick(now)
+        scheduler.run_tick(now + timedelta(minutes=1))
+
+    assert mailoutbox == []
+    assert dict(OrderCycle.objects.filter(pk__in=closed).values_list("pk", "closed_at")) == closed
+    assert not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists()
+
+    open_cycles = OrderCycle.objects.filter(name=OPEN_CYCLE)
+    assert open_cycles.count() == 2 and not open_cycles.filter(closed_at__isnull=False).exists()
+    later = max(open_cycles.values_list("closes_at", flat=True)) + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        scheduler.run_tick(later)
+    assert not OrderCycle.objects.filter(pk__in=open_cycles, closed_at=None).exists()
+    assert any("Cycle de la semaine" in message.body for message in mailoutbox)

@@ -110,7 +110,7 @@ def test_opening_e_mail_in_english(hub, cycle, slot, offers, last_week, househol
     closes = timezone.localtime(cycle.closes_at)
     assert mail.subject == (
         f"The shop of Drive fermier de Lille is open until {closes:%A} {closes.day} "
-        f"{closes:%B}, {closes:%H:%M}"
+        f"{closes:%B} {closes.year}, {closes:%H:%M}"
     )
     assert mail.to == ["foyer@example.org"]
     body = mail.body
@@ -121,7 +121,7 @@ def test_opening_e_mail_in_english(hub, cycle, slot, offers, last_week, househol
     assert "Pain de campagne — 1 kg (Ferme du Mélantois): €4.80" in body
     assert "Carottes" not in body
     assert "La Ruche de Fives (Tiers-lieu de Fives), 1 rue de la Paix, Lille" in body
-    assert "Monday 30 November, 17:00–19:30" in body
+    assert "Monday 30 November 2026, 17:00–19:30" in body
     assert "http://localhost:8000/en/lille/" in body  # links keep the e-mail's language
     token = notifications.unsubscribe_token(household.pk, hub.pk)
     with translation.override("en"):
@@ -139,9 +139,9 @@ def test_opening_e_mail_in_french(hub, cycle, slot, offers, last_week, household
 
     [mail] = mailoutbox
     assert "Drive fermier de Lille" in mail.subject
-    assert "samedi 28 novembre, 13:00" in mail.subject  # Paris time, French words
+    assert "samedi 28 novembre 2026 à 13:00" in mail.subject  # Paris time, French words
     assert "Pommes Jonagold — sac 2 kg (Ferme du Mélantois): 5,90\xa0€" in mail.body
-    assert "lundi 30 novembre, 17:00–19:30" in mail.body
+    assert "lundi 30 novembre 2026, 17:00–19:30" in mail.body
     assert "Carottes" not in mail.body
 
 
@@ -377,7 +377,7 @@ def test_reminder_in_english(cycle, slot, offers, cycle_pickup, pickup_point, ma
     [mail] = mailoutbox
     assert order.number in mail.subject and "Monday 30 November" in mail.subject
     body = mail.body
-    assert "Monday 30 November, between 17:00 and 19:30" in body
+    assert "Monday 30 November 2026, between 17:00 and 19:30" in body
     assert "La Ruche de Fives (Tiers-lieu de Fives)" in body
     assert "1 rue de la Paix, Lille" in body
     assert "Code 1234, 2e étage" in body

@@ -107,7 +107,7 @@ def test_a_duplicated_product_and_an_imported_catalogue_are_found(
 
 def test_the_migration_fills_the_search_text_of_existing_variants(eggs_and_pate):
     Variant.objects.update(search_text="")
-    migration = importlib.import_module("producers.migrations.0002_i13_household_search_text")
+    migration = importlib.import_module("producers.migrations.0002_variant_search_text")
     migration.fill_search_texts(apps, None)
     eggs = Variant.objects.get(pk=eggs_and_pate["eggs"].variant_id)
     assert eggs.search_text == catalogue.search_text(

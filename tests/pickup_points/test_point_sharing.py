@@ -590,7 +590,7 @@ def test_the_hub_that_runs_the_point_is_never_taken_off_it(
 
 
 def test_existing_points_are_run_by_the_first_hub_they_served(roubaix, hub):
-    migration = importlib.import_module("pickup_points.migrations.0003_i13_points_sharing")
+    migration = importlib.import_module("pickup_points.migrations.0003_point_sharing")
     point = factories.PickupPointFactory()
     point.hubs.add(roubaix)
     point.hubs.add(hub)

@@ -133,5 +133,5 @@ def test_inviting_a_team_member_again_is_refused(client, coordinator, volunteer,
         {"email": volunteer.email},
         follow=True,
     )
-    assert "fait déjà partie de La Ruche de Fives" in response.content.decode()
+    assert "fait déjà partie de l’équipe «\xa0La Ruche de Fives\xa0»" in response.content.decode()
     assert not Invitation.objects.exists()
