@@ -10,6 +10,7 @@ sends ``Stripe-Account: <hub.stripe_account_id>``.
 Tests replace ``HTTP_CLIENT`` with a fake ``stripe.HTTPClient``: the network is never reached.
 """
 
+import json
 from typing import Any
 
 import stripe
@@ -164,30 +165,135 @@ CardError = stripe.CardError
 InvalidRequestError = stripe.InvalidRequestError
 
 
+# A Stripe event is a few kilobytes; anything much bigger is not one.
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+# What the handled events' objects must hold, checked before anything reads them: a field
+# absent or null is allowed unless it is marked required. Stripe sends exactly these
+# types; anything else (a number for an id, a string for an amount) is not Stripe's.
+_METADATA = (dict, False)
+_PAYMENT_INTENT = {
+    "id": (str, True),
+    "amount": (int, True),
+    "currency": (str, True),
+    "amount_received": (int, False),
+    "status": (str, False),
+    "metadata": _METADATA,
+    "last_payment_error": (dict, False),
+}
+_EVENT_OBJECTS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
+    "payment_intent.succeeded": _PAYMENT_INTENT,
+    "payment_intent.payment_failed": _PAYMENT_INTENT,
+    "charge.refunded": {
+        "id": (str, True),
+        "currency": (str, True),
+        "payment_intent": (str, False),
+        "refunds": (dict, False),
+    },
+    "setup_intent.succeeded": {
+        "id": (str, True),
+        "customer": (str, False),
+        "payment_method": ((str, dict), False),
+        "metadata": _METADATA,
+    },
+}
+_REFUND = {
+    "id": (str, True),
+    "amount": (int, True),
+    "currency": (str, False),
+    "status": (str, False),
+}
+
+
+def _check_fields(obj: Any, fields: dict, where: str) -> None:
+    if not isinstance(obj, dict):
+        raise InvalidWebhook(f"{where} is not an object")
+    for name, (kinds, required) in fields.items():
+        value = obj.get(name)
+        if value is None:
+            if required:
+                raise InvalidWebhook(f"{where}.{name} is missing")
+        elif isinstance(value, bool) or not isinstance(value, kinds):
+            raise InvalidWebhook(f"{where}.{name} has the wrong type")
+
+
+def check_event(event: Any) -> dict[str, Any]:
+    """The event, if it has the shape of a Stripe event (raises ``InvalidWebhook`` if not):
+    an id, a type, the account it is about (absent: the platform's), and its object, whose
+    fields that our handlers read have the types Stripe gives them."""
+    _check_fields(
+        event,
+        {"id": (str, True), "type": (str, True), "account": (str, False), "data": (dict, True)},
+        "event",
+    )
+    if not event["id"] or len(event["id"]) > 255 or not event["type"]:
+        raise InvalidWebhook("event.id or event.type is empty or too long")
+    obj = event["data"].get("object")
+    _check_fields(obj, {}, "event.data.object")
+    kind = event["type"]
+    if kind in _EVENT_OBJECTS:
+        _check_fields(obj, _EVENT_OBJECTS[kind], kind)
+        metadata = obj.get("metadata") or {}
+        if not all(isinstance(value, str) for value in metadata.values()):
+            raise InvalidWebhook(f"{kind}.metadata holds something else than text")
+        if isinstance(obj.get("payment_method"), dict):
+            _check_fields(obj["payment_method"], {"id": (str, True)}, "payment_method")
+        refunds = obj.get("refunds") or {}
+        if refunds.get("data") is not None:
+            if not isinstance(refunds["data"], list):
+                raise InvalidWebhook(f"{kind}: refunds.data is not a list")
+            for refund in refunds["data"]:
+                _check_fields(refund, _REFUND, f"{kind}: refund")
+    return event
+
+
 def construct_event(payload: bytes, sig_header: str | None) -> dict[str, Any]:
-    """Verify a webhook's signature and age (5 minutes at most) and return the event.
+    """Verify a webhook's signature and age (5 minutes at most) and return the event, a plain
+    dict checked by ``check_event``. Anything else raises ``InvalidWebhook``: a body too big,
+    not signed by us, not JSON, or not shaped like a Stripe event.
 
     ``STRIPE_WEBHOOK_SECRET`` may hold several secrets separated by commas: the platform's
     endpoint and its Connect endpoint (events of the hubs' own accounts) each have one.
     """
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        raise InvalidWebhook("too big to be a Stripe event")
     secrets = [s.strip() for s in (settings.STRIPE_WEBHOOK_SECRET or "").split(",") if s.strip()]
     if not secrets:
         raise InvalidWebhook("no webhook secret is configured")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidWebhook("not UTF-8") from exc
+    error = None
     for secret in secrets:
         try:
-            event = stripe.Webhook.construct_event(
-                payload, sig_header, secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+            stripe.WebhookSignature.verify_header(
+                text, sig_header, secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
             )
             break
         except stripe.SignatureVerificationError as exc:
             error = exc
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidWebhook(str(exc)) from exc
     else:
         raise InvalidWebhook(str(error)) from error
-    event = event.to_dict()
-    if not (event.get("id") and event.get("type") and isinstance(event.get("data"), dict)):
-        raise InvalidWebhook("not an event")
-    if not isinstance(event["data"].get("object"), dict):
-        raise InvalidWebhook("an event without its object")
-    return event
+    try:
+        event = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidWebhook("not JSON") from exc
+    if _holds_nul(event):
+        raise InvalidWebhook("a NUL character")  # no database stores it as text
+    return check_event(event)
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False

@@ -394,6 +394,99 @@ def test_webhook_is_refused_when_no_secret_is_configured(client, card_order, set
     assert response.status_code == 400
 
 
+def _post_raw(client, payload: str):
+    """A body signed with the right secret, whatever it holds."""
+    header = stripe.WebhookSignature.generate_signature_header(payload, WEBHOOK_SECRET)
+    return client.post(
+        reverse("payments:stripe_webhook"),
+        data=payload.encode("utf-8"),
+        content_type="application/json",
+        headers={"Stripe-Signature": header},
+    )
+
+
+def _intent_event(intent, **changes):
+    return _event("payment_intent.succeeded", {**intent, **changes}, "evt_bad")
+
+
+def _malformed_bodies(intent):
+    """Signed bodies that are not Stripe events, or whose fields have the wrong types."""
+    good = _intent_event(intent)
+    without = {key: value for key, value in good.items() if key != "data"}
+    charge = {"id": "ch_1", "object": "charge", "currency": "eur", "payment_intent": intent["id"]}
+    setup = {"id": "seti_1", "object": "setup_intent"}
+    bodies = ["[]", "null", "{}", '"evt_1"', "1", "true", "NaN", "[" * 50_000 + "]" * 50_000]
+    bodies += [json.dumps(event) for event in [
+        without,
+        {**good, "id": 5},
+        {**good, "id": ""},
+        {**good, "id": None},
+        {**good, "type": 12},
+        {**good, "type": ["payment_intent.succeeded"]},
+        {**good, "account": 42},
+        {**good, "data": []},
+        {**good, "data": {}},
+        {**good, "data": {"object": None}},
+        {**good, "data": {"object": [intent]}},
+        _intent_event(intent, id=None),
+        _intent_event(intent, id=123),
+        _intent_event(intent, amount="960"),
+        _intent_event(intent, amount=9.6),
+        _intent_event(intent, amount=True),
+        _intent_event(intent, amount=None),
+        _intent_event(intent, currency=None),
+        _intent_event(intent, currency=["eur"]),
+        _intent_event(intent, metadata=["order_number"]),
+        _intent_event(intent, metadata={"order_number": 5}),
+        _intent_event(intent, id="pi_\x00"),
+        _intent_event(intent, last_payment_error={"message": "nul\x00"}),
+        _event("charge.refunded", {**charge, "refunds": {"data": "all"}}),
+        _event("charge.refunded", {**charge, "refunds": {"data": [{"id": "re_1"}]}}),
+        _event("charge.refunded", {**charge, "refunds": {"data": [{"id": 1, "amount": 5}]}}),
+        _event("charge.refunded", {**charge, "payment_intent": {"id": intent["id"]}}),
+        _event("setup_intent.succeeded", {**setup, "payment_method": 5}),
+        _event("setup_intent.succeeded", {**setup, "payment_method": {"card": {}}}),
+        _event("setup_intent.succeeded", {**setup, "metadata": {"weekly_basket": 1}}),
+    ]]  # fmt: skip
+    bodies.append(json.dumps(good).replace('"amount": 960', '"amount": NaN'))
+    bodies.append(json.dumps(_intent_event(intent, padding="x" * 1_000_000)))  # 1 MB
+    return bodies
+
+
+def test_signed_bodies_that_are_not_stripe_events_are_refused_and_change_nothing(
+    client, card_order, fake_stripe, mailoutbox
+):
+    payment, _secret = payments.start_card_payment(card_order)
+    intent = fake_stripe.pay(payment.stripe_payment_intent)
+
+    for body in _malformed_bodies(intent):
+        response = _post_raw(client, body)
+        assert response.status_code == 400, body[:200]
+
+    assert not StripeEvent.objects.exists()
+    card_order.refresh_from_db()
+    payment.refresh_from_db()
+    assert card_order.status == Order.Status.AWAITING_PAYMENT
+    assert payment.status == Payment.Status.PENDING
+    assert mailoutbox == []
+    # The same event, well formed, is applied.
+    assert _post_raw(client, json.dumps(_intent_event(intent))).status_code == 200
+    card_order.refresh_from_db()
+    assert card_order.status == Order.Status.PLACED
+
+
+def test_a_webhook_body_that_is_not_utf_8_is_refused(client, card_order):
+    header = stripe.WebhookSignature.generate_signature_header("x", WEBHOOK_SECRET)
+    response = client.post(
+        reverse("payments:stripe_webhook"),
+        data=b"\xff\xfe",
+        content_type="application/json",
+        headers={"Stripe-Signature": header},
+    )
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
 def test_unknown_event_type_is_acknowledged_and_ignored(client, card_order, mailoutbox):
     response = _post(client, _event("customer.created", {"id": "cus_1", "object": "customer"}))
 
@@ -444,6 +537,7 @@ def test_charge_refunded_records_each_stripe_refund_once(client, card_order, fak
     charge = {
         "id": "ch_1",
         "object": "charge",
+        "currency": "eur",
         "payment_intent": payment.stripe_payment_intent,
         "amount_refunded": 300,
         "refunds": {"object": "list", "has_more": False, "data": [refund]},
@@ -470,7 +564,10 @@ def test_charge_refunded_without_its_refunds_asks_stripe_for_them(client, card_o
         "id": "re_dash", "object": "refund", "amount": 960, "payment_intent": pi,
         "charge": "ch_1", "status": "succeeded",
     }  # fmt: skip
-    charge = {"id": "ch_1", "object": "charge", "payment_intent": pi, "amount_refunded": 960}
+    charge = {
+        "id": "ch_1", "object": "charge", "currency": "eur", "payment_intent": pi,
+        "amount_refunded": 960,
+    }  # fmt: skip
 
     assert _post(client, _event("charge.refunded", charge)).status_code == 200
 
