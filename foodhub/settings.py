@@ -235,6 +235,10 @@ else:
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Each call to Stripe gives up after this many seconds, and is tried again at most this many
+# times (idempotency keys make a retry safe): a slow Stripe never holds a page for long.
+STRIPE_TIMEOUT = env_int("STRIPE_TIMEOUT", 5)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 1)
 
 # Background work: Huey, embedded SQLite queue by default, Redis with REDIS_URL.
 REDIS_URL = env("REDIS_URL")

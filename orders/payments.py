@@ -11,11 +11,14 @@ How money follows an order paid by card:
    starts a PaymentIntent for what is missing (the order page asks the household for it).
 4. When it is cancelled, ``refund_card_payments`` gives back everything paid by card.
 
-Stripe is never called inside a transaction that holds stock: these run after the order's
-own transaction has committed (``*_on_commit``). They lock the order row alone (so two
-settlements of one order run one after the other), call Stripe first and write the rows
-last. Every POST to Stripe carries an idempotency key made of the order, the amount and
-the attempt, so a retry after a crash finds the object the first try created.
+Stripe is never called while a database transaction is open (on SQLite one holds every
+other writer up for as long as Stripe takes; ``stripe_api`` gives each call a short
+timeout). Each use case reads, calls Stripe, then writes in a short transaction under the
+order's lock, checking that nothing moved meanwhile: a PaymentIntent no longer wanted is
+cancelled, and refunds are written before they are made, so two settlements at once never
+give the same money back twice. Every POST to Stripe carries an idempotency key (the order
+and amount and attempt, or the refund's row), so a retry after a crash finds the object
+the first try created.
 """
 
 import hashlib
@@ -26,6 +29,7 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import stripe_api, tasks
@@ -66,12 +70,24 @@ class NothingToPay(OrderError):
 
 
 def settled_amount(order: Order) -> Decimal:
-    """What the household has paid, less the refunds made or under way."""
+    """What the household has paid, less the refunds made or under way at Stripe (a refund
+    not yet made there, Stripe being unreachable, is still owed)."""
     rows = order.payments.filter(
         Q(kind=Payment.Kind.PAYMENT, status=Payment.Status.SUCCEEDED)
-        | Q(kind=Payment.Kind.REFUND, status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED])
+        | Q(kind=Payment.Kind.REFUND, status=Payment.Status.SUCCEEDED)
+        | (Q(kind=Payment.Kind.REFUND, status=Payment.Status.PENDING) & ~Q(stripe_refund=""))
     )
     return sum((row.signed_amount for row in rows), ZERO)
+
+
+def _refunds_to_make(order: Order):
+    """Refund rows written but not yet made at Stripe (``settle_card_difference``)."""
+    return order.payments.filter(
+        method=Payment.Method.CARD,
+        kind=Payment.Kind.REFUND,
+        status=Payment.Status.PENDING,
+        stripe_refund="",
+    )
 
 
 def amount_due(order: Order) -> Decimal:
@@ -120,74 +136,121 @@ def _cancel_intent(order: Order, payment: Payment) -> bool:
 # Paying
 
 
+# A pay page that keeps losing the race against changes of its order gives up after this.
+START_ATTEMPTS = 3
+
+
 def start_card_payment(order: Order) -> CardPayment:
     """A PaymentIntent for what the order still owes, and its client secret for the page.
 
-    1. Refuse when the order is not paid by card, is cancelled, or owes nothing.
-    2. Reuse the order's open PaymentIntent for this very amount when Stripe says it can
-       still be paid; say so when it is already paid (``PaymentUnderWay``).
-    3. Cancel the open ones of another amount (the order changed since).
-    4. Otherwise create one, keyed by order, amount and attempt number.
+    Stripe is never called while a transaction is open (on SQLite, one holds every other
+    writer up for as long as Stripe takes):
+
+    1. Read what is due and the order's open PaymentIntents. Refuse when the order is not
+       paid by card, is cancelled, or owes nothing.
+    2. Ask Stripe: reuse the open PaymentIntent of this very amount when it can still be
+       paid (say so when it is already paid: ``PaymentUnderWay``); cancel the open ones of
+       another amount (the order changed since); otherwise create one, keyed by order,
+       amount and attempt number.
+    3. Under the order's lock, write what Stripe said, after checking the order did not
+       change meanwhile. If it did (another amount due, cancelled...), the PaymentIntent
+       is recorded, cancelled at Stripe, and we start again from 1.
     """
     if not stripe_api.is_configured():
         raise OrderError(_("Card payment is not available: choose to pay at pickup."))
+    for _attempt in range(START_ATTEMPTS):
+        card = _start_card_payment(order)
+        if card is not None:
+            return card
+    raise OrderError(_("The order changed while the payment was prepared: try again."))
+
+
+def _payable(order: Order) -> Decimal:
+    if order.payment_method != Order.PaymentMethod.CARD or not order.is_live:
+        raise OrderError(_("This order is not paid by card."))
+    due = amount_due(order)
+    if due <= 0:
+        raise NothingToPay(_("Nothing is left to pay on this order."))
+    return due
+
+
+def _start_card_payment(order: Order) -> CardPayment | None:
+    """One try of ``start_card_payment``: None when the order changed under it."""
+    # 1. A snapshot, no lock held.
+    order = Order.objects.select_related("cycle__hub").get(pk=order.pk)
+    due = _payable(order)
+    hub = order.cycle.hub
+    open_payments = list(_open_intents(order).order_by("-created_at", "-pk"))
+    attempt = order.payments.filter(method=Payment.Method.CARD, kind=Payment.Kind.PAYMENT).count()
+
+    # 2. Stripe.
+    reuse = None
+    cancelled = []
+    for payment in open_payments:
+        if reuse is None and payment.amount == due:
+            intent = stripe_api.retrieve_payment_intent(
+                hub=hub, payment_intent_id=payment.stripe_payment_intent
+            )
+            if intent["status"] in PAYABLE_STATES:
+                reuse = intent
+                continue
+            if intent["status"] in UNDER_WAY_STATES:
+                _mark_cancelled(order, cancelled)
+                raise PaymentUnderWay(_("Your payment is being processed."))
+            cancelled.append(payment)  # cancelled at Stripe
+        elif (payment.status == Payment.Status.PENDING or payment.amount != due) and (
+            _cancel_intent(order, payment)
+        ):
+            cancelled.append(payment)
+    intent = reuse
+    if intent is None:
+        cents = to_cents(due)
+        intent = stripe_api.create_payment_intent(
+            hub=hub,
+            amount_cents=cents,
+            order_number=order.number,
+            idempotency_key=_key(order, "payment", cents, attempt + 1),
+            description=f"{hub.name} {order.number}",
+        )
+
+    # 3. The rows, if the order is still as it was read.
     with transaction.atomic():
         order = lock_order(order.pk)
-        if order.payment_method != Order.PaymentMethod.CARD or not order.is_live:
-            raise OrderError(_("This order is not paid by card."))
-        due = amount_due(order)
-        if due <= 0:
-            raise NothingToPay(_("Nothing is left to pay on this order."))
-        hub = order.cycle.hub
-
-        reuse = None
-        cancelled = []
-        for payment in _open_intents(order).order_by("-created_at", "-pk"):
-            if reuse is None and payment.amount == due:
-                intent = stripe_api.retrieve_payment_intent(
-                    hub=hub, payment_intent_id=payment.stripe_payment_intent
-                )
-                if intent["status"] in PAYABLE_STATES:
-                    reuse = (payment, intent)
-                    continue
-                if intent["status"] in UNDER_WAY_STATES:
-                    raise PaymentUnderWay(_("Your payment is being processed."))
-                cancelled.append(payment)  # cancelled at Stripe
-            elif (payment.status == Payment.Status.PENDING or payment.amount != due) and (
-                _cancel_intent(order, payment)
-            ):
-                cancelled.append(payment)
-
-        if reuse is None:
-            attempt = order.payments.filter(
-                method=Payment.Method.CARD, kind=Payment.Kind.PAYMENT
-            ).count()
-            cents = to_cents(due)
-            intent = stripe_api.create_payment_intent(
-                hub=hub,
-                amount_cents=cents,
-                order_number=order.number,
-                idempotency_key=_key(order, "payment", cents, attempt + 1),
-                description=f"{hub.name} {order.number}",
-            )
-
-        # Stripe has answered every call: now the rows.
-        for payment in cancelled:
-            payment.status = Payment.Status.CANCELLED
+        _mark_cancelled(order, cancelled)
+        payment = card_payment_of(order, intent)
+        wanted = (
+            order.payment_method == Order.PaymentMethod.CARD
+            and order.is_live
+            and payment.status in {Payment.Status.PENDING, Payment.Status.FAILED}
+            and to_cents(amount_due(order)) == intent["amount"]
+        )
+        if wanted and payment.status != Payment.Status.PENDING:
+            payment.status = Payment.Status.PENDING
             payment.save(update_fields=["status", "updated_at"])
-        if reuse is not None:
-            payment, intent = reuse
-            if payment.status != Payment.Status.PENDING:
-                payment.status = Payment.Status.PENDING
-                payment.save(update_fields=["status", "updated_at"])
-        else:
-            payment = card_payment_of(order, intent)
-    return CardPayment(payment, intent["client_secret"])
+    if wanted:
+        return CardPayment(payment, intent["client_secret"])
+    # Changed meanwhile: this PaymentIntent is no longer what is owed.
+    if payment.status in {Payment.Status.PENDING, Payment.Status.FAILED} and _cancel_intent(
+        order, payment
+    ):
+        _mark_cancelled(order, [payment])
+    return None
+
+
+def _mark_cancelled(order: Order, payments: list[Payment]) -> None:
+    """Record that these PaymentIntents were cancelled at Stripe (unless paid meanwhile)."""
+    if payments:
+        Payment.objects.filter(
+            order=order,
+            pk__in=[payment.pk for payment in payments],
+            status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
+        ).update(status=Payment.Status.CANCELLED, updated_at=timezone.now())
 
 
 def card_payment_of(order: Order, intent: dict) -> Payment:
     """The order's payment row of a PaymentIntent, written (pending) if it is not yet:
-    a retry that Stripe answered with the intent of the first try finds its row."""
+    a retry that Stripe answered with the intent of the first try finds its row. Call it
+    under the order's lock (two rows of one intent are never written)."""
     payment, _created = Payment.objects.get_or_create(
         order=order,
         kind=Payment.Kind.PAYMENT,
@@ -207,10 +270,18 @@ def card_payment_of(order: Order, intent: dict) -> Payment:
 def settle_card_difference(order: Order) -> CardPayment | None:
     """After a change (or the cancelling) of a card order, make the money match its total.
 
-    1. Open PaymentIntents of another amount than what is due are cancelled.
-    2. Paid too much: refund the excess on the succeeded PaymentIntents, newest first.
-       What was paid otherwise (cash at pickup) is left to the manager.
-    3. Paid too little on a placed order: start a PaymentIntent for the difference; the
+    Stripe is never called while a transaction is open:
+
+    1. Under the order's lock, for a moment: what is due; the open PaymentIntents of
+       another amount (stale); and, when too much was paid, the refunds to make, written
+       at once as rows over the succeeded PaymentIntents, newest first (less those already
+       written and not yet made): a settlement running at the same time finds them, so the
+       same money is never given back twice. (What was paid otherwise, cash at pickup, is
+       left to the manager.)
+    2. At Stripe: cancel the stale PaymentIntents; make every refund row not yet made
+       (this run's, and any a crash left), keyed by its row, so a retry makes it once.
+    3. Under the order's lock: write what Stripe said.
+    4. Paid too little on a placed order: start a PaymentIntent for the difference; the
        order page sends the household to the pay page. An order still awaiting payment
        gets its PaymentIntent when the household opens the pay page, and a weekly
        basket's order is charged at close (``orders.weekly.charge_at_close``).
@@ -220,6 +291,7 @@ def settle_card_difference(order: Order) -> CardPayment | None:
     if not stripe_api.is_configured():
         logger.error("Order %s: card payment to settle but no Stripe keys", order.number)
         return None
+    # 1.
     with transaction.atomic():
         order = lock_order(order.pk)
         due = amount_due(order)
@@ -228,15 +300,20 @@ def settle_card_difference(order: Order) -> CardPayment | None:
             for payment in _open_intents(order)
             if payment.amount != due or not order.is_live
         ]
-        cancelled = [payment for payment in stale if _cancel_intent(order, payment)]
-        refunds = _refund(order, -due) if due < 0 else []
-
-        for payment in cancelled:
-            payment.status = Payment.Status.CANCELLED
-            payment.save(update_fields=["status", "updated_at"])
-        for payment_intent_id, refund in refunds:
-            _record_refund(order, payment_intent_id, refund, by_us=True)
-    # A weekly basket's order is charged on its saved card at close, not asked for here.
+        to_make = sum((row.amount for row in _refunds_to_make(order)), ZERO)
+        if due + to_make < 0:
+            _owe_refunds(order, -(due + to_make))
+        refunds = list(_refunds_to_make(order).order_by("pk"))
+    # 2.
+    cancelled = [payment for payment in stale if _cancel_intent(order, payment)]
+    made = [(row, _make_refund(order, row)) for row in refunds]
+    # 3.
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        _mark_cancelled(order, cancelled)
+        for row, refund in made:
+            _refund_made(order, row, refund)
+    # 4. A weekly basket's order is charged on its saved card at close, not asked for here.
     if due > 0 and order.status == Order.Status.PLACED and not order.weekly_basket_id:
         try:
             return start_card_payment(order)
@@ -309,73 +386,106 @@ def settle_card_difference_on_commit(order: Order) -> None:
 refund_card_payments_on_commit = settle_card_difference_on_commit
 
 
-def _refund(order: Order, amount: Decimal) -> list[tuple[str, dict[str, Any]]]:
-    """Ask Stripe to refund ``amount`` over the order's paid intents; returns the refunds."""
+def _owe_refunds(order: Order, amount: Decimal) -> None:
+    """Write the refunds of ``amount`` over the order's paid PaymentIntents, newest first,
+    as pending rows not yet made at Stripe (call it under the order's lock)."""
     paid = order.payments.filter(
         method=Payment.Method.CARD, kind=Payment.Kind.PAYMENT, status=Payment.Status.SUCCEEDED
     ).exclude(stripe_payment_intent="")
-    refunded = order.payments.filter(
-        kind=Payment.Kind.REFUND, status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED]
+    refunded = list(
+        order.payments.filter(
+            kind=Payment.Kind.REFUND,
+            status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED],
+        )
     )
-    attempt = order.payments.filter(kind=Payment.Kind.REFUND).count()
-    refunds = []
     left = amount
     for payment in paid.order_by("-created_at", "-pk"):
-        already = sum(
-            (
-                r.amount
-                for r in refunded
-                if r.stripe_payment_intent == payment.stripe_payment_intent
-            ),
-            ZERO,
-        )
+        intent_id = payment.stripe_payment_intent
+        already = sum((r.amount for r in refunded if r.stripe_payment_intent == intent_id), ZERO)
         part = min(payment.amount - already, left)
         if part <= 0:
             continue
-        attempt += 1
-        cents = to_cents(part)
-        refund = stripe_api.create_refund(
-            hub=order.cycle.hub,
-            payment_intent_id=payment.stripe_payment_intent,
-            amount_cents=cents,
-            idempotency_key=_key(order, "refund", payment.stripe_payment_intent, cents, attempt),
-            order_number=order.number,
+        Payment.objects.create(
+            order=order,
+            method=Payment.Method.CARD,
+            kind=Payment.Kind.REFUND,
+            amount=part,
+            status=Payment.Status.PENDING,
+            stripe_payment_intent=payment.stripe_payment_intent,
         )
-        refunds.append((payment.stripe_payment_intent, refund))
         left -= part
         if left <= 0:
             break
     if left > 0:
         logger.warning("Order %s: %s to give back was not paid by card", order.number, left)
-    return refunds
 
 
-def _record_refund(order: Order, payment_intent_id: str, refund: dict, *, by_us: bool) -> None:
-    """One row per Stripe refund id, whether we asked for it or a manager did on Stripe."""
-    status = REFUND_STATUSES.get(refund.get("status"), Payment.Status.PENDING)
-    amount = from_cents(refund["amount"])
-    row = Payment.objects.select_for_update().filter(
-        kind=Payment.Kind.REFUND, stripe_refund=refund["id"]
-    )
-    row = row.first()
-    if row is None:
-        Payment.objects.create(
-            order=order,
-            method=Payment.Method.CARD,
-            kind=Payment.Kind.REFUND,
-            amount=amount,
-            status=status,
-            stripe_payment_intent=payment_intent_id,
-            stripe_refund=refund["id"],
+def _make_refund(order: Order, row: Payment) -> dict[str, Any] | None:
+    """Make a refund row at Stripe (keyed by the row: made once, however often asked).
+    None when Stripe refuses it (already refunded on Stripe's dashboard, say); a network
+    error or an outage is raised, and the row waits for the next settlement."""
+    try:
+        return stripe_api.create_refund(
+            hub=order.cycle.hub,
+            payment_intent_id=row.stripe_payment_intent,
+            amount_cents=to_cents(row.amount),
+            idempotency_key=_key(order, "refund", row.pk),
+            order_number=order.number,
+            payment_row=row.pk,
         )
+    except stripe_api.InvalidRequestError:
+        logger.exception("Order %s: Stripe refused refund %s", order.number, row.pk)
+        return None
+
+
+def _refund_made(order: Order, row: Payment, refund: dict | None) -> None:
+    """What Stripe said of one of our refund rows (its webhook may have said it first)."""
+    row = Payment.objects.select_for_update().get(pk=row.pk)
+    if refund is None:
+        if not row.stripe_refund and row.status == Payment.Status.PENDING:
+            row.status = Payment.Status.FAILED
+            row.save(update_fields=["status", "updated_at"])
+        return
+    _set_refund(order, row, refund, by_us=True)
+
+
+def _set_refund(order: Order, row: Payment, refund: dict, *, by_us: bool) -> None:
+    """Write a Stripe refund's id and status in its row; its history entry, once."""
+    status = REFUND_STATUSES.get(refund.get("status"), Payment.Status.PENDING)
+    first = not row.stripe_refund
+    if first or row.status != status:
+        row.stripe_refund = refund["id"]
+        row.status = status
+        row.save(update_fields=["stripe_refund", "status", "updated_at"])
+    if first:
         OrderEvent.objects.create(
             order=order,
             kind=OrderEvent.Kind.REFUND,
-            detail=f"card {amount} {refund['id']}" + ("" if by_us else " (Stripe)"),
+            detail=f"card {row.amount} {refund['id']}" + ("" if by_us else " (Stripe)"),
         )
-    elif row.status != status:
-        row.status = status
-        row.save(update_fields=["status", "updated_at"])
+
+
+def _record_refund(order: Order, payment_intent_id: str, refund: dict) -> None:
+    """A refund Stripe tells of by webhook: one of ours (found by its id, or by the row it
+    names, whose id we may not have written yet), or one a manager made on Stripe."""
+    rows = Payment.objects.select_for_update().filter(order=order, kind=Payment.Kind.REFUND)
+    row = rows.filter(stripe_refund=refund["id"]).first()
+    ours = (refund.get("metadata") or {}).get("payment_row", "")
+    if row is None and ours.isascii() and ours.isdigit() and len(ours) < 19:
+        row = rows.filter(
+            pk=int(ours), stripe_refund="", stripe_payment_intent=payment_intent_id
+        ).first()
+    by_us = row is not None
+    if row is None:
+        row = Payment.objects.create(
+            order=order,
+            method=Payment.Method.CARD,
+            kind=Payment.Kind.REFUND,
+            amount=from_cents(refund["amount"]),
+            status=Payment.Status.PENDING,
+            stripe_payment_intent=payment_intent_id,
+        )
+    _set_refund(order, row, refund, by_us=by_us)
 
 
 # Webhooks
@@ -498,7 +608,7 @@ def _charge_refunded(charge: dict) -> None:
         return
     order, _payment = _locked(payment)
     for refund in charge["refunds"]["data"]:
-        _record_refund(order, payment_intent_id, refund, by_us=False)
+        _record_refund(order, payment_intent_id, refund)
 
 
 def _with_refunds(charge: dict) -> dict:

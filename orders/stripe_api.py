@@ -7,9 +7,15 @@ the rest of the code never depends on the library's object model.
 A hub with its own Stripe account (Connect) has its calls made on that account: the client
 sends ``Stripe-Account: <hub.stripe_account_id>``.
 
+Stripe may be slow or unreachable: every call gives up after ``STRIPE_TIMEOUT`` seconds and
+is tried again at most ``STRIPE_MAX_NETWORK_RETRIES`` times (POSTs carry idempotency keys, so
+a retry never makes a second object), and no call is ever made while a database transaction
+is open (callers read, call Stripe, then write in a short transaction of their own).
+
 Tests replace ``HTTP_CLIENT`` with a fake ``stripe.HTTPClient``: the network is never reached.
 """
 
+import functools
 import json
 from typing import Any
 
@@ -21,11 +27,8 @@ CURRENCY = "eur"
 # Stripe.js is always loaded from Stripe (never bundled), on the pay page only.
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
 
-# The HTTP client every StripeClient uses; None means the library's default (the network).
+# The HTTP client every StripeClient uses; None means the network, with a short timeout.
 HTTP_CLIENT: stripe.HTTPClient | None = None
-
-# Stripe retries POSTs safely because each carries an idempotency key.
-MAX_NETWORK_RETRIES = 2
 
 StripeError = stripe.StripeError
 
@@ -38,13 +41,23 @@ def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_PUBLISHABLE_KEY)
 
 
+@functools.cache
+def _network_client(timeout: int) -> stripe.HTTPClient:
+    # One per process (its connections are kept); the library's default waits 80 seconds.
+    return stripe.RequestsClient(timeout=timeout)
+
+
+def http_client() -> stripe.HTTPClient:
+    return HTTP_CLIENT or _network_client(settings.STRIPE_TIMEOUT)
+
+
 def get_client(hub=None) -> stripe.StripeClient:
     """A client with the platform's secret key, on the hub's own account when it has one."""
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         stripe_account=account_of(hub),
-        http_client=HTTP_CLIENT,
-        max_network_retries=MAX_NETWORK_RETRIES,
+        http_client=http_client(),
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
     )
 
 
@@ -77,13 +90,21 @@ def cancel_payment_intent(*, hub, payment_intent_id: str) -> dict[str, Any]:
 
 
 def create_refund(
-    *, hub, payment_intent_id: str, amount_cents: int, idempotency_key: str, order_number: str
+    *,
+    hub,
+    payment_intent_id: str,
+    amount_cents: int,
+    idempotency_key: str,
+    order_number: str,
+    payment_row: int,
 ) -> dict[str, Any]:
+    """A refund, which names our refund row (``metadata.payment_row``): its webhook may come
+    before we have written the refund's id in that row."""
     refund = get_client(hub).v1.refunds.create(
         {
             "payment_intent": payment_intent_id,
             "amount": amount_cents,
-            "metadata": {"order_number": order_number},
+            "metadata": {"order_number": order_number, "payment_row": str(payment_row)},
         },
         {"idempotency_key": idempotency_key},
     )

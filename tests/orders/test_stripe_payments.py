@@ -7,11 +7,13 @@ answers with canned JSON and records every request.
 import itertools
 import json
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import stripe
+from django.db import connection
 from django.urls import reverse
 
 from orders import payments, services, stripe_api
@@ -21,7 +23,13 @@ WEBHOOK_SECRET = "whsec_test_secret"
 
 
 class FakeStripe(stripe.HTTPClient):
-    """Stripe's API as far as we use it, in memory, idempotency keys included."""
+    """Stripe's API as far as we use it, in memory, idempotency keys included.
+
+    Stripe may take seconds to answer: it must never be called while a database transaction
+    is open (on SQLite, that holds every other writer up; on PostgreSQL, the rows locked).
+    A call made inside one fails the test: the transactions open when the fake is made (the
+    test's own, with pytest-django's ``db``) are the baseline.
+    """
 
     name = "fake"
 
@@ -32,21 +40,44 @@ class FakeStripe(stripe.HTTPClient):
         self.refunds: dict[str, dict] = {}
         self.by_key: dict[str, dict] = {}
         self.ids = itertools.count(1)
+        self.outside = len(connection.atomic_blocks)
+        self.inside_transaction: list[str] = []
+        self.hooks: list[tuple[str, str, str, Callable]] = []
+
+    def meanwhile(self, method, path, action, *, when="before"):
+        """Run ``action`` once, while Stripe handles the next ``method path`` (``before``
+        it answers, or ``after``, the answer made but not yet received): what another
+        request of the site may do while this one waits for Stripe."""
+        self.hooks.append((method, path, when, action))
+
+    def _hook(self, method, path, when):
+        for hook in self.hooks:
+            if hook[:3] == (method, path, when):
+                self.hooks.remove(hook)
+                hook[3]()
+                return
 
     def request(self, method, url, headers, post_data=None):
+        if len(connection.atomic_blocks) > self.outside:
+            # Recorded too, in case the code under test swallows the error.
+            self.inside_transaction.append(f"{method} {url}")
+            raise AssertionError(f"Stripe called inside a transaction: {method} {url}")
         parts = urlsplit(url)
         params = dict(parse_qsl(post_data or parts.query))
         self.requests.append(
             {"method": method, "path": parts.path, "headers": dict(headers), "params": params}
         )
         key = headers.get("Idempotency-Key")
+        self._hook(method, parts.path, "before")
         if method == "post" and key in self.by_key:
-            return self._ok(self.by_key[key])
-        body = self._route(method, parts.path, params)
+            body = self.by_key[key]
+        else:
+            body = self._route(method, parts.path, params)
         if body.get("error"):
             return json.dumps(body), 400, {}
         if method == "post" and key:
             self.by_key[key] = body
+        self._hook(method, parts.path, "after")
         return self._ok(body)
 
     def request_stream(self, *args, **kwargs):
@@ -94,6 +125,11 @@ class FakeStripe(stripe.HTTPClient):
                 "payment_intent": params["payment_intent"],
                 "charge": "ch_" + params["payment_intent"],
                 "status": "succeeded",
+                "metadata": {
+                    key[len("metadata[") : -1]: value
+                    for key, value in params.items()
+                    if key.startswith("metadata[")
+                },
             }
             self.refunds[refund_id] = refund
             return refund
@@ -132,10 +168,11 @@ def stripe_keys(settings):
 
 
 @pytest.fixture
-def fake_stripe(monkeypatch, stripe_keys):
+def fake_stripe(monkeypatch, stripe_keys, db):
     fake = FakeStripe()
     monkeypatch.setattr(stripe_api, "HTTP_CLIENT", fake)
-    return fake
+    yield fake
+    assert fake.inside_transaction == []
 
 
 @pytest.fixture
@@ -685,6 +722,132 @@ def test_settling_after_commit_logs_a_stripe_outage_instead_of_failing(
     assert "Could not settle" in caplog.text
     paid_order.refresh_from_db()
     assert payments.amount_due(paid_order) < 0  # still owed back: visible on the order
+
+
+# Stripe is called outside transactions: what changed meanwhile
+
+
+def test_an_order_changed_while_stripe_makes_its_payment_intent_gets_one_for_the_new_amount(
+    card_order, fake_stripe, offers
+):
+    fake_stripe.meanwhile(
+        "post",
+        "/v1/payment_intents",
+        lambda: services.update_order(order=card_order, items={offers["carrots"].pk: 1}),
+    )
+
+    payment, client_secret = payments.start_card_payment(card_order)
+
+    assert payment.amount == Decimal("2.40")
+    assert client_secret == fake_stripe.intents[payment.stripe_payment_intent]["client_secret"]
+    first, second = fake_stripe.posts("/v1/payment_intents")
+    assert (first["params"]["amount"], second["params"]["amount"]) == ("960", "240")
+    stale = card_order.payments.get(amount=Decimal("9.60"))
+    assert stale.status == Payment.Status.CANCELLED
+    assert fake_stripe.intents[stale.stripe_payment_intent]["status"] == "canceled"
+
+
+def test_an_order_cancelled_while_stripe_makes_its_payment_intent_is_not_charged(
+    card_order, fake_stripe
+):
+    fake_stripe.meanwhile(
+        "post", "/v1/payment_intents", lambda: services.cancel_order(order=card_order)
+    )
+
+    with pytest.raises(services.OrderError):
+        payments.start_card_payment(card_order)
+
+    [payment] = card_order.payments.all()
+    assert payment.status == Payment.Status.CANCELLED
+    assert fake_stripe.intents[payment.stripe_payment_intent]["status"] == "canceled"
+
+
+def test_two_settlements_at_once_give_the_excess_back_once(paid_order, fake_stripe, offers):
+    services.update_order(order=paid_order, items={offers["carrots"].pk: 1, offers["bread"].pk: 1})
+    paid_order.refresh_from_db()
+    # While the first asks Stripe for the refund, a second one runs (two workers).
+    fake_stripe.meanwhile(
+        "post", "/v1/refunds", lambda: payments.settle_card_difference(paid_order)
+    )
+
+    payments.settle_card_difference(paid_order)
+
+    assert {r["params"]["amount"] for r in fake_stripe.posts("/v1/refunds")} == {"240"}
+    assert len(fake_stripe.refunds) == 1  # the second asked with the same key
+    [row] = paid_order.payments.filter(kind=Payment.Kind.REFUND)
+    assert (row.amount, row.status) == (Decimal("2.40"), Payment.Status.SUCCEEDED)
+    assert payments.amount_due(paid_order) == 0
+    assert paid_order.events.filter(kind=OrderEvent.Kind.REFUND).count() == 1
+
+
+def test_a_refund_webhook_before_we_wrote_the_refund_is_counted_once(
+    client, paid_order, fake_stripe, offers
+):
+    services.update_order(order=paid_order, items={offers["carrots"].pk: 1, offers["bread"].pk: 1})
+    paid_order.refresh_from_db()
+    payment = paid_order.payments.get(kind=Payment.Kind.PAYMENT)
+    charge = {
+        "id": "ch_" + payment.stripe_payment_intent, "object": "charge", "currency": "eur",
+        "payment_intent": payment.stripe_payment_intent,
+    }  # fmt: skip
+    # Stripe's webhook lands between Stripe's answer and our writing it down.
+    fake_stripe.meanwhile(
+        "post",
+        "/v1/refunds",
+        lambda: _post(client, _event("charge.refunded", charge)),
+        when="after",
+    )
+
+    payments.settle_card_difference(paid_order)
+
+    [row] = paid_order.payments.filter(kind=Payment.Kind.REFUND)
+    assert (row.amount, row.status) == (Decimal("2.40"), Payment.Status.SUCCEEDED)
+    assert row.stripe_refund == next(iter(fake_stripe.refunds))
+    assert payments.amount_due(paid_order) == 0
+    assert paid_order.events.filter(kind=OrderEvent.Kind.REFUND).count() == 1
+
+
+def test_a_refund_stripe_could_not_make_is_still_owed_then_made_once(
+    paid_order, fake_stripe, offers, monkeypatch
+):
+    services.update_order(order=paid_order, items={offers["carrots"].pk: 1, offers["bread"].pk: 1})
+    paid_order.refresh_from_db()
+    with monkeypatch.context() as down:
+        down.setattr(stripe_api, "HTTP_CLIENT", Unreachable())
+        with pytest.raises(stripe_api.StripeError):
+            payments.settle_card_difference(paid_order)
+    assert payments.amount_due(paid_order) == Decimal("-2.40")  # shown as still owed back
+
+    payments.settle_card_difference(paid_order)
+    payments.settle_card_difference(paid_order)
+
+    [refund] = fake_stripe.posts("/v1/refunds")
+    assert refund["params"]["amount"] == "240"
+    assert payments.amount_due(paid_order) == 0
+
+
+def test_stripe_calls_give_up_after_the_timeout_and_are_retried_at_most_as_configured(
+    settings, monkeypatch, card_hub
+):
+    """Without a timeout, the library waits 80 seconds, and retries."""
+    import requests
+
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_TIMEOUT = 3
+    settings.STRIPE_MAX_NETWORK_RETRIES = 1
+    monkeypatch.setattr(stripe_api, "HTTP_CLIENT", None)
+    monkeypatch.setattr(stripe.HTTPClient, "_sleep_time_seconds", lambda self, n: 0)
+    asked = []
+
+    def slow(self, method, url, **kwargs):
+        asked.append(kwargs.get("timeout"))
+        raise requests.exceptions.ReadTimeout("Stripe is slow")
+
+    monkeypatch.setattr(requests.Session, "request", slow)
+
+    with pytest.raises(stripe.APIConnectionError):
+        stripe_api.retrieve_payment_intent(hub=card_hub, payment_intent_id="pi_1")
+    assert asked == [3, 3]  # once, then once again
 
 
 class Unreachable(stripe.HTTPClient):

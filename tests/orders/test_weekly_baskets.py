@@ -755,13 +755,14 @@ class WeeklyFakeStripe(FakeStripe):
 
 
 @pytest.fixture
-def fake_weekly_stripe(monkeypatch, settings):
+def fake_weekly_stripe(monkeypatch, settings, db):
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    fake = WeeklyFakeStripe()
+    fake = WeeklyFakeStripe()  # fails the test if Stripe is called inside a transaction
     monkeypatch.setattr(stripe_api, "HTTP_CLIENT", fake)
-    return fake
+    yield fake
+    assert fake.inside_transaction == []
 
 
 @pytest.fixture
