@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import stripe_api, tasks
-from .models import Order, OrderEvent, Payment, StripeEvent
+from .models import Order, OrderEvent, Payment, PaymentAnomaly, StripeEvent
 from .pricing import ZERO, from_cents, to_cents
 from .stock import OrderError, lock_order
 
@@ -353,8 +353,12 @@ def settle_unpaid_at_close(order: Order, *, now=None) -> str:
             hub=hub, payment_intent_id=payment.stripe_payment_intent
         )
         if intent["status"] == "succeeded":
+            # Read on the hub's account: checked like a webhook, currency and amount.
+            source = Source(
+                f"close:{intent['id']}", "payment_intent.succeeded", stripe_api.account_of(hub)
+            )
             with transaction.atomic():
-                _payment_succeeded(intent)
+                _payment_succeeded(intent, source)
         elif intent["status"] in UNDER_WAY_STATES:
             processing = True
     order.refresh_from_db(fields=["status"])
@@ -491,76 +495,185 @@ def _record_refund(order: Order, payment_intent_id: str, refund: dict) -> None:
 # Webhooks
 
 
+class Source(NamedTuple):
+    """Where what a handler applies comes from: a webhook event, or the closing reading a
+    PaymentIntent from Stripe itself. ``account`` is the Stripe account it was made on
+    (None: the platform's own)."""
+
+    event_id: str
+    event_type: str
+    account: str | None
+
+
+def source_of(event: dict[str, Any]) -> Source:
+    return Source(event["id"], event["type"], event.get("account") or None)
+
+
 def handle_event(event: dict[str, Any]) -> bool:
     """Apply a verified Stripe event once. Returns False for a replay or an ignored type.
 
     The event id is recorded in the same transaction as its effect, so a replay (or two
-    deliveries racing) changes nothing; unknown types are recorded and ignored.
+    deliveries racing) changes nothing; unknown types are recorded and ignored. An event
+    that does not match what it names (another account, currency or amount) is recorded
+    for the hub's managers instead of applied (``PaymentAnomaly``), and counts as handled.
     """
-    event_id, event_type = event["id"], event["type"]
+    source = source_of(event)
     obj = event["data"]["object"]
-    if StripeEvent.objects.filter(event_id=event_id).exists():
+    if StripeEvent.objects.filter(event_id=source.event_id).exists():
         return False
-    fetch = FETCH_FIRST.get(event_type)
+    fetch = FETCH_FIRST.get(source.event_type)
     if fetch is not None:
-        obj = fetch(obj)  # a network call: before the transaction, never inside it
-    handler = HANDLERS.get(event_type)
+        obj = fetch(obj, source)  # a network call: before the transaction, never inside it
+    handler = HANDLERS.get(source.event_type)
     with transaction.atomic():
         _event, created = StripeEvent.objects.get_or_create(
-            event_id=event_id, defaults={"type": event_type[:100]}
+            event_id=source.event_id, defaults={"type": source.event_type[:100]}
         )
         if not created:
             return False
         if handler is None:
             return False
-        handler(obj)
+        handler(obj, source)
     return True
 
 
-def _payment_of(intent: dict) -> Payment | None:
+# What an event must match before it is applied
+
+
+def _euros(cents: int) -> str:
+    return f"{from_cents(cents)} {stripe_api.CURRENCY.upper()}"
+
+
+def is_hubs_account(hub, source: Source) -> bool:
+    return source.account == stripe_api.account_of(hub)
+
+
+def mismatch(
+    source: Source,
+    *,
+    hub,
+    stripe_object: str,
+    currency: str | None = None,
+    expected_cents: int | None = None,
+    received_cents: int | None = None,
+    order: Order | None = None,
+) -> PaymentAnomaly | None:
+    """Check an event against the hub (and the amount we expect of it): the hub's Stripe
+    account, euros, the amount. The first thing that does not match is recorded for the
+    hub's managers (once per event) and returned: the caller then applies nothing."""
+    expected_account = stripe_api.account_of(hub)
+    if source.account != expected_account:
+        # "" stands for the platform's own account (an event without ``account``).
+        problem = (PaymentAnomaly.Problem.ACCOUNT, expected_account or "", source.account or "")
+    elif currency is not None and currency.lower() != stripe_api.CURRENCY:
+        problem = (PaymentAnomaly.Problem.CURRENCY, stripe_api.CURRENCY.upper(), currency.upper())
+    elif expected_cents is not None and received_cents != expected_cents:
+        problem = (
+            PaymentAnomaly.Problem.AMOUNT,
+            _euros(expected_cents),
+            _euros(received_cents or 0) if received_cents is not None else "-",
+        )
+    else:
+        return None
+    kind, expected, received = problem
+    anomaly, _created = PaymentAnomaly.objects.get_or_create(
+        event_id=source.event_id[:255],
+        defaults={
+            "hub": hub,
+            "order": order,
+            "event_type": source.event_type[:100],
+            "stripe_object": stripe_object[:255],
+            "problem": kind,
+            "expected": str(expected)[:100],
+            "received": str(received)[:100],
+        },
+    )
+    logger.warning(
+        "Stripe %s %s (%s) not applied: %s, expected %s, received %s",
+        source.event_type,
+        source.event_id,
+        stripe_object,
+        kind,
+        expected,
+        received,
+    )
+    return anomaly
+
+
+# PaymentIntents
+
+
+def _order_of(intent: dict) -> tuple[Order, Payment | None] | None:
+    """The order a PaymentIntent pays, with its payment row if we wrote one."""
     payment = (
         Payment.objects.filter(kind=Payment.Kind.PAYMENT, stripe_payment_intent=intent["id"])
+        .select_related("order")
         .order_by("pk")
         .first()
     )
     if payment is not None:
-        return payment
+        return payment.order, payment
     # Stripe created it but we crashed before writing its row: the metadata names the order.
     number = (intent.get("metadata") or {}).get("order_number")
     order = Order.objects.filter(number=number).first() if number else None
     if order is None or order.payment_method != Order.PaymentMethod.CARD:
         logger.warning("Stripe PaymentIntent %s matches no order", intent["id"])
         return None
-    # A saved card charged at close (orders.weekly) writes its row under the order's lock
-    # right after Stripe answers: wait for it rather than write a second one.
-    order = lock_order(order.pk)
-    payment = Payment.objects.filter(
-        kind=Payment.Kind.PAYMENT, stripe_payment_intent=intent["id"]
-    ).first()
-    if payment is not None:
-        return payment
-    return Payment.objects.create(
-        order=order,
-        method=Payment.Method.CARD,
-        amount=from_cents(intent["amount"]),
-        stripe_payment_intent=intent["id"],
-    )
+    return order, None
 
 
-def _locked(payment: Payment) -> tuple[Order, Payment]:
+def _locked_payment(intent: dict, source: Source, received_cents: int):
+    """The order (locked) and payment row of a PaymentIntent an event tells of, once the
+    event is checked against them; None when it matches no order or does not match it.
+
+    Our row says the amount to expect. Without one (Stripe made the PaymentIntent, we
+    crashed before writing its row), the metadata names the order, and the amount must
+    be what the order owes: the row is then written.
+    """
+    found = _order_of(intent)
+    if found is None:
+        return None
+    order, payment = found
     # The order first, as services do, then the payment: always the same order of locks.
-    order = lock_order(payment.order_id)
-    return order, Payment.objects.select_for_update().get(pk=payment.pk)
-
-
-def _payment_succeeded(intent: dict) -> None:
-    payment = _payment_of(intent)
+    order = lock_order(order.pk)
     if payment is None:
+        # A saved card charged at close (orders.weekly) writes its row under the order's
+        # lock right after Stripe answers: wait for it rather than write a second one.
+        payment = Payment.objects.filter(
+            kind=Payment.Kind.PAYMENT, stripe_payment_intent=intent["id"]
+        ).first()
+    if payment is not None:
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    expected = to_cents(payment.amount) if payment is not None else to_cents(amount_due(order))
+    if mismatch(
+        source,
+        hub=order.cycle.hub,
+        order=order,
+        stripe_object=intent["id"],
+        currency=intent.get("currency"),
+        expected_cents=expected,
+        received_cents=received_cents,
+    ):
+        return None
+    if payment is None:
+        payment = Payment.objects.create(
+            order=order,
+            method=Payment.Method.CARD,
+            amount=from_cents(intent["amount"]),
+            stripe_payment_intent=intent["id"],
+        )
+    return order, payment
+
+
+def _payment_succeeded(intent: dict, source: Source) -> None:
+    received = intent.get("amount_received") or intent["amount"]
+    found = _locked_payment(intent, source, received)
+    if found is None:
         return
-    order, payment = _locked(payment)
+    order, payment = found
     if payment.status == Payment.Status.SUCCEEDED:
         return
-    payment.amount = from_cents(intent.get("amount_received") or intent["amount"])
+    payment.amount = from_cents(received)
     payment.status = Payment.Status.SUCCEEDED
     payment.save(update_fields=["amount", "status", "updated_at"])
     OrderEvent.objects.create(
@@ -581,11 +694,11 @@ def _payment_succeeded(intent: dict) -> None:
         settle_card_difference_on_commit(order)
 
 
-def _payment_failed(intent: dict) -> None:
-    payment = _payment_of(intent)
-    if payment is None:
+def _payment_failed(intent: dict, source: Source) -> None:
+    found = _locked_payment(intent, source, intent["amount"])
+    if found is None:
         return
-    order, payment = _locked(payment)
+    order, payment = found
     if payment.status != Payment.Status.PENDING:
         return  # a late failure of an attempt that later succeeded changes nothing
     payment.status = Payment.Status.FAILED
@@ -598,42 +711,68 @@ def _payment_failed(intent: dict) -> None:
     )
 
 
-def _charge_refunded(charge: dict) -> None:
-    payment_intent_id = charge.get("payment_intent") or ""
-    payment = Payment.objects.filter(
-        kind=Payment.Kind.PAYMENT, stripe_payment_intent=payment_intent_id
-    ).first()
+# Refunds
+
+
+def _paid_by_charge(charge: dict) -> Payment | None:
+    return (
+        Payment.objects.filter(
+            kind=Payment.Kind.PAYMENT, stripe_payment_intent=charge.get("payment_intent") or "-"
+        )
+        .select_related("order__cycle__hub")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _charge_refunded(charge: dict, source: Source) -> None:
+    """Stripe's refunds of a charge, each recorded once, if they are in euros on the hub's
+    account and do not give back more than was paid."""
+    payment = _paid_by_charge(charge)
     if payment is None:
         logger.warning("Stripe charge %s matches no payment", charge.get("id"))
         return
-    order, _payment = _locked(payment)
-    for refund in charge["refunds"]["data"]:
-        _record_refund(order, payment_intent_id, refund)
+    order = lock_order(payment.order_id)
+    refunds = charge["refunds"]["data"]
+    currencies = {charge["currency"], *(r["currency"] for r in refunds if r.get("currency"))}
+    odd_currency = next((c for c in currencies if c.lower() != stripe_api.CURRENCY), None)
+    paid = to_cents(payment.amount)
+    refunded = sum(refund["amount"] for refund in refunds)
+    if mismatch(
+        source,
+        hub=order.cycle.hub,
+        order=order,
+        stripe_object=charge["id"],
+        currency=odd_currency or stripe_api.CURRENCY,
+        # More given back than was paid is not a refund of this payment.
+        expected_cents=paid if refunded > paid else None,
+        received_cents=refunded,
+    ):
+        return
+    for refund in refunds:
+        _record_refund(order, payment.stripe_payment_intent, refund)
 
 
-def _with_refunds(charge: dict) -> dict:
-    """Webhook charges no longer list their refunds (API 2022-11-15): ask Stripe for them."""
+def _with_refunds(charge: dict, source: Source) -> dict:
+    """Webhook charges no longer list their refunds (API 2022-11-15): ask Stripe for them
+    (on the hub's account only: an event of another account is not asked about)."""
     refunds = charge.get("refunds") or {}
     if refunds.get("data") is not None and not refunds.get("has_more"):
         return charge
-    payment = (
-        Payment.objects.filter(stripe_payment_intent=charge.get("payment_intent") or "-")
-        .select_related("order__cycle__hub")
-        .first()
-    )
-    if payment is None:
+    payment = _paid_by_charge(charge)
+    if payment is None or not is_hubs_account(payment.order.cycle.hub, source):
         return {**charge, "refunds": {"data": []}}
     data = stripe_api.list_refunds(hub=payment.order.cycle.hub, charge_id=charge["id"])
     return {**charge, "refunds": {"data": data}}
 
 
-HANDLERS: dict[str, Callable[[dict], None]] = {
+HANDLERS: dict[str, Callable[[dict, Source], None]] = {
     "payment_intent.succeeded": _payment_succeeded,
     "payment_intent.payment_failed": _payment_failed,
     "charge.refunded": _charge_refunded,
 }
 
 # What some events need from Stripe before their handler runs (outside the transaction).
-FETCH_FIRST: dict[str, Callable[[dict], dict]] = {
+FETCH_FIRST: dict[str, Callable[[dict, Source], dict]] = {
     "charge.refunded": _with_refunds,
 }

@@ -223,6 +223,7 @@ _REFUND = {
     "amount": (int, True),
     "currency": (str, False),
     "status": (str, False),
+    "metadata": _METADATA,
 }
 
 
@@ -265,6 +266,8 @@ def check_event(event: Any) -> dict[str, Any]:
                 raise InvalidWebhook(f"{kind}: refunds.data is not a list")
             for refund in refunds["data"]:
                 _check_fields(refund, _REFUND, f"{kind}: refund")
+                if not all(isinstance(v, str) for v in (refund.get("metadata") or {}).values()):
+                    raise InvalidWebhook(f"{kind}: refund metadata holds something else than text")
     return event
 
 

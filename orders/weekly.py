@@ -807,26 +807,29 @@ def card_label(payment_method: dict) -> str:
     return label[:60]
 
 
-def _with_payment_method(intent: dict) -> dict:
+def _with_payment_method(intent: dict, source: payments.Source) -> dict:
     """Webhook intents name their PaymentMethod by id: fetch it, for the card's label
-    (a network call: before the handler's transaction)."""
+    (a network call: before the handler's transaction; on the hub's account only)."""
     method = intent.get("payment_method")
     if isinstance(method, str) and method:
         basket = _basket_of_setup(intent)
-        if basket is not None:
+        if basket is not None and payments.is_hubs_account(basket.hub, source):
             method = stripe_api.retrieve_payment_method(hub=basket.hub, payment_method_id=method)
             return {**intent, "payment_method": method}
     return intent
 
 
-def _setup_succeeded(intent: dict) -> None:
-    """Stripe says the card is saved: the basket is paid with it from now on."""
+def _setup_succeeded(intent: dict, source: payments.Source) -> None:
+    """Stripe says the card is saved: the basket is paid with it from now on (if the card
+    was saved on the hub's Stripe account: else the managers are told)."""
     basket = _basket_of_setup(intent)
     method = intent.get("payment_method")
     if basket is None or not method:
         logger.warning("Stripe SetupIntent %s matches no weekly basket", intent.get("id"))
         return
-    basket = WeeklyBasket.objects.select_for_update().get(pk=basket.pk)
+    basket = WeeklyBasket.objects.select_for_update().select_related("hub").get(pk=basket.pk)
+    if payments.mismatch(source, hub=basket.hub, stripe_object=intent["id"]):
+        return
     if basket.status == Status.CANCELLED:
         return
     if isinstance(method, dict):

@@ -17,7 +17,7 @@ from django.db import connection
 from django.urls import reverse
 
 from orders import payments, services, stripe_api
-from orders.models import Order, OrderEvent, Payment, StripeEvent
+from orders.models import Order, OrderEvent, Payment, PaymentAnomaly, StripeEvent
 
 WEBHOOK_SECRET = "whsec_test_secret"
 
@@ -195,13 +195,17 @@ def card_order(card_hub, fake_stripe, cycle, slot, offers):
     )
 
 
-def _event(event_type, obj, event_id=None):
-    return {
+def _event(event_type, obj, event_id=None, *, account=None):
+    """A Stripe event; ``account``: the connected account it is about (None: the platform)."""
+    event = {
         "id": event_id or f"evt_{time.monotonic_ns()}",
         "object": "event",
         "type": event_type,
         "data": {"object": obj},
     }
+    if account:
+        event["account"] = account
+    return event
 
 
 def _post(client, event, *, secret=WEBHOOK_SECRET, timestamp=None, header=None):
@@ -612,6 +616,154 @@ def test_charge_refunded_without_its_refunds_asks_stripe_for_them(client, card_o
     assert row.amount == Decimal("9.60")
     [listing] = [r for r in fake_stripe.requests if r["path"] == "/v1/refunds"]
     assert listing["params"]["charge"] == "ch_1"
+
+
+# Events that do not match what they pay: recorded for the managers, not applied
+
+
+def _foreign_intent(order, *, amount=960, currency="eur"):
+    """A PaymentIntent we never made (a crash, or someone else's) naming our order."""
+    return {
+        "id": "pi_elsewhere", "object": "payment_intent", "amount": amount,
+        "amount_received": amount, "currency": currency, "status": "succeeded",
+        "metadata": {"order_number": order.number},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "hub_account, event_account, currency, amount, problem, expected, received",
+    [
+        ("", "acct_someone", "eur", 960, "account", "", "acct_someone"),
+        ("acct_1Lille", "acct_other", "eur", 960, "account", "acct_1Lille", "acct_other"),
+        ("acct_1Lille", None, "eur", 960, "account", "acct_1Lille", ""),
+        ("", None, "jpy", 960, "currency", "EUR", "JPY"),
+        ("acct_1Lille", "acct_1Lille", "JPY", 960, "currency", "EUR", "JPY"),
+        ("", None, "eur", 1, "amount", "9.60 EUR", "0.01 EUR"),
+        ("", None, "eur", 96000, "amount", "9.60 EUR", "960.00 EUR"),
+    ],
+)
+def test_an_unknown_payment_intent_naming_an_order_must_match_it_to_pay_it(
+    client, card_hub, card_order, fake_stripe, mailoutbox,
+    hub_account, event_account, currency, amount, problem, expected, received,
+):  # fmt: skip
+    card_hub.stripe_account_id = hub_account
+    card_hub.save()
+    intent = _foreign_intent(card_order, amount=amount, currency=currency)
+    event = _event("payment_intent.succeeded", intent, account=event_account)
+
+    assert _post(client, event).status_code == 200
+    assert _post(client, event).status_code == 200  # a replay changes nothing more
+
+    card_order.refresh_from_db()
+    assert card_order.status == Order.Status.AWAITING_PAYMENT
+    assert not card_order.payments.exists()
+    assert services.paid_amount(card_order) == 0
+    assert mailoutbox == []
+    [anomaly] = PaymentAnomaly.objects.all()
+    assert (anomaly.hub, anomaly.order, anomaly.event_id) == (card_hub, card_order, event["id"])
+    assert (anomaly.problem, anomaly.stripe_object) == (problem, "pi_elsewhere")
+    assert (anomaly.expected, anomaly.received) == (expected, received)  # "": the platform
+    assert StripeEvent.objects.filter(event_id=event["id"]).exists()  # handled: not retried
+
+
+def test_an_unknown_payment_intent_that_matches_its_order_pays_it(
+    client, card_hub, card_order, fake_stripe
+):
+    """What the check lets through: a crash after Stripe made the PaymentIntent, before we
+    wrote its row, on the hub's own account."""
+    card_hub.stripe_account_id = "acct_1Lille"
+    card_hub.save()
+    event = _event("payment_intent.succeeded", _foreign_intent(card_order), account="acct_1Lille")
+
+    assert _post(client, event).status_code == 200
+
+    card_order.refresh_from_db()
+    assert card_order.status == Order.Status.PLACED
+    assert services.paid_amount(card_order) == Decimal("9.60")
+    assert not PaymentAnomaly.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        ({"amount_received": 100}, "amount"),
+        ({"currency": "usd"}, "currency"),
+        ({"account": "acct_someone"}, "account"),
+    ],
+)
+def test_a_payment_of_another_amount_currency_or_account_than_our_row_is_not_counted(
+    client, card_order, fake_stripe, changes, problem
+):
+    payment, _secret = payments.start_card_payment(card_order)
+    account = changes.pop("account", None)
+    intent = {**fake_stripe.pay(payment.stripe_payment_intent), **changes}
+
+    response = _post(client, _event("payment_intent.succeeded", intent, account=account))
+    assert response.status_code == 200
+
+    payment.refresh_from_db()
+    card_order.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+    assert card_order.status == Order.Status.AWAITING_PAYMENT
+    [anomaly] = PaymentAnomaly.objects.all()
+    assert (anomaly.order, anomaly.problem) == (card_order, problem)
+
+
+def test_a_failure_from_another_account_changes_nothing(client, card_order, fake_stripe):
+    payment, _secret = payments.start_card_payment(card_order)
+    intent = fake_stripe.intents[payment.stripe_payment_intent]
+
+    _post(client, _event("payment_intent.payment_failed", intent, account="acct_someone"))
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+    assert PaymentAnomaly.objects.get().problem == "account"
+
+
+@pytest.mark.parametrize(
+    "account, charge_currency, refund, problem",
+    [
+        ("acct_someone", "eur", {"amount": 300}, "account"),
+        (None, "jpy", {"amount": 300}, "currency"),
+        (None, "eur", {"amount": 300, "currency": "jpy"}, "currency"),
+        (None, "eur", {"amount": 2000}, "amount"),
+    ],
+)
+def test_a_refund_that_does_not_match_its_payment_is_not_recorded(
+    client, card_order, fake_stripe, account, charge_currency, refund, problem
+):
+    payment, _secret = payments.start_card_payment(card_order)
+    _paid(client, fake_stripe, payment.stripe_payment_intent)
+    charge = {
+        "id": "ch_1", "object": "charge", "currency": charge_currency,
+        "payment_intent": payment.stripe_payment_intent,
+        "refunds": {"has_more": False, "data": [{"id": "re_x", "status": "succeeded", **refund}]},
+    }  # fmt: skip
+
+    assert _post(client, _event("charge.refunded", charge, account=account)).status_code == 200
+
+    assert not card_order.payments.filter(kind=Payment.Kind.REFUND).exists()
+    assert services.paid_amount(card_order) == Decimal("9.60")
+    assert PaymentAnomaly.objects.get().problem == problem
+    assert not fake_stripe.posts("/v1/refunds") and len(fake_stripe.requests) == 1
+
+
+def test_managers_see_the_payments_to_check_on_the_cycle_and_the_dashboard(
+    client, card_hub, card_order, fake_stripe, manager, other_hub_manager
+):
+    intent = _foreign_intent(card_order, currency="jpy")
+    _post(client, _event("payment_intent.succeeded", intent, account=None))
+    cycle_url = reverse("cycles:detail", args=[card_hub.slug, card_order.cycle_id])
+
+    client.force_login(manager)
+    for url in [cycle_url, reverse("hubs:dashboard", args=[card_hub.slug])]:
+        page = client.get(url).content.decode()
+        assert "Paiements par carte à vérifier" in page, url
+        assert card_order.number in page and "pi_elsewhere" in page and "JPY" in page
+        assert f"#order-{card_order.pk}" in page
+
+    client.force_login(other_hub_manager)
+    assert client.get(cycle_url).status_code == 404
 
 
 # Changes and cancellations of a paid order

@@ -22,6 +22,7 @@ from orders.models import (
     OrderEvent,
     OutgoingEmail,
     Payment,
+    PaymentAnomaly,
     PickupSlot,
     StripeEvent,
     WeeklyBasket,
@@ -955,6 +956,27 @@ def test_setup_succeeded_webhook_saves_the_card(
     assert basket.card_label == "Visa •••• 4242 (04/2031)"
     assert basket.payment_method == Order.PaymentMethod.CARD
     assert StripeEvent.objects.filter(event_id=event["id"]).exists()
+
+
+def test_a_card_saved_on_another_stripe_account_is_not_used(
+    client, basket, household, card_hub, fake_weekly_stripe
+):
+    weekly.start_card_setup(basket, household)
+    basket.refresh_from_db()
+    intent = fake_weekly_stripe.intents[basket.stripe_setup_intent_id]
+    intent.update(status="succeeded", payment_method="pm_ok")
+
+    event = _event("setup_intent.succeeded", intent, account="acct_someone")
+    assert _post(client, event).status_code == 200
+
+    basket.refresh_from_db()
+    assert basket.stripe_payment_method_id == ""
+    assert basket.payment_method == Order.PaymentMethod.AT_PICKUP
+    anomaly = PaymentAnomaly.objects.get()
+    assert (anomaly.hub, anomaly.order, anomaly.problem) == (card_hub, None, "account")
+    assert (anomaly.expected, anomaly.received) == ("", "acct_someone")
+    # Stripe is not asked about a card of another account.
+    assert not [r for r in fake_weekly_stripe.requests if "payment_methods" in r["path"]]
 
 
 def test_an_unsigned_setup_webhook_saves_nothing(
