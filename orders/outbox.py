@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 
 from .models import OutgoingEmail
@@ -68,6 +68,30 @@ class Owed:
     to: str
     params: dict
     language: str = ""
+
+
+# How managers see an e-mail's state ("unknown": a worker died while sending it).
+SHOWN_STATES = {
+    OutgoingEmail.Status.SENT: "sent",
+    OutgoingEmail.Status.PENDING: "waiting",
+    OutgoingEmail.Status.BUILDING: "waiting",
+    OutgoingEmail.Status.FAILED: "failed",
+    OutgoingEmail.Status.SENDING: "unknown",
+}
+
+
+def counts(key_prefix: str) -> dict[str, int]:
+    """How many e-mails whose key starts with ``key_prefix`` are sent, waiting, failed, or
+    not known to have left."""
+    found = dict.fromkeys(("sent", "waiting", "failed", "unknown"), 0)
+    rows = (
+        OutgoingEmail.objects.filter(key__startswith=key_prefix)
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        found[SHOWN_STATES[row["status"]]] += row["n"]
+    return found
 
 
 def owe(emails: Iterable[Owed], *, now: datetime | None = None) -> int:

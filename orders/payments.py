@@ -6,7 +6,7 @@ How money follows an order paid by card:
    which creates (or reuses) a PaymentIntent for what is due; Stripe's Payment Element
    confirms it in the browser.
 2. Stripe tells the outcome by signed webhook (``handle_event``): the payment succeeded, the
-   order is placed and the confirmation e-mail leaves. The browser's return is never trusted.
+   order is placed and the confirmation e-mail owed. The browser's return is never trusted.
 3. When a paid order is changed, ``settle_card_difference`` refunds what is now too much, or
    starts a PaymentIntent for what is missing (the order page asks the household for it).
 4. When it is cancelled, ``refund_card_payments`` gives back everything paid by card.
@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from . import stripe_api, tasks
 from .models import Order, OrderEvent, Payment, PaymentAnomaly, StripeEvent
+from .order_emails import owe_order_email
 from .pricing import ZERO, from_cents, to_cents
 from .stock import OrderError, lock_order
 
@@ -676,7 +677,7 @@ def _payment_succeeded(intent: dict, source: Source) -> None:
     payment.amount = from_cents(received)
     payment.status = Payment.Status.SUCCEEDED
     payment.save(update_fields=["amount", "status", "updated_at"])
-    OrderEvent.objects.create(
+    event = OrderEvent.objects.create(
         order=order,
         kind=OrderEvent.Kind.PAYMENT,
         detail=f"card {payment.amount} {payment.stripe_payment_intent}",
@@ -685,10 +686,7 @@ def _payment_succeeded(intent: dict, source: Source) -> None:
     if order.status == Order.Status.AWAITING_PAYMENT and due <= 0:
         order.status = Order.Status.PLACED
         order.save(update_fields=["status", "updated_at"])
-        order_id = order.pk
-        transaction.on_commit(
-            lambda: tasks.send_order_email(order_id=order_id, kind="confirmation"), robust=True
-        )
+        owe_order_email(order, event, "confirmation")
     if due < 0:
         # Paid on a stale page after a change, or after cancelling: give the excess back.
         settle_card_difference_on_commit(order)

@@ -486,6 +486,7 @@ def test_a_household_that_already_ordered_is_not_placed_again(
         full_name="Camille Foyer",
         slot=slot,
         user=household,
+        notify=False,
     )
 
     counts = weekly.place_baskets(cycle)
