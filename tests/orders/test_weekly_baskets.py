@@ -941,6 +941,22 @@ def test_card_setup_makes_one_customer_and_reuses_its_setup_intent(
     assert basket.stripe_payment_method_id == ""  # never on the browser's word
 
 
+def test_a_basket_cancelled_while_stripe_prepares_its_card_keeps_nothing(
+    basket, household, card_hub, fake_weekly_stripe
+):
+    """Stripe is called outside any transaction: the basket is checked again afterwards."""
+    fake_weekly_stripe.meanwhile(
+        "post", "/v1/setup_intents", lambda: weekly.cancel(basket, household)
+    )
+
+    with pytest.raises(weekly.WeeklyBasketError):
+        weekly.start_card_setup(basket, household)
+
+    basket.refresh_from_db()
+    assert basket.status == WeeklyBasket.Status.CANCELLED
+    assert (basket.stripe_customer_id, basket.stripe_setup_intent_id) == ("", "")
+
+
 def test_setup_succeeded_webhook_saves_the_card(
     client, basket, household, card_hub, fake_weekly_stripe
 ):
