@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Offer, Order, OrderCycle, OrderEvent, OrderLine, Payment, StripeEvent
+from .models import (
+    Offer,
+    Order,
+    OrderCycle,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PaymentAnomaly,
+    StripeEvent,
+)
 
 
 class OfferInline(admin.TabularInline):
@@ -64,3 +73,19 @@ class OrderAdmin(admin.ModelAdmin):
 class StripeEventAdmin(admin.ModelAdmin):
     list_display = ["event_id", "type", "received_at"]
     search_fields = ["event_id"]
+
+
+@admin.register(PaymentAnomaly)
+class PaymentAnomalyAdmin(admin.ModelAdmin):
+    """Stripe events not applied because they did not match their order (read only)."""
+
+    list_display = ["created_at", "hub", "order", "problem", "expected", "received", "event_id"]
+    list_filter = ["problem"]
+    search_fields = ["event_id", "stripe_object", "order__number"]
+    readonly_fields = [field.name for field in PaymentAnomaly._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

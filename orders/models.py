@@ -589,6 +589,53 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class PaymentAnomaly(models.Model):
+    """A Stripe event that did not match the order (or weekly basket) it names, and so was
+    not applied: made on another Stripe account than the hub's, in another currency, or of
+    another amount than the one expected. Kept for the hub's managers, who check it on
+    Stripe's dashboard (``orders.payments``)."""
+
+    class Problem(models.TextChoices):
+        ACCOUNT = "account", _("made on another Stripe account")
+        CURRENCY = "currency", _("in another currency")
+        AMOUNT = "amount", _("of another amount")
+
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="payment_anomalies"
+    )
+    # The event's id ("evt_..."), or what the closing read from Stripe ("close:pi_...").
+    event_id = models.CharField(max_length=255, unique=True)
+    event_type = models.CharField(max_length=100)
+    stripe_object = models.CharField(max_length=255)
+    problem = models.CharField(max_length=10, choices=Problem.choices)
+    expected = models.CharField(max_length=100)
+    received = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["hub", "created_at"])]
+        verbose_name = _("payment anomaly")
+        verbose_name_plural = _("payment anomalies")
+
+    def __str__(self):
+        return f"{self.event_id} {self.problem}: {self.expected} ≠ {self.received}"
+
+    def _shown(self, value: str) -> str:
+        if self.problem == self.Problem.ACCOUNT and not value:
+            return _("the platform's own account")
+        return value
+
+    @property
+    def expected_shown(self) -> str:
+        return self._shown(self.expected)
+
+    @property
+    def received_shown(self) -> str:
+        return self._shown(self.received)
+
+
 class Basket(models.Model):
     """A household's basket for a cycle, before checkout (it holds no stock).
 

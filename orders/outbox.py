@@ -5,10 +5,11 @@ A tick step that owes e-mails (the shop is open, the cycle closed, a reminder...
 ("close:12:producer:5"): a step repeated after a crash, or run by two workers at once, owes
 it once. The tick then calls ``send_due``, which claims a batch (a conditional UPDATE:
 pending → building, with this worker's token), builds each message with the function
-registered for its kind, marks the batch "sending", sends it, and marks each sent. An
-e-mail is marked before it leaves, so it never leaves twice: if the worker dies while
-sending, it stays "sending" (shown to managers as "may not have left") rather than going
-out again; if it dies while building, nothing has left and the batch is taken again.
+registered for its kind, then sends them one at a time, each marked "sending" just before
+it leaves and "sent" just after. An e-mail is marked before it leaves, so it never leaves
+twice: if the worker dies while sending, the one message in flight stays "sending" (shown
+to managers as "may not have left") rather than going out again, and the rest of the
+batch, which never left, is taken again once the dead worker's lease is over.
 
 A kind's builder takes the row's ``params`` and returns the ``EmailMessage`` (subject, body,
 attachments, cc; ``to`` is set from the row). It runs in the row's language. Raising
@@ -26,7 +27,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 
 from .models import OutgoingEmail
@@ -66,6 +68,30 @@ class Owed:
     to: str
     params: dict
     language: str = ""
+
+
+# How managers see an e-mail's state ("unknown": a worker died while sending it).
+SHOWN_STATES = {
+    OutgoingEmail.Status.SENT: "sent",
+    OutgoingEmail.Status.PENDING: "waiting",
+    OutgoingEmail.Status.BUILDING: "waiting",
+    OutgoingEmail.Status.FAILED: "failed",
+    OutgoingEmail.Status.SENDING: "unknown",
+}
+
+
+def counts(key_prefix: str) -> dict[str, int]:
+    """How many e-mails whose key starts with ``key_prefix`` are sent, waiting, failed, or
+    not known to have left."""
+    found = dict.fromkeys(("sent", "waiting", "failed", "unknown"), 0)
+    rows = (
+        OutgoingEmail.objects.filter(key__startswith=key_prefix)
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        found[SHOWN_STATES[row["status"]]] += row["n"]
+    return found
 
 
 def owe(emails: Iterable[Owed], *, now: datetime | None = None) -> int:
@@ -143,12 +169,17 @@ def _load_batches(rows: list[OutgoingEmail]) -> dict:
 def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
     """Send the e-mails owed, batch after batch. Returns how many left.
 
-    1. Claim a batch ("building", with this worker's token) and build its messages.
-    2. Just before sending, mark the built ones "sending": from then on a worker that dies
-       leaves them "sending" (maybe sent, never sent twice) instead of "building" (taken
-       again later, since nothing left).
-    3. Mark each sent, skipped or failed (failed ones are retried later, a few times). If
-       the mail server cannot be reached, what was not tried goes back to waiting.
+    1. Claim a batch ("building", with this worker's token and a lease) and build its
+       messages. Those that will not leave (skipped, failed to build) are marked at once.
+    2. Send them one at a time. Each is marked "sending" just before it leaves and "sent"
+       just after (one UPDATE marks the last one sent and the next one sending): a worker
+       that dies leaves at most one e-mail "sending" (it may have left: never sent again,
+       shown to managers as "may not have left"), and the rest of its batch "building",
+       taken again once its lease is over, since none of them left.
+    3. A message the server refuses is retried later, a few times. If the mail server
+       cannot be reached at all, the batch goes back to waiting.
+
+    Call it outside any transaction: each mark must be committed before the message leaves.
     """
     sent_total = 0
     while limit is None or sent_total < limit:
@@ -161,8 +192,7 @@ def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
 
 
 def _send_batch(token: str, rows: list[OutgoingEmail]) -> int:
-    sent, skipped, failed = [], [], []
-    messages = []
+    messages, skipped, failed = [], [], []
     shared = _load_batches(rows)
     for row in rows:
         try:
@@ -172,48 +202,96 @@ def _send_batch(token: str, rows: list[OutgoingEmail]) -> int:
         except Exception as exc:  # a bad row must not hold up the others
             logger.exception("Could not build e-mail %s", row.key)
             failed.append((row, f"{type(exc).__name__}: {exc}"))
-    tried = set()
+    OutgoingEmail.objects.filter(pk__in=skipped, claim=token).update(
+        status=OutgoingEmail.Status.SENT, error="skipped", claim=""
+    )
+    _failed(token, failed)
+    if not messages:
+        return 0
     connection = get_connection()
     try:
-        OutgoingEmail.objects.filter(pk__in=[row.pk for row, _m in messages], claim=token).update(
-            status=OutgoingEmail.Status.SENDING
-        )
         connection.open()
-        for row, message in messages:
-            tried.add(row.pk)
-            message.connection = connection
-            try:
-                message.send()
-                sent.append(row.pk)
-            except Exception as exc:
-                logger.exception("Could not send e-mail %s", row.key)
-                failed.append((row, f"{type(exc).__name__}: {exc}"))
     except Exception:
         logger.exception("Could not reach the mail server; the e-mails wait")
-    finally:
-        connection.close()
-        done_at = timezone.now()
-        OutgoingEmail.objects.filter(pk__in=sent, claim=token).update(
-            status=OutgoingEmail.Status.SENT, sent_at=done_at, claim=""
-        )
-        OutgoingEmail.objects.filter(pk__in=skipped, claim=token).update(
-            status=OutgoingEmail.Status.SENT, error="skipped", claim=""
-        )
-        for row, error in failed:
-            again = row.attempts < MAX_ATTEMPTS
-            OutgoingEmail.objects.filter(pk=row.pk, claim=token).update(
-                status=OutgoingEmail.Status.PENDING if again else OutgoingEmail.Status.FAILED,
-                not_before=done_at + RETRY_AFTER * row.attempts,
-                error=error[:2000],
-                claim="",
-            )
-        # Never tried (the server could not be reached): back to waiting, this attempt
-        # not counted against them.
-        untried = [row.pk for row, _m in messages if row.pk not in tried]
-        OutgoingEmail.objects.filter(pk__in=untried, claim=token).update(
+        # Never tried: back to waiting, this attempt not counted against them.
+        OutgoingEmail.objects.filter(pk__in=[row.pk for row, _m in messages], claim=token).update(
             status=OutgoingEmail.Status.PENDING,
-            not_before=done_at + RETRY_AFTER,
+            not_before=timezone.now() + RETRY_AFTER,
             attempts=F("attempts") - 1,
             claim="",
         )
-    return len(sent)
+        return 0
+    sent = 0
+    left = None  # the last message that left, not yet marked "sent"
+    try:
+        for row, message in messages:
+            marked = _mark(token, sending=row.pk, sent=left)
+            left = None
+            if not marked:
+                continue  # our lease ran out and another worker took it: it sends it
+            message.connection = connection
+            try:
+                message.send()
+            except Exception as exc:
+                logger.exception("Could not send e-mail %s", row.key)
+                _failed(token, [(row, f"{type(exc).__name__}: {exc}")])
+                continue
+            left = row.pk
+            sent += 1
+        _mark(token, sent=left)
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.exception("Could not close the connection to the mail server")
+    return sent
+
+
+def _mark(token: str, *, sending: int | None = None, sent: int | None = None) -> bool:
+    """One UPDATE: the message that just left is "sent", the next one "sending". False if
+    the next one is no longer ours (held past our lease, another worker took it).
+
+    It runs once per e-mail (10,000 at a big closing): written in SQL once, not built by
+    the ORM each time.
+    """
+    pks = [pk for pk in (sending, sent) if pk is not None]
+    if not pks:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_SQL,
+            [
+                sending,
+                OutgoingEmail.Status.SENDING,
+                OutgoingEmail.Status.SENT,
+                sent,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                sent,
+                pks[0],
+                pks[-1],
+                token,
+            ],
+        )
+        return cursor.rowcount == len(pks)
+
+
+_MARK_SQL = """
+    UPDATE orders_outgoingemail
+    SET status = CASE WHEN id = %s THEN %s ELSE %s END,
+        sent_at = CASE WHEN id = %s THEN %s ELSE sent_at END,
+        claim = CASE WHEN id = %s THEN '' ELSE claim END
+    WHERE id IN (%s, %s) AND claim = %s
+"""
+
+
+def _failed(token: str, failed: list[tuple[OutgoingEmail, str]]) -> None:
+    """Back to waiting, to be tried again later (a few times), or failed for good."""
+    now = timezone.now()
+    for row, error in failed:
+        again = row.attempts < MAX_ATTEMPTS
+        OutgoingEmail.objects.filter(pk=row.pk, claim=token).update(
+            status=OutgoingEmail.Status.PENDING if again else OutgoingEmail.Status.FAILED,
+            not_before=now + RETRY_AFTER * row.attempts,
+            error=error[:2000],
+            claim="",
+        )

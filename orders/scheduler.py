@@ -35,7 +35,6 @@ from .models import (
     CyclePickupPoint,
     Order,
     OrderCycle,
-    OutgoingEmail,
     WorkerHeartbeat,
 )
 
@@ -380,23 +379,4 @@ def _claim_each(pickups, field: str, emails, now: datetime) -> None:
 def closing_emails(cycle: OrderCycle) -> dict[str, int]:
     """How many of the cycle's closing e-mails are sent, waiting, failed, or not known to
     have left ("unknown": a worker died while sending them)."""
-    from django.db.models import Count
-
-    counts = dict.fromkeys(("sent", "waiting", "failed", "unknown"), 0)
-    rows = (
-        OutgoingEmail.objects.filter(key__startswith=f"close:{cycle.pk}:")
-        .values("status")
-        .annotate(n=Count("pk"))
-    )
-    for row in rows:
-        counts[CLOSE_EMAIL_STATES[row["status"]]] += row["n"]
-    return counts
-
-
-CLOSE_EMAIL_STATES = {
-    OutgoingEmail.Status.SENT: "sent",
-    OutgoingEmail.Status.PENDING: "waiting",
-    OutgoingEmail.Status.BUILDING: "waiting",
-    OutgoingEmail.Status.FAILED: "failed",
-    OutgoingEmail.Status.SENDING: "unknown",
-}
+    return outbox.counts(f"close:{cycle.pk}:")

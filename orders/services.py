@@ -1,7 +1,9 @@
 """Use cases of ordering: place, change and cancel an order; record a payment.
 
-Each takes domain objects and keyword arguments, runs in one transaction, and leaves its
-e-mails with ``transaction.on_commit``. Views, tasks and commands call these, nothing else.
+Each takes domain objects and keyword arguments and runs in one transaction; the e-mails it
+owes the household are recorded in that transaction (``orders.order_emails``, sent through
+the outbox), its Stripe work queued once it has committed. Views, tasks and commands call
+these, nothing else.
 Stock moves only through ``orders.stock.apply_stock_changes``.
 """
 
@@ -22,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import ical, payments, pricing, tasks
+from . import ical, outbox, payments, pricing
 from .models import (
     CycleChange,
     Offer,
@@ -34,6 +36,8 @@ from .models import (
     Payment,
     PickupSlot,
 )
+from .order_emails import KIND as ORDER_EMAIL
+from .order_emails import owe_order_email
 from .selectors import live_order, paid_by_order
 from .stock import (
     InsufficientStock,
@@ -279,7 +283,7 @@ def place_order(
     3. Pay-at-pickup orders are placed at once; card orders wait for Stripe's webhook,
        except with ``charge_later``: a weekly basket's order is placed at once and its
        saved card charged when the cycle closes (``orders.weekly.charge_at_close``).
-    4. The confirmation e-mail leaves once the transaction has committed.
+    4. The confirmation e-mail is owed in the same transaction (the worker sends it).
     """
     _check_open(cycle, now)
     quantities = {k: v for k, v in check_quantities(items).items() if v}
@@ -329,7 +333,7 @@ def place_order(
             _set_totals(order, lines)
             order.save(force_insert=True)
             OrderLine.objects.bulk_create(lines)
-            OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
+            event = OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
             # The two rows every order of the hub competes for are locked last, so each is
             # held for a moment rather than for the whole transaction: the slot (room left)
             # and the hub's order number sequence.
@@ -337,7 +341,7 @@ def place_order(
             order.number = next_order_number(cycle, now)
             Order.objects.filter(pk=order.pk).update(number=order.number)
             if notify and not card:
-                _on_commit_send(order, "confirmation")
+                owe_order_email(order, event, "confirmation")
     except (IntegrityError, InsufficientStock, SlotFull):
         # The household has a live order already (a second submission, or a race between
         # two): the unique constraint kept one, and that is what to say, not what the
@@ -410,11 +414,11 @@ def update_order(
             order.note = note.strip()[:1000]
         order.save(update_fields=["slot", "cycle_pickup", "note", "updated_at"])
         _save_totals(order)
-        OrderEvent.objects.create(
+        event = OrderEvent.objects.create(
             order=order, kind=OrderEvent.Kind.CHANGED, by=by, detail="; ".join(changed)
         )
         if order.status == Order.Status.PLACED:
-            _on_commit_send(order, "changed")
+            owe_order_email(order, event, "changed")
         if order.payment_method == Order.PaymentMethod.CARD:
             # After commit: refund what is paid too much, or ask for the difference.
             payments.settle_card_difference_on_commit(order)
@@ -446,11 +450,11 @@ def cancel_order(
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now or timezone.now()
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
-        OrderEvent.objects.create(
+        event = OrderEvent.objects.create(
             order=order, kind=OrderEvent.Kind.CANCELLED, by=by, detail=reason[:500]
         )
         if notify:
-            _on_commit_send(order, "cancelled", reason=reason)
+            owe_order_email(order, event, "cancelled", reason=str(reason))
         if order.payment_method == Order.PaymentMethod.CARD:
             payments.refund_card_payments_on_commit(order)
     return order
@@ -555,17 +559,6 @@ def log_cycle_change(*, cycle: OrderCycle, by, field: str, old, new) -> None:
     )
 
 
-def _on_commit_send(order: Order, kind: str, **extra) -> None:
-    """Queue the household's e-mail once the transaction has committed (the worker sends
-    it, in the language of the page that made the change)."""
-    language = translation.get_language()
-    # robust: the order is committed; a queue that is down must not turn that into an error.
-    transaction.on_commit(
-        lambda: tasks.send_order_email(order_id=order.pk, kind=kind, language=language, **extra),
-        robust=True,
-    )
-
-
 EMAIL_SUBJECTS = {
     "confirmation": gettext_lazy("Your order %(number)s at %(hub)s"),
     "changed": gettext_lazy("Your order %(number)s was changed"),
@@ -573,36 +566,37 @@ EMAIL_SUBJECTS = {
 }
 
 
-def send_order_email(*, order_id: int, kind: str, language: str | None = None, **extra) -> None:
-    """The e-mail to the household about its order: placed, changed or cancelled."""
+@outbox.builder(ORDER_EMAIL)
+def build_order_email(params: dict) -> EmailMessage:
+    """The e-mail to the household about its order: placed, changed or cancelled (owed by
+    ``orders.order_emails``; built when it leaves, in the order's language)."""
+    kind = params["kind"]
     order = (
         Order.objects.select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
         .prefetch_related("lines")
-        .get(pk=order_id)
+        .get(pk=params["order_id"])
     )
-    with translation.override(language or settings.LANGUAGE_CODE):
-        amounts = amounts_of(order)
-        context = {
-            "order": order,
-            "amounts": amounts,
-            "rows": rows_of(order, amounts),
-            "hub": order.cycle.hub,
-            "pickup_point": order.cycle_pickup.pickup_point,
-            "site_name": settings.SITE_NAME,
-            "url": settings.SITE_URL + order_link(order),
-            "kind": kind,
-            **extra,
-        }
-        subject = str(EMAIL_SUBJECTS[kind]) % {"number": order.number, "hub": order.cycle.hub}
-        body = render_to_string("orders/email/order.txt", context)
-        # The pickup for the household's calendar (the same event as in its feed).
-        invitation = ical.pickup_invitation(order, url=context["url"])
-    message = EmailMessage(subject, body, None, [order.email])
+    amounts = amounts_of(order)
+    context = {
+        "order": order,
+        "amounts": amounts,
+        "rows": rows_of(order, amounts),
+        "hub": order.cycle.hub,
+        "pickup_point": order.cycle_pickup.pickup_point,
+        "site_name": settings.SITE_NAME,
+        "url": settings.SITE_URL + order_link(order),
+        "kind": kind,
+        "reason": params.get("reason", ""),
+    }
+    subject = str(EMAIL_SUBJECTS[kind]) % {"number": order.number, "hub": order.cycle.hub}
+    message = EmailMessage(subject, render_to_string("orders/email/order.txt", context))
     if kind != "cancelled":
-        # Shown at the pickup point, it opens the order for the volunteers there.
+        # Shown at the pickup point, it opens the order for the volunteers there; and the
+        # pickup for the household's calendar (the same event as in its feed).
         message.attach(f"{order.number}.png", pickup_qr_png(order), "image/png")
+        invitation = ical.pickup_invitation(order, url=context["url"])
         message.attach(f"{order.number}.ics", invitation, "text/calendar")
-    message.send()
+    return message
 
 
 def pickup_qr_png(order: Order) -> bytes:

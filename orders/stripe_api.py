@@ -7,9 +7,16 @@ the rest of the code never depends on the library's object model.
 A hub with its own Stripe account (Connect) has its calls made on that account: the client
 sends ``Stripe-Account: <hub.stripe_account_id>``.
 
+Stripe may be slow or unreachable: every call gives up after ``STRIPE_TIMEOUT`` seconds and
+is tried again at most ``STRIPE_MAX_NETWORK_RETRIES`` times (POSTs carry idempotency keys, so
+a retry never makes a second object), and no call is ever made while a database transaction
+is open (callers read, call Stripe, then write in a short transaction of their own).
+
 Tests replace ``HTTP_CLIENT`` with a fake ``stripe.HTTPClient``: the network is never reached.
 """
 
+import functools
+import json
 from typing import Any
 
 import stripe
@@ -20,11 +27,8 @@ CURRENCY = "eur"
 # Stripe.js is always loaded from Stripe (never bundled), on the pay page only.
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
 
-# The HTTP client every StripeClient uses; None means the library's default (the network).
+# The HTTP client every StripeClient uses; None means the network, with a short timeout.
 HTTP_CLIENT: stripe.HTTPClient | None = None
-
-# Stripe retries POSTs safely because each carries an idempotency key.
-MAX_NETWORK_RETRIES = 2
 
 StripeError = stripe.StripeError
 
@@ -37,13 +41,23 @@ def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_PUBLISHABLE_KEY)
 
 
+@functools.cache
+def _network_client(timeout: int) -> stripe.HTTPClient:
+    # One per process (its connections are kept); the library's default waits 80 seconds.
+    return stripe.RequestsClient(timeout=timeout)
+
+
+def http_client() -> stripe.HTTPClient:
+    return HTTP_CLIENT or _network_client(settings.STRIPE_TIMEOUT)
+
+
 def get_client(hub=None) -> stripe.StripeClient:
     """A client with the platform's secret key, on the hub's own account when it has one."""
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         stripe_account=account_of(hub),
-        http_client=HTTP_CLIENT,
-        max_network_retries=MAX_NETWORK_RETRIES,
+        http_client=http_client(),
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
     )
 
 
@@ -76,13 +90,21 @@ def cancel_payment_intent(*, hub, payment_intent_id: str) -> dict[str, Any]:
 
 
 def create_refund(
-    *, hub, payment_intent_id: str, amount_cents: int, idempotency_key: str, order_number: str
+    *,
+    hub,
+    payment_intent_id: str,
+    amount_cents: int,
+    idempotency_key: str,
+    order_number: str,
+    payment_row: int,
 ) -> dict[str, Any]:
+    """A refund, which names our refund row (``metadata.payment_row``): its webhook may come
+    before we have written the refund's id in that row."""
     refund = get_client(hub).v1.refunds.create(
         {
             "payment_intent": payment_intent_id,
             "amount": amount_cents,
-            "metadata": {"order_number": order_number},
+            "metadata": {"order_number": order_number, "payment_row": str(payment_row)},
         },
         {"idempotency_key": idempotency_key},
     )
@@ -164,30 +186,138 @@ CardError = stripe.CardError
 InvalidRequestError = stripe.InvalidRequestError
 
 
+# A Stripe event is a few kilobytes; anything much bigger is not one.
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+# What the handled events' objects must hold, checked before anything reads them: a field
+# absent or null is allowed unless it is marked required. Stripe sends exactly these
+# types; anything else (a number for an id, a string for an amount) is not Stripe's.
+_METADATA = (dict, False)
+_PAYMENT_INTENT = {
+    "id": (str, True),
+    "amount": (int, True),
+    "currency": (str, True),
+    "amount_received": (int, False),
+    "status": (str, False),
+    "metadata": _METADATA,
+    "last_payment_error": (dict, False),
+}
+_EVENT_OBJECTS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
+    "payment_intent.succeeded": _PAYMENT_INTENT,
+    "payment_intent.payment_failed": _PAYMENT_INTENT,
+    "charge.refunded": {
+        "id": (str, True),
+        "currency": (str, True),
+        "payment_intent": (str, False),
+        "refunds": (dict, False),
+    },
+    "setup_intent.succeeded": {
+        "id": (str, True),
+        "customer": (str, False),
+        "payment_method": ((str, dict), False),
+        "metadata": _METADATA,
+    },
+}
+_REFUND = {
+    "id": (str, True),
+    "amount": (int, True),
+    "currency": (str, False),
+    "status": (str, False),
+    "metadata": _METADATA,
+}
+
+
+def _check_fields(obj: Any, fields: dict, where: str) -> None:
+    if not isinstance(obj, dict):
+        raise InvalidWebhook(f"{where} is not an object")
+    for name, (kinds, required) in fields.items():
+        value = obj.get(name)
+        if value is None:
+            if required:
+                raise InvalidWebhook(f"{where}.{name} is missing")
+        elif isinstance(value, bool) or not isinstance(value, kinds):
+            raise InvalidWebhook(f"{where}.{name} has the wrong type")
+
+
+def check_event(event: Any) -> dict[str, Any]:
+    """The event, if it has the shape of a Stripe event (raises ``InvalidWebhook`` if not):
+    an id, a type, the account it is about (absent: the platform's), and its object, whose
+    fields that our handlers read have the types Stripe gives them."""
+    _check_fields(
+        event,
+        {"id": (str, True), "type": (str, True), "account": (str, False), "data": (dict, True)},
+        "event",
+    )
+    if not event["id"] or len(event["id"]) > 255 or not event["type"]:
+        raise InvalidWebhook("event.id or event.type is empty or too long")
+    obj = event["data"].get("object")
+    _check_fields(obj, {}, "event.data.object")
+    kind = event["type"]
+    if kind in _EVENT_OBJECTS:
+        _check_fields(obj, _EVENT_OBJECTS[kind], kind)
+        metadata = obj.get("metadata") or {}
+        if not all(isinstance(value, str) for value in metadata.values()):
+            raise InvalidWebhook(f"{kind}.metadata holds something else than text")
+        if isinstance(obj.get("payment_method"), dict):
+            _check_fields(obj["payment_method"], {"id": (str, True)}, "payment_method")
+        refunds = obj.get("refunds") or {}
+        if refunds.get("data") is not None:
+            if not isinstance(refunds["data"], list):
+                raise InvalidWebhook(f"{kind}: refunds.data is not a list")
+            for refund in refunds["data"]:
+                _check_fields(refund, _REFUND, f"{kind}: refund")
+                if not all(isinstance(v, str) for v in (refund.get("metadata") or {}).values()):
+                    raise InvalidWebhook(f"{kind}: refund metadata holds something else than text")
+    return event
+
+
 def construct_event(payload: bytes, sig_header: str | None) -> dict[str, Any]:
-    """Verify a webhook's signature and age (5 minutes at most) and return the event.
+    """Verify a webhook's signature and age (5 minutes at most) and return the event, a plain
+    dict checked by ``check_event``. Anything else raises ``InvalidWebhook``: a body too big,
+    not signed by us, not JSON, or not shaped like a Stripe event.
 
     ``STRIPE_WEBHOOK_SECRET`` may hold several secrets separated by commas: the platform's
     endpoint and its Connect endpoint (events of the hubs' own accounts) each have one.
     """
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        raise InvalidWebhook("too big to be a Stripe event")
     secrets = [s.strip() for s in (settings.STRIPE_WEBHOOK_SECRET or "").split(",") if s.strip()]
     if not secrets:
         raise InvalidWebhook("no webhook secret is configured")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidWebhook("not UTF-8") from exc
+    error = None
     for secret in secrets:
         try:
-            event = stripe.Webhook.construct_event(
-                payload, sig_header, secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+            stripe.WebhookSignature.verify_header(
+                text, sig_header, secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
             )
             break
         except stripe.SignatureVerificationError as exc:
             error = exc
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidWebhook(str(exc)) from exc
     else:
         raise InvalidWebhook(str(error)) from error
-    event = event.to_dict()
-    if not (event.get("id") and event.get("type") and isinstance(event.get("data"), dict)):
-        raise InvalidWebhook("not an event")
-    if not isinstance(event["data"].get("object"), dict):
-        raise InvalidWebhook("an event without its object")
-    return event
+    try:
+        event = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidWebhook("not JSON") from exc
+    if _holds_nul(event):
+        raise InvalidWebhook("a NUL character")  # no database stores it as text
+    return check_event(event)
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False

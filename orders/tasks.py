@@ -9,15 +9,17 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from . import outbox
+
 logger = logging.getLogger(__name__)
 
 
-@db_task(retries=3, retry_delay=60)
-def send_order_email(*, order_id: int, kind: str, language: str | None = None, **extra):
-    """The e-mail to the household about its order (placed, changed, cancelled)."""
-    from . import services
-
-    services.send_order_email(order_id=order_id, kind=kind, language=language, **extra)
+@db_task()
+def send_emails():
+    """Send what the outbox owes now, rather than at the next tick: queued when a
+    household's e-mail about its order is owed. Not retried: what fails waits in the
+    outbox, which tries again (``orders.outbox``)."""
+    outbox.send_due()
 
 
 @db_task(retries=5, retry_delay=300)

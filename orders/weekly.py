@@ -740,37 +740,47 @@ def start_card_setup(basket: WeeklyBasket, by) -> str:
 
     The Stripe customer is made once; an unfinished SetupIntent is reused. The card is
     stored only when Stripe's ``setup_intent.succeeded`` webhook says so.
+
+    1. Read the basket (checking it is ``by``'s), no lock held.
+    2. Ask Stripe, no transaction open: the customer if there is none yet, keyed by the
+       basket (two pages at once get the same one); the SetupIntent, reused if it can still
+       be finished, else a new one keyed by the one it replaces.
+    3. Write their ids under the basket's lock, the basket checked again (a customer
+       written meanwhile is kept: it is the same, by its key).
     """
     if not basket.hub.card_payments_available:
         raise WeeklyBasketError(_("This hub does not take card payments."))
     with transaction.atomic():
+        basket = _locked(basket, by)  # the checks; the lock ends at once
+    hub = basket.hub
+    customer_id = basket.stripe_customer_id
+    if not customer_id:
+        customer_id = stripe_api.create_customer(
+            hub=hub,
+            email=by.email,
+            name=basket.full_name or by.full_name,
+            idempotency_key=_basket_key(basket, "customer"),
+        )["id"]
+    intent = None
+    if basket.stripe_setup_intent_id:
+        intent = stripe_api.retrieve_setup_intent(
+            hub=hub, setup_intent_id=basket.stripe_setup_intent_id
+        )
+        if intent["status"] not in SETUP_USABLE_STATES:
+            intent = None
+    if intent is None:
+        intent = stripe_api.create_setup_intent(
+            hub=hub,
+            customer_id=customer_id,
+            idempotency_key=_basket_key(basket, "setup", basket.stripe_setup_intent_id or "first"),
+            metadata={"weekly_basket": str(basket.pk)},
+        )
+    with transaction.atomic():
         basket = _locked(basket, by)
-        hub = basket.hub
-        if not basket.stripe_customer_id:
-            customer = stripe_api.create_customer(
-                hub=hub,
-                email=by.email,
-                name=basket.full_name or by.full_name,
-                idempotency_key=_basket_key(basket, "customer"),
-            )
-            basket.stripe_customer_id = customer["id"]
-        intent = None
-        if basket.stripe_setup_intent_id:
-            intent = stripe_api.retrieve_setup_intent(
-                hub=hub, setup_intent_id=basket.stripe_setup_intent_id
-            )
-            if intent["status"] not in SETUP_USABLE_STATES:
-                intent = None
-        if intent is None:
-            intent = stripe_api.create_setup_intent(
-                hub=hub,
-                customer_id=basket.stripe_customer_id,
-                idempotency_key=_basket_key(
-                    basket, "setup", basket.stripe_setup_intent_id or "first"
-                ),
-                metadata={"weekly_basket": str(basket.pk)},
-            )
-            basket.stripe_setup_intent_id = intent["id"]
+        basket.stripe_customer_id = basket.stripe_customer_id or customer_id
+        # An older SetupIntent of the basket is still recognised by its metadata, should
+        # another page finish it.
+        basket.stripe_setup_intent_id = intent["id"]
         basket.save(update_fields=["stripe_customer_id", "stripe_setup_intent_id", "updated_at"])
     return intent["client_secret"]
 
@@ -797,26 +807,29 @@ def card_label(payment_method: dict) -> str:
     return label[:60]
 
 
-def _with_payment_method(intent: dict) -> dict:
+def _with_payment_method(intent: dict, source: payments.Source) -> dict:
     """Webhook intents name their PaymentMethod by id: fetch it, for the card's label
-    (a network call: before the handler's transaction)."""
+    (a network call: before the handler's transaction; on the hub's account only)."""
     method = intent.get("payment_method")
     if isinstance(method, str) and method:
         basket = _basket_of_setup(intent)
-        if basket is not None:
+        if basket is not None and payments.is_hubs_account(basket.hub, source):
             method = stripe_api.retrieve_payment_method(hub=basket.hub, payment_method_id=method)
             return {**intent, "payment_method": method}
     return intent
 
 
-def _setup_succeeded(intent: dict) -> None:
-    """Stripe says the card is saved: the basket is paid with it from now on."""
+def _setup_succeeded(intent: dict, source: payments.Source) -> None:
+    """Stripe says the card is saved: the basket is paid with it from now on (if the card
+    was saved on the hub's Stripe account: else the managers are told)."""
     basket = _basket_of_setup(intent)
     method = intent.get("payment_method")
     if basket is None or not method:
         logger.warning("Stripe SetupIntent %s matches no weekly basket", intent.get("id"))
         return
-    basket = WeeklyBasket.objects.select_for_update().get(pk=basket.pk)
+    basket = WeeklyBasket.objects.select_for_update().select_related("hub").get(pk=basket.pk)
+    if payments.mismatch(source, hub=basket.hub, stripe_object=intent["id"]):
+        return
     if basket.status == Status.CANCELLED:
         return
     if isinstance(method, dict):

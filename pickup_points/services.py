@@ -6,12 +6,13 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from foodhub.hubs.models import Hub
 from orders.models import CyclePickupPoint, OrderCycle, SchedulePickup, WeeklyBasket
+from producers.templatetags import money
 
 from . import selectors
 from .models import PickupPoint, PickupPointMembership, SharingRequest
@@ -258,9 +259,7 @@ def send_sharing_request_emails(request: SharingRequest) -> None:
             "point": point,
             "hub": request.hub,
             "requester": request.requested_by,
-            "expires": formats.date_format(
-                timezone.localtime(request.expires_at), "DATETIME_FORMAT"
-            ),
+            "expires": money.moment(request.expires_at),
             "url": _url("pickup_points:team", point.slug) + "#sharing",
             "site_name": settings.SITE_NAME,
         }

@@ -1,10 +1,14 @@
 """The outbox: an e-mail owed twice is owed once, and never leaves twice."""
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.mail import EmailMessage
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
 from django.utils import timezone
 
 from orders import outbox
@@ -168,3 +172,105 @@ def test_a_builder_may_address_several_people(db, mailoutbox):
     outbox.owe([outbox.Owed("t", "test_team", "a@example.org", {})])
     outbox.send_due()
     assert mailoutbox[0].to == ["a@example.org", "b@example.org"]
+
+
+# A worker killed while sending
+
+
+class Killed(BaseException):
+    """The worker's process dying (SIGKILL): no ``except Exception`` catches it."""
+
+
+class DyingBackend(EmailBackend):
+    """Sends ``SURVIVES`` messages, then the process dies while sending the next one.
+
+    At that moment it keeps what the database holds, which is what a killed process leaves
+    behind (the test then puts it back: nothing the dying code does after counts). It also
+    checks that nothing is held in an open transaction, which a killed process would lose.
+    """
+
+    SURVIVES = 3
+    at_death: list[dict] = []
+    seen: list[dict] = []
+
+    def send_messages(self, messages):
+        [message] = messages
+        assert not connection.in_atomic_block  # each mark is committed before it leaves
+        states = dict(OutgoingEmail.objects.values_list("to", "status"))
+        DyingBackend.seen.append({"to": message.to[0], "state": states[message.to[0]]})
+        if len(mail.outbox) == self.SURVIVES:
+            DyingBackend.at_death[:] = list(OutgoingEmail.objects.values())
+            raise Killed
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_sending_leaves_one_e_mail_uncertain_and_the_rest_to_send(
+    settings, mailoutbox
+):
+    outbox.owe([owed(f"k{n}", f"N{n}") for n in range(10)])
+    settings.EMAIL_BACKEND = "tests.orders.test_outbox.DyingBackend"
+    DyingBackend.seen.clear()
+
+    with pytest.raises(Killed):
+        outbox.send_due()
+    for row in DyingBackend.at_death:  # what the killed process left
+        OutgoingEmail.objects.filter(pk=row["id"]).update(**row)
+
+    # Each message was marked "sending" just before it left.
+    assert {seen["state"] for seen in DyingBackend.seen} == {"sending"}
+    left = [m.to[0] for m in mail.outbox]
+    assert len(left) == 3
+    rows = list(OutgoingEmail.objects.order_by("pk"))
+    assert Counter(row.status for row in rows) == {"sent": 3, "sending": 1, "building": 6}
+    assert {row.to for row in rows if row.status == "sent"} == set(left)
+    [in_flight] = [row for row in rows if row.status == "sending"]
+    assert in_flight.to == DyingBackend.seen[-1]["to"]
+
+    # Another worker, once the dead one's lease is over, sends exactly the rest.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    with time_machine.travel(timezone.now() + outbox.BUILD_LEASE + timedelta(seconds=1)):
+        assert outbox.send_due() == 6
+        assert outbox.send_due() == 0
+    rest = {row.to for row in rows if row.status == "building"}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(rest)
+    statuses = Counter(OutgoingEmail.objects.values_list("status", flat=True))
+    assert statuses == {"sent": 9, "sending": 1}  # shown as "may not have left"
+
+
+def test_a_message_the_server_refuses_mid_batch_does_not_stop_the_others(db, mailoutbox):
+    outbox.owe([owed("k1"), owed("k2", "Sam"), owed("k3", "Lou")])
+    send = EmailMessage.send
+
+    def refuse_sam(self, *args, **kwargs):
+        if self.to == ["sam@example.org"]:
+            raise OSError("mailbox unavailable")
+        return send(self, *args, **kwargs)
+
+    EmailMessage.send = refuse_sam
+    try:
+        assert outbox.send_due() == 2
+    finally:
+        EmailMessage.send = send
+    statuses = dict(OutgoingEmail.objects.values_list("key", "status"))
+    assert statuses == {"k1": "sent", "k2": "pending", "k3": "sent"}
+    assert OutgoingEmail.objects.filter(status="sent", sent_at__isnull=True).count() == 0
+
+
+def test_a_message_held_past_the_lease_and_taken_by_another_worker_is_left_to_it(
+    db, mailoutbox, monkeypatch
+):
+    outbox.owe([owed("k1"), owed("k2", "Sam")])
+    build = outbox._build
+
+    def slow_build(row, shared):
+        message = build(row, shared)
+        if row.key == "k2":  # meanwhile, our lease ran out and another worker took k1
+            OutgoingEmail.objects.filter(key="k1").update(claim="other-worker")
+        return message
+
+    monkeypatch.setattr(outbox, "_build", slow_build)
+    assert outbox.send_due() == 1
+    assert [m.to for m in mailoutbox] == [["sam@example.org"]]
+    assert OutgoingEmail.objects.get(key="k1").claim == "other-worker"

@@ -281,8 +281,12 @@ def test_unpaid_card_orders_are_cancelled_at_close_and_lost_webhooks_recovered(
     bread.refresh_from_db()
     assert bread.allocated == 2  # the unpaid order's bread went back
     # The unpaid order's household is told it was cancelled; it gets no final e-mail.
-    assert not OutgoingEmail.objects.filter(params__order_id=unpaid.pk).exists()
-    paid_mail = next(m for m in mailoutbox if m.to == ["paid@example.org"])
+    told = OutgoingEmail.objects.filter(params__order_id=unpaid.pk)
+    assert [(e.kind, e.params["kind"]) for e in told] == [("order", "cancelled")]
+    # Its payment found at last, the paid order's household is sent its confirmation, then
+    # its final order.
+    confirmation, paid_mail = [m for m in mailoutbox if m.to == ["paid@example.org"]]
+    assert paid.number in confirmation.subject and "retrait" in paid_mail.subject
     assert "nothing to pay" in paid_mail.body.lower() or "rien à payer" in paid_mail.body.lower()
 
     # A repeated closing step charges nobody and cancels nothing more.

@@ -1,11 +1,12 @@
-"""The checkout queues its e-mails and card settlements for the worker; it never waits on
+"""The checkout owes its e-mails through the outbox and nudges the worker; it never waits on
 a mail server or on Stripe. (Tests run Huey in immediate mode; here the queue is caught.)"""
 
 import pytest
 from huey.contrib.djhuey import HUEY
 
-from orders import tasks
-from orders.services import cancel_order, place_order
+from orders import outbox, tasks
+from orders.models import OrderEvent, OutgoingEmail
+from orders.services import cancel_order, place_order, update_order
 
 
 @pytest.fixture
@@ -16,24 +17,37 @@ def queue(monkeypatch):
     return queued
 
 
-def test_placing_an_order_queues_its_confirmation_after_commit(
+def _place(cycle, slot, offers, **kwargs):
+    return place_order(
+        cycle=cycle,
+        slot=slot,
+        items={offers["carrots"].pk: 2},
+        email="voisin@example.org",
+        full_name="Alex Voisin",
+        **kwargs,
+    )
+
+
+def test_placing_an_order_owes_its_confirmation_and_nudges_the_worker_after_commit(
     cycle, slot, offers, queue, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        order = place_order(
-            cycle=cycle,
-            slot=slot,
-            items={offers["carrots"].pk: 2},
-            email="voisin@example.org",
-            full_name="Alex Voisin",
-        )
+        order = _place(cycle, slot, offers)
+    # Owed in the order's own transaction, under the key of its "placed" event.
+    placed = order.events.get(kind=OrderEvent.Kind.PLACED)
+    [owed] = OutgoingEmail.objects.all()
+    assert (owed.key, owed.kind, owed.to) == (
+        f"order:{cycle.pk}:{placed.pk}",
+        "order",
+        "voisin@example.org",
+    )
+    assert (owed.params, owed.language) == ({"order_id": order.pk, "kind": "confirmation"}, "fr")
     assert queue == []  # nothing leaves before the order is committed
     for callback in callbacks:
         callback()
 
     [task] = queue
-    assert task.name.endswith("send_order_email")
-    assert task.kwargs == {"order_id": order.pk, "kind": "confirmation", "language": "fr"}
+    assert task.name.endswith("send_emails")
     assert mailoutbox == []  # the worker sends it, not the checkout
 
     HUEY.execute(task)  # what the worker does
@@ -48,27 +62,68 @@ def test_placing_an_order_queues_its_confirmation_after_commit(
     assert (ics_name, ics_type) == (f"{order.number}.ics", "text/calendar")
 
 
-def test_a_cancelled_order_queues_its_e_mail_with_the_reason(
-    cycle, slot, offers, queue, mailoutbox, django_capture_on_commit_callbacks
+def test_an_order_e_mail_is_sent_once_however_often_the_worker_is_nudged(
+    cycle, slot, offers, queue, mailoutbox
 ):
-    order = place_order(
-        cycle=cycle,
-        slot=slot,
-        items={offers["bread"].pk: 1},
-        email="voisin@example.org",
-        full_name="Alex Voisin",
-        notify=False,
+    """The Huey task it replaces had retries and no key: a retry after a timeout sent the
+    e-mail twice."""
+    order = _place(cycle, slot, offers)
+
+    for _nudge in range(3):
+        tasks.send_emails.call_local()
+    outbox.send_due()
+
+    assert [m.subject for m in mailoutbox] == [f"Votre commande {order.number} chez {cycle.hub}"]
+    assert OutgoingEmail.objects.get().status == "sent"
+
+
+def test_a_change_and_a_cancellation_are_each_e_mailed_in_the_orders_language(
+    cycle, slot, offers, queue, mailoutbox, settings
+):
+    from django.utils import translation
+
+    with translation.override("en"):
+        order = _place(cycle, slot, offers)
+    # Changed and cancelled from pages in French: the e-mails follow the order's language.
+    update_order(order=order, items={offers["carrots"].pk: 1})
+    cancel_order(order=order, reason="Plus besoin")
+    outbox.send_due()
+
+    subjects = [m.subject for m in mailoutbox]
+    assert subjects == [
+        f"Your order {order.number} at {cycle.hub}",
+        f"Your order {order.number} was changed",
+        f"Your order {order.number} was cancelled",
+    ]
+    assert "Plus besoin" in mailoutbox[-1].body
+    assert not mailoutbox[-1].attachments
+    events = order.events.exclude(kind=OrderEvent.Kind.PAYMENT).order_by("pk")
+    assert sorted(OutgoingEmail.objects.values_list("key", flat=True)) == sorted(
+        f"order:{cycle.pk}:{event.pk}" for event in events
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        cancel_order(order=order, reason="Plus besoin")
-
-    [task] = queue
-    assert task.kwargs["kind"] == "cancelled" and task.kwargs["reason"] == "Plus besoin"
-    HUEY.execute(task)
-    assert "Plus besoin" in mailoutbox[0].body
 
 
-def test_e_mail_and_settlement_tasks_are_retried():
-    # A mail server or Stripe that is down now is tried again later.
-    assert tasks.send_order_email.retries >= 1 and tasks.send_order_email.retry_delay > 0
+def test_an_order_placed_quietly_owes_nothing(cycle, slot, offers, queue):
+    _place(cycle, slot, offers, notify=False)
+    assert not OutgoingEmail.objects.exists() and queue == []
+
+
+def test_the_cycle_page_counts_the_e_mails_about_orders(
+    client, cycle, slot, offers, manager, queue
+):
+    _place(cycle, slot, offers)
+    client.force_login(manager)
+
+    page = client.get(cycle.get_absolute_url()).content.decode()
+    sent, waiting = "0 confirmation, modification ou annulation envoyée.", "En attente d’envoi"
+    assert f"{sent} {waiting}\u00a0: 1." in page
+
+    outbox.send_due()
+    page = client.get(cycle.get_absolute_url()).content.decode()
+    assert "1 confirmation, modification ou annulation envoyée." in page
+    assert "En attente d’envoi" not in page
+
+
+def test_settlement_tasks_are_retried():
+    # Stripe that is down now is tried again later (e-mails are retried by the outbox).
     assert tasks.settle_card_payments.retries >= 1 and tasks.settle_card_payments.retry_delay > 0

@@ -22,6 +22,7 @@ from orders.models import (
     OrderEvent,
     OutgoingEmail,
     Payment,
+    PaymentAnomaly,
     PickupSlot,
     StripeEvent,
     WeeklyBasket,
@@ -485,6 +486,7 @@ def test_a_household_that_already_ordered_is_not_placed_again(
         full_name="Camille Foyer",
         slot=slot,
         user=household,
+        notify=False,
     )
 
     counts = weekly.place_baskets(cycle)
@@ -755,13 +757,14 @@ class WeeklyFakeStripe(FakeStripe):
 
 
 @pytest.fixture
-def fake_weekly_stripe(monkeypatch, settings):
+def fake_weekly_stripe(monkeypatch, settings, db):
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    fake = WeeklyFakeStripe()
+    fake = WeeklyFakeStripe()  # fails the test if Stripe is called inside a transaction
     monkeypatch.setattr(stripe_api, "HTTP_CLIENT", fake)
-    return fake
+    yield fake
+    assert fake.inside_transaction == []
 
 
 @pytest.fixture
@@ -938,6 +941,22 @@ def test_card_setup_makes_one_customer_and_reuses_its_setup_intent(
     assert basket.stripe_payment_method_id == ""  # never on the browser's word
 
 
+def test_a_basket_cancelled_while_stripe_prepares_its_card_keeps_nothing(
+    basket, household, card_hub, fake_weekly_stripe
+):
+    """Stripe is called outside any transaction: the basket is checked again afterwards."""
+    fake_weekly_stripe.meanwhile(
+        "post", "/v1/setup_intents", lambda: weekly.cancel(basket, household)
+    )
+
+    with pytest.raises(weekly.WeeklyBasketError):
+        weekly.start_card_setup(basket, household)
+
+    basket.refresh_from_db()
+    assert basket.status == WeeklyBasket.Status.CANCELLED
+    assert (basket.stripe_customer_id, basket.stripe_setup_intent_id) == ("", "")
+
+
 def test_setup_succeeded_webhook_saves_the_card(
     client, basket, household, card_hub, fake_weekly_stripe
 ):
@@ -954,6 +973,27 @@ def test_setup_succeeded_webhook_saves_the_card(
     assert basket.card_label == "Visa •••• 4242 (04/2031)"
     assert basket.payment_method == Order.PaymentMethod.CARD
     assert StripeEvent.objects.filter(event_id=event["id"]).exists()
+
+
+def test_a_card_saved_on_another_stripe_account_is_not_used(
+    client, basket, household, card_hub, fake_weekly_stripe
+):
+    weekly.start_card_setup(basket, household)
+    basket.refresh_from_db()
+    intent = fake_weekly_stripe.intents[basket.stripe_setup_intent_id]
+    intent.update(status="succeeded", payment_method="pm_ok")
+
+    event = _event("setup_intent.succeeded", intent, account="acct_someone")
+    assert _post(client, event).status_code == 200
+
+    basket.refresh_from_db()
+    assert basket.stripe_payment_method_id == ""
+    assert basket.payment_method == Order.PaymentMethod.AT_PICKUP
+    anomaly = PaymentAnomaly.objects.get()
+    assert (anomaly.hub, anomaly.order, anomaly.problem) == (card_hub, None, "account")
+    assert (anomaly.expected, anomaly.received) == ("", "acct_someone")
+    # Stripe is not asked about a card of another account.
+    assert not [r for r in fake_weekly_stripe.requests if "payment_methods" in r["path"]]
 
 
 def test_an_unsigned_setup_webhook_saves_nothing(

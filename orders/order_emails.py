@@ -1,0 +1,40 @@
+"""The e-mails a household gets about its order: placed (or paid), changed, cancelled.
+
+They go through the outbox (``orders.outbox``) like every other e-mail: owed in the same
+transaction as the change, under a key made of the change's entry in the order's history
+(``OrderEvent``), so a change is e-mailed once whoever retries what. Once the change has
+committed, the worker is nudged (``tasks.send_emails``) and the household gets it within
+seconds; if the queue is down, the next tick sends it. The message itself is built when it
+leaves, in the order's language, by ``orders.services.build_order_email``.
+"""
+
+from django.conf import settings
+from django.db import transaction
+
+from . import outbox, tasks
+from .models import Order, OrderEvent
+
+KIND = "order"
+
+
+def key_prefix(cycle_id: int) -> str:
+    """What the keys of a cycle's order e-mails start with (the cycle's page counts them)."""
+    return f"order:{cycle_id}:"
+
+
+def owe_order_email(order: Order, event: OrderEvent, kind: str, **extra) -> None:
+    """Owe the household the e-mail of ``kind`` ("confirmation", "changed", "cancelled")
+    about ``event``; call it inside the transaction that writes the event."""
+    outbox.owe(
+        [
+            outbox.Owed(
+                key=f"{key_prefix(order.cycle_id)}{event.pk}",
+                kind=KIND,
+                to=order.email,
+                params={"order_id": order.pk, "kind": kind, **extra},
+                language=order.language or settings.LANGUAGE_CODE,
+            )
+        ]
+    )
+    # robust: the change is committed; a queue that is down must not turn it into an error.
+    transaction.on_commit(tasks.send_emails, robust=True)
