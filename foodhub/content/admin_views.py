@@ -15,6 +15,7 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import get_list_or_404
 from django.urls import reverse
+from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from wagtail.admin.modal_workflow import render_modal_workflow
 from wagtail.admin.ui.components import MediaContainer
 from wagtail.admin.views import chooser
@@ -91,7 +92,29 @@ def own_log_entries(request):
     return PageLogEntry.objects.filter(page__in=access.own_pages(request.user).values("pk"))
 
 
-class OwnPagesFilters:
+def _beyond_any_database(value: str) -> bool:
+    try:
+        return abs(int(value)) > MAX_ID
+    except ValueError:
+        return False
+
+
+class ChoicesByNumber:
+    """Wagtail's filters choose people, pages and types by number; a number no database
+    holds (20 digits) is an unknown choice, as any other, not a server error (Django looks
+    it up with ``IN``, which SQLite refuses)."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for name, choice in self.base_filters.items():
+                if isinstance(choice, (ModelChoiceFilter, ModelMultipleChoiceFilter)):
+                    values = data.getlist(name)
+                    data.setlist(name, ["0" if _beyond_any_database(v) else v for v in values])
+        super().__init__(data, *args, **kwargs)
+
+
+class OwnPagesFilters(ChoicesByNumber):
     """Wagtail's filters of a page list, offering the owners and editors of own pages."""
 
     def __init__(self, *args, **kwargs):
@@ -197,7 +220,7 @@ class PageChooserChosen(chooser.ChosenMultipleView):
         )
 
 
-class OwnSiteHistoryFilterSet(SiteHistoryReportFilterSet):
+class OwnSiteHistoryFilterSet(ChoicesByNumber, SiteHistoryReportFilterSet):
     def get_users_queryset(self):
         return own_log_entries(self.request).get_users()
 
@@ -215,7 +238,7 @@ class SiteHistory(LogEntriesView):
         return queryset
 
 
-class OwnLockedPagesFilterSet(LockedPagesReportFilterSet):
+class OwnLockedPagesFilterSet(ChoicesByNumber, LockedPagesReportFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["locked_by"].queryset = lockers_of_own_pages
@@ -225,7 +248,7 @@ class LockedPages(LockedPagesView):
     filterset_class = OwnLockedPagesFilterSet
 
 
-class OwnWorkflowFilterSet(WorkflowReportFilterSet):
+class OwnWorkflowFilterSet(ChoicesByNumber, WorkflowReportFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["requested_by"].queryset = requesters_on_own_pages

@@ -6,16 +6,21 @@ written, never a server error.
   when it was missing or malformed, an empty POST to any page editor with a body
   included; the page form now refuses such a field with a message (``forms``).
 - The values of ``tests/bad_input.py`` go into every text field of each kind of page.
+- Numbers and words where the admin's addresses expect page numbers, and search words
+  with quotes (SQLite's full-text search read them as its own syntax: ``search``).
 """
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Revision
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from foodhub.content.editors import publish
 from foodhub.content.models import (
+    EditorGroup,
     NewsIndexPage,
     NewsPage,
     PickupPointPage,
@@ -314,3 +319,87 @@ def test_a_nul_byte_posted_to_a_page_editor_is_refused_and_writes_nothing(
     assert response.status_code == 200
     assert "title" in response.context["form"].errors
     assert _written() == before
+
+
+# 3. Numbers, words and quotes where the admin's addresses and search boxes expect others.
+
+
+@pytest.fixture
+def photo(hub, hub_page, django_capture_on_commit_callbacks):
+    """A photo in the hub's collection, indexed for search."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return get_image_model().objects.create(
+            title="Pommes du verger",
+            file=get_test_image_file(),
+            collection=EditorGroup.objects.get(hub=hub).collection,
+        )
+
+
+def _addresses(home_page):
+    """Admin addresses and the parameters each reads as pages, people or words."""
+    bulk = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "delete"])
+    chooser = reverse("wagtailadmin_choose_page")
+    explorer = reverse("wagtailadmin_explore_results", args=[home_page.pk])
+    return {
+        "chosen": (reverse("wagtailadmin_choose_page_chosen_multiple"), "id", {}),
+        "bulk": (bulk, "id", {}),
+        "bulk_all": (bulk, "childOf", {"id": "all"}),
+        "chooser_targets": (chooser, "target_pages[]", {}),
+        "chooser_type": (chooser, "page_type", {}),
+        "chooser_page": (chooser, "p", {}),
+        "chooser_search": (reverse("wagtailadmin_choose_page_search"), "q", {}),
+        "search": (reverse("wagtailadmin_pages:search_results"), "q", {}),
+        "explorer": (explorer, ("q", "owner", "edited_by", "content_type", "ordering"), {}),
+        "site_history_user": (reverse("wagtailadmin_reports:site_history_results"), "user", {}),
+        "locked_by": (reverse("wagtailadmin_reports:locked_pages_results"), "locked_by", {}),
+        "photos_search": (reverse("wagtailimages:index_results"), "q", {}),
+        "photo_chooser_search": (reverse("wagtailimages_chooser:choose_results"), "q", {}),
+    }
+
+
+ADDRESSES = [
+    "chosen",
+    "bulk",
+    "bulk_all",
+    "chooser_targets",
+    "chooser_type",
+    "chooser_page",
+    "chooser_search",
+    "search",
+    "explorer",
+    "site_history_user",
+    "locked_by",
+    "photos_search",
+    "photo_chooser_search",
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_bad_numbers_and_words_in_the_admins_addresses_are_no_server_error(
+    standard_page, photo, client, manager, home_page, address
+):
+    client.force_login(manager)
+    url, names, params = _addresses(home_page)[address]
+    names = names if isinstance(names, tuple) else (names,)
+    for value in bad_input.ALL:
+        response = client.get(url, {**params, **dict.fromkeys(names, value)})
+        assert response.status_code < 500, (address, value)
+    assert StandardPage.objects.filter(pk=standard_page.pk).exists()
+
+
+@pytest.mark.parametrize("words", ['"Pommes', 'Pommes "du verger"', '=HYPERLINK("http://x")'])
+def test_quotes_typed_in_an_admin_search_box_are_searched_as_text(
+    standard_page, photo, client, manager, words
+):
+    client.force_login(manager)
+
+    for url in (
+        reverse("wagtailimages:index"),
+        reverse("wagtailimages_chooser:choose_results"),
+        reverse("wagtailadmin_choose_page_search"),
+        reverse("wagtailadmin_explore", args=[standard_page.get_parent().pk]),
+    ):
+        assert client.get(url, {"q": words}).status_code == 200, url
+    if "Pommes" in words:
+        found = client.get(reverse("wagtailimages:index"), {"q": words})
+        assert "Pommes du verger" in found.content.decode()
