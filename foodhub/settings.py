@@ -197,7 +197,8 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILSIMPLETRANSLATION_SYNC_PAGE_TREE = True
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# The database, reading quotes typed in a search box as text (see the module).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "foodhub.content.search"}}
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 

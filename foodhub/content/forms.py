@@ -1,3 +1,5 @@
+from django.core.validators import ProhibitNullCharactersValidator
+from django.forms import BoundField
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.functional import cached_property
@@ -43,15 +45,51 @@ def images_in(value) -> list:
     return []
 
 
+class Unreadable:
+    """What a field's data is when it is not what the page editor's script sends."""
+
+    def __repr__(self):
+        return "UNREADABLE"
+
+
+UNREADABLE = Unreadable()
+
+#: What Wagtail's widgets raise parsing data its editor never sends: a body without its
+#: count of blocks, a block number that is not a number, rich text that is not JSON...
+READING_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError)
+
+
+class ReadableBoundField(BoundField):
+    """A field whose posted data its widget cannot parse: UNREADABLE, not a server error."""
+
+    @property
+    def data(self):
+        try:
+            return super().data
+        except READING_ERRORS:
+            return UNREADABLE
+
+
 class FoodhubPageForm(WagtailAdminPageForm):
     """Refuses a page address the application already uses, a pickup point page for a
-    place that does not serve the page's hub, and photos of another hub or producer."""
+    place that does not serve the page's hub, photos of another hub or producer, and a
+    body or rich text whose data the editor's script did not send (Wagtail's own parsing
+    of it failed with a server error: an empty POST had no count of blocks)."""
+
+    bound_field_class = ReadableBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         hub = self._hub
         if hub is not None and "pickup_point" in self.fields:
             self.fields["pickup_point"].queryset = hub.pickup_points.order_by(french("name"))
+        # A field whose data cannot be read keeps the page's value (a disabled field is
+        # cleaned from its initial value and shown with it) and makes the form invalid.
+        self._unreadable = [
+            name for name in self.fields if self.is_bound and self[name].data is UNREADABLE
+        ]
+        for name in self._unreadable:
+            self.fields[name].disabled = True
 
     @cached_property
     def _parent(self):
@@ -67,6 +105,15 @@ class FoodhubPageForm(WagtailAdminPageForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        for name in self._unreadable:
+            self.add_error(
+                name,
+                _(
+                    "This field could not be read (the page was sent incomplete): "
+                    "nothing was saved. Reload the page and make your changes again."
+                ),
+            )
+        self._refuse_nul_bytes_in_parts()
         slug = cleaned_data.get("slug")
         parent = self._parent
         if slug and parent is not None and parent.depth > 1:
@@ -92,6 +139,21 @@ class FoodhubPageForm(WagtailAdminPageForm):
             )
         self._check_photos(cleaned_data)
         return cleaned_data
+
+    def _refuse_nul_bytes_in_parts(self):
+        """A NUL byte cannot be stored (PostgreSQL refuses it, in text and in a body's
+        JSON). Fields refuse it in their own value; a body's parts (a block's id...) are
+        posted under the body's name and refused here."""
+        for key in self.data:
+            name = key.split("-", 1)[0]
+            values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
+            if (
+                key not in self.fields
+                and name in self.fields
+                and name not in self.errors
+                and any(isinstance(value, str) and "\x00" in value for value in values)
+            ):
+                self.add_error(name, ProhibitNullCharactersValidator.message)
 
     def _check_photos(self, cleaned_data):
         """Wagtail's photo fields take any photo's number; an editor may use the photos of
