@@ -112,7 +112,7 @@ def basket_set(request, hub_slug, offer_id):
     except services.OrderError as exc:
         error = str(exc)
     if request.htmx:
-        offer = shop_offers(cycle).filter(pk=offer_id).first() if str(offer_id).isdigit() else None
+        offer = shop_offers(cycle).filter(pk=offer_id).first()
         context = {
             "hub": hub,
             "cycle": cycle,

@@ -10,36 +10,34 @@ urlpatterns = [
     path("points/<slug:point_slug>/", views.team, name="team"),
     path("points/<slug:point_slug>/team/invite/", views.team_invite, name="team_invite"),
     path(
-        "points/<slug:point_slug>/team/<int:member_pk>/remove/",
+        "points/<slug:point_slug>/team/<id:member_pk>/remove/",
         views.team_remove,
         name="team_remove",
     ),
+    path("points/<slug:point_slug>/cycles/<id:cycle_pk>/", views.distribution, name="distribution"),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/", views.distribution, name="distribution"
-    ),
-    path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/list/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/list/",
         views.distribution_list,
         name="distribution_list",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/",
         views.distribution_order,
         name="order",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/collected/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/collected/",
         views.set_collected,
         name="collected",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/payments/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/payments/",
         views.record_payment,
         name="payment",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/payments/"
-        "<int:payment_pk>/cancel/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/payments/"
+        "<id:payment_pk>/cancel/",
         views.cancel_payment,
         name="payment_cancel",
     ),

@@ -6,10 +6,12 @@ import importlib
 import inspect
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django import forms
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
 from foodhub import inputs
 from producers.models import Label, Variant
@@ -34,6 +36,32 @@ def test_an_id_is_ascii_digits_within_the_databases_range(value):
 )  # fmt: skip
 def test_anything_else_is_no_id(value):
     assert inputs.parse_id(value) is None
+
+
+def _view_of(path: str) -> str | None:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return None
+
+
+def test_addresses_take_ids_the_database_can_hold_only():
+    assert resolve("/producers/ferme/products/12/").kwargs["pk"] == 12
+    for value in ["²", "١٢", "１２", "9" * 20, str(2**63), "0", "-1"]:
+        # Not the product page (the public pages' catch-all may take it, then 404).
+        assert _view_of(f"/producers/ferme/products/{quote(value)}/") != "producers:product_edit"
+
+
+def test_no_address_of_the_project_takes_djangos_int_converter():
+    """``<int:...>`` passes 20-digit numbers to the views: the project's addresses use
+    ``<id:...>``."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for app in APPS
+        for path in (ROOT / app).rglob("*urls.py")
+        if "<int:" in path.read_text()
+    ]
+    assert offenders == []
 
 
 # Numbers and amounts

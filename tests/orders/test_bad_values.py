@@ -4,11 +4,41 @@ pages: a message or a 404, nothing written, never a server error."""
 import pytest
 from django.urls import reverse
 
-from orders import services
-from orders.models import Offer, Payment, WeeklySchedule
+from orders import cycles, services
+from orders.models import Basket, BasketItem, Offer, Payment, WeeklySchedule
 from tests import bad_input
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("value", bad_input.UNICODE_DIGITS + bad_input.HUGE_IDS + ["0", "-1"])
+def test_an_offer_id_that_is_no_id_is_a_404(client, hub, offers, value, htmx):
+    """``POST /<hub>/basket/²/`` was a server error: "²" passes ``str.isdigit()``."""
+    url = f"/{hub.slug}/basket/{value}/"
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(url, {"quantity": "1"}, headers=headers)
+    assert response.status_code == 404
+    assert not BasketItem.objects.exists()
+
+
+def test_an_offer_of_the_shop_still_goes_in_the_basket(client, hub, offers):
+    url = reverse("basket_set", args=[hub.slug, offers["carrots"].pk])
+    response = client.post(url, {"quantity": "2"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert Basket.objects.get().items.get().quantity == 2
+
+
+@pytest.mark.parametrize("key", ["١٢", "１２", "²", "9" * 20])
+def test_quantities_name_offers_by_ascii_ids(key):
+    with pytest.raises(services.OrderError):
+        services.check_quantities({key: "1"})
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 30, "-1", "1.5"])
+def test_a_cap_that_is_no_whole_number_is_refused(value):
+    with pytest.raises(cycles.CycleError):
+        cycles._check_cap(value, "Carottes")
 
 
 @pytest.mark.parametrize("value", bad_input.NOT_NUMBERS + bad_input.UNICODE_DIGITS)
