@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub.hubs.models import Hub
+from foodhub.inputs import redirect_next
 from producers.models import Producer
 
 from . import basket as baskets
@@ -129,10 +130,7 @@ def basket_set(request, hub_slug, offer_id):
 
 
 def _back_to_shop(request, hub):
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
-    return redirect("hub_public", hub_slug=hub.slug)
+    return redirect_next(request, "hub_public", hub_slug=hub.slug)
 
 
 def basket_page(request, hub_slug):

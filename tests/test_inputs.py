@@ -11,7 +11,8 @@ from urllib.parse import quote
 import pytest
 from django import forms
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.test import RequestFactory
+from django.urls import Resolver404, resolve, reverse
 
 from foodhub import inputs
 from producers.models import Label, Variant
@@ -210,3 +211,29 @@ def test_model_forms_get_the_shared_fields():
     assert fields["price"].max_digits == 8
     assert type(fields["stock_quantity"]) is inputs.IntegerField
     assert type(fields["product"]) is inputs.ModelChoiceField
+
+
+# Where to go next
+
+
+@pytest.fixture
+def request_():
+    return RequestFactory().post("/", HTTP_HOST="drive.example.org")
+
+
+@pytest.mark.parametrize("value", bad_input.BAD_NEXT + ["", None, "/\u202eevil", "/a\tb"])
+def test_a_next_address_that_is_not_local_is_ignored(request_, value):
+    assert inputs.safe_next(request_, value) is None
+
+
+@pytest.mark.parametrize("value", ["/", "/orders/", "/lille/?page=2&q=pommes", "/en/lille/"])
+def test_a_local_next_address_is_kept(request_, value):
+    assert inputs.safe_next(request_, value) == value
+
+
+def test_redirect_next_falls_back(request_):
+    request_.POST = request_.POST.copy()
+    request_.POST["next"] = "abc"
+    assert inputs.redirect_next(request_, "home").url == reverse("home")
+    request_.POST["next"] = "/orders/?x=1"
+    assert inputs.redirect_next(request_, "home").url == "/orders/?x=1"
