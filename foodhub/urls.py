@@ -9,15 +9,20 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from foodhub.content import views as content_views
 from foodhub.hubs import views as hub_views
+from foodhub.inputs import IdConverter
 from orders import document_views
 from orders.health import health
+
+# <id:pk> in every address: an id the database can hold (ASCII digits), else a 404. Registered
+# here, before the applications' addresses below are read.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -45,7 +50,7 @@ urlpatterns += i18n_patterns(
         name="producer_pick_lists",
     ),
     path(
-        "producers/<slug:producer_slug>/pick-lists/<int:cycle_pk>/",
+        "producers/<slug:producer_slug>/pick-lists/<id:cycle_pk>/",
         document_views.producer_pick_list,
         name="producer_pick_list",
     ),

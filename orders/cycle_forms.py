@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from foodhub import inputs
 from foodhub.collation import french
 from producers.models import MAX_PRICE, MAX_STOCK
 
@@ -70,7 +71,11 @@ class CycleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(forms.fields_for_model(OrderCycle, fields=CYCLE_FIELDS))
+        self.fields.update(
+            forms.fields_for_model(
+                OrderCycle, fields=CYCLE_FIELDS, formfield_callback=inputs.formfield
+            )
+        )
         for name in ("opens_at", "closes_at"):
             self.fields[name] = ParisDateTimeField(
                 label=self.fields[name].label,
@@ -97,7 +102,7 @@ class CycleForm(forms.Form):
 class VariantFilterForm(forms.Form):
     """Step 2's filter: one producer at a time, and a search in its products."""
 
-    producer = forms.ModelChoiceField(queryset=None, label=_("Producer"), required=False)
+    producer = inputs.ModelChoiceField(queryset=None, label=_("Producer"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
 
     def __init__(self, *args, hub, **kwargs):
@@ -110,10 +115,10 @@ class OfferSelectionForm(forms.Form):
     """Which of the variants shown are offered (checked); ``shown`` is what the page listed,
     so that variants the filter hid are left alone."""
 
-    variants = forms.ModelMultipleChoiceField(
+    variants = inputs.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
-    shown = forms.ModelMultipleChoiceField(
+    shown = inputs.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.MultipleHiddenInput
     )
 
@@ -130,7 +135,7 @@ class OfferTermsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.offers = list(offers)
         for offer in self.offers:
-            self.fields[f"price_{offer.pk}"] = forms.DecimalField(
+            self.fields[f"price_{offer.pk}"] = inputs.DecimalField(
                 label=_("Price incl. VAT (€)"),
                 min_value=Decimal("0.01"),
                 max_value=MAX_PRICE,
@@ -139,7 +144,7 @@ class OfferTermsForm(forms.Form):
                 initial=offer.price,
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
-            self.fields[f"cap_{offer.pk}"] = forms.IntegerField(
+            self.fields[f"cap_{offer.pk}"] = inputs.IntegerField(
                 label=_("Most sold"),
                 min_value=0,
                 max_value=MAX_STOCK,
@@ -183,7 +188,7 @@ class SlotForm(forms.Form):
 
     starts_at = forms.TimeField(label=_("From"), required=False, widget=TimeInput())
     ends_at = forms.TimeField(label=_("To"), required=False, widget=TimeInput())
-    capacity = forms.IntegerField(
+    capacity = inputs.IntegerField(
         label=_("Capacity (households)"),
         min_value=1,
         max_value=MAX_SLOT_CAPACITY,
@@ -249,7 +254,7 @@ def pickup_rows_valid(rows) -> bool:
 
 
 class CloneForm(forms.Form):
-    weeks = forms.IntegerField(
+    weeks = inputs.IntegerField(
         label=_("Shift every date by (weeks)"),
         min_value=1,
         max_value=MAX_CLONE_WEEKS,
@@ -294,7 +299,7 @@ class PaymentForm(forms.Form):
             (Payment.Method.TRANSFER, Payment.Method.TRANSFER.label),
         ],
     )
-    amount = forms.DecimalField(
+    amount = inputs.DecimalField(
         label=_("Amount (€)"),
         min_value=Decimal("0.01"),
         max_value=Decimal("100000"),

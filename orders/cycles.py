@@ -419,11 +419,13 @@ def _check_price(price, name: str) -> Decimal:
 def _check_cap(cap, name: str) -> int | None:
     if cap is None or cap == "":
         return None
-    if isinstance(cap, bool) or not str(cap).strip().isdigit():
+    text = str(cap).strip()
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if isinstance(cap, bool) or not (text.isascii() and text.isdigit()):
         raise CycleError(
             _("%(name)s: the most sold must be a whole number, or empty.") % {"name": name}
         )
-    cap = int(str(cap).strip())
+    cap = int(text) if len(text) <= 9 else MAX_STOCK + 1
     if cap > MAX_STOCK:
         raise CycleError(_("%(name)s: that cap is too large.") % {"name": name})
     return cap

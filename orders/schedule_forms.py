@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from foodhub import inputs
 from foodhub.collation import french
 
 from .cycle_forms import DateInput, TimeInput
@@ -22,7 +23,11 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, hub, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields.update(forms.fields_for_model(WeeklySchedule, fields=SCHEDULE_FIELDS))
+        self.fields.update(
+            forms.fields_for_model(
+                WeeklySchedule, fields=SCHEDULE_FIELDS, formfield_callback=inputs.formfield
+            )
+        )
         for name in ("opens_time", "closes_time"):
             self.fields[name].widget = TimeInput()
             self.fields[name].help_text = _("Paris time.")
@@ -30,7 +35,7 @@ class ScheduleForm(forms.Form):
         self.fields["starts_on"].help_text = _(
             "No cycle opens before this day. Leave empty to start with the next cycle due."
         )
-        self.fields["weeks_ahead"] = forms.IntegerField(
+        self.fields["weeks_ahead"] = inputs.IntegerField(
             label=self.fields["weeks_ahead"].label,
             min_value=1,
             max_value=MAX_WEEKS_AHEAD,
@@ -42,7 +47,7 @@ class ScheduleForm(forms.Form):
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
         self.fields["message"].widget = forms.Textarea(attrs={"rows": 3})
         self.fields["message"].help_text = _("Copied into each new cycle.")
-        self.fields["producers"] = forms.ModelMultipleChoiceField(
+        self.fields["producers"] = inputs.ModelMultipleChoiceField(
             queryset=hub.producers.order_by(french("name")),
             required=False,
             widget=forms.CheckboxSelectMultiple,

@@ -24,6 +24,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from foodhub.inputs import parse_id
+
 from . import ical, outbox, payments, pricing
 from .models import (
     CycleChange,
@@ -124,11 +126,10 @@ def check_quantities(items: Mapping) -> dict[int, int]:
     Zero removes an item; negative, fractional, huge and non-numeric quantities are refused.
     """
     clean: dict[int, int] = {}
-    for offer_id, raw in items.items():
-        try:
-            offer_id = int(offer_id)
-        except (TypeError, ValueError):
-            raise OrderError(_("This product is not on sale in this cycle.")) from None
+    for key, raw in items.items():
+        offer_id = parse_id(key)
+        if offer_id is None:
+            raise OrderError(_("This product is not on sale in this cycle."))
         text = str(raw).strip()
         # ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses.
         if not WHOLE_NUMBER.fullmatch(text):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
+from foodhub.inputs import redirect_next
 from producers.models import Producer
 
 from . import basket as baskets
@@ -115,7 +116,7 @@ def basket_set(request, hub_slug, offer_id):
     except services.OrderError as exc:
         error = str(exc)
     if request.htmx:
-        offer = shop_offers(cycle).filter(pk=offer_id).first() if str(offer_id).isdigit() else None
+        offer = shop_offers(cycle).filter(pk=offer_id).first()
         context = {
             "hub": hub,
             "cycle": cycle,
@@ -134,10 +135,7 @@ def basket_set(request, hub_slug, offer_id):
 
 
 def _back_to_shop(request, hub):
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
-    return redirect("hub_public", hub_slug=hub.slug)
+    return redirect_next(request, "hub_public", hub_slug=hub.slug)
 
 
 def basket_page(request, hub_slug):

@@ -42,6 +42,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from foodhub.inputs import parse_id
 from producers.models import Variant
 
 from . import outbox, payments, services, stripe_api
@@ -790,10 +791,10 @@ def _basket_of_setup(intent: dict) -> WeeklyBasket | None:
     basket = baskets.filter(stripe_setup_intent_id=intent["id"]).first()
     if basket is None:
         # An older SetupIntent of the basket, finished on a page left open.
-        basket_id = (intent.get("metadata") or {}).get("weekly_basket", "")
+        basket_id = parse_id(str((intent.get("metadata") or {}).get("weekly_basket", "")))
         customer = intent.get("customer") or "-"
-        if str(basket_id).isdigit():
-            basket = baskets.filter(pk=int(basket_id), stripe_customer_id=customer).first()
+        if basket_id is not None:
+            basket = baskets.filter(pk=basket_id, stripe_customer_id=customer).first()
     return basket
 
 

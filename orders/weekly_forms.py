@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from foodhub import inputs
 from foodhub.collation import french
 
 from .models import Order
@@ -16,7 +17,7 @@ from .models import Order
 class BasketForm(forms.Form):
     """Build or change a weekly basket: products with quantities, pickup, payment."""
 
-    pickup_point = forms.ModelChoiceField(
+    pickup_point = inputs.ModelChoiceField(
         label=gettext_lazy("Pickup point"), queryset=None, empty_label=None
     )
     slot_starts_at = forms.TimeField(
@@ -69,7 +70,7 @@ class BasketForm(forms.Form):
         else:
             self.initial.update(full_name=user.full_name, phone=user.phone)
         for variant in self.variants:
-            self.fields[f"qty_{variant.pk}"] = forms.IntegerField(
+            self.fields[f"qty_{variant.pk}"] = inputs.IntegerField(
                 label=str(variant),
                 min_value=0,
                 max_value=999,

@@ -4,12 +4,13 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from foodhub import inputs
 from orders.models import Payment
 
 from .models import PickupPoint, SharingRequest
 
 
-class PickupPointForm(forms.ModelForm):
+class PickupPointForm(inputs.ModelForm):
     class Meta:
         model = PickupPoint
         fields = [
@@ -84,7 +85,7 @@ class PickupPaymentForm(forms.Form):
         ],
         initial=Payment.Method.CASH.value,
     )
-    amount = forms.DecimalField(
+    amount = inputs.DecimalField(
         label=_("Amount (€)"),
         min_value=Decimal("0.01"),
         max_digits=8,

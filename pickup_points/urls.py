@@ -10,19 +10,19 @@ urlpatterns = [
     path("points/<slug:point_slug>/", views.team, name="team"),
     path("points/<slug:point_slug>/team/invite/", views.team_invite, name="team_invite"),
     path(
-        "points/<slug:point_slug>/team/<int:member_pk>/remove/",
+        "points/<slug:point_slug>/team/<id:member_pk>/remove/",
         views.team_remove,
         name="team_remove",
     ),
     # The point's managers answer the hubs that ask to share it.
     path(
-        "points/<slug:point_slug>/requests/<int:request_pk>/accept/",
+        "points/<slug:point_slug>/requests/<id:request_pk>/accept/",
         views.request_answer,
         {"accept": True},
         name="request_accept",
     ),
     path(
-        "points/<slug:point_slug>/requests/<int:request_pk>/decline/",
+        "points/<slug:point_slug>/requests/<id:request_pk>/decline/",
         views.request_answer,
         {"accept": False},
         name="request_decline",
@@ -32,32 +32,30 @@ urlpatterns = [
         views.point_end_sharing,
         name="end_sharing",
     ),
+    path("points/<slug:point_slug>/cycles/<id:cycle_pk>/", views.distribution, name="distribution"),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/", views.distribution, name="distribution"
-    ),
-    path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/list/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/list/",
         views.distribution_list,
         name="distribution_list",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/",
         views.distribution_order,
         name="order",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/collected/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/collected/",
         views.set_collected,
         name="collected",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/payments/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/payments/",
         views.record_payment,
         name="payment",
     ),
     path(
-        "points/<slug:point_slug>/cycles/<int:cycle_pk>/orders/<int:order_pk>/payments/"
-        "<int:payment_pk>/cancel/",
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/payments/"
+        "<id:payment_pk>/cancel/",
         views.cancel_payment,
         name="payment_cancel",
     ),
@@ -66,7 +64,7 @@ urlpatterns = [
     path("hubs/<slug:hub_slug>/points/new/", views.point_create, name="point_create"),
     path("hubs/<slug:hub_slug>/points/request/", views.point_request, name="point_request"),
     path(
-        "hubs/<slug:hub_slug>/points/requests/<int:request_pk>/withdraw/",
+        "hubs/<slug:hub_slug>/points/requests/<id:request_pk>/withdraw/",
         views.request_withdraw,
         name="request_withdraw",
     ),

@@ -1,21 +1,16 @@
 from django import forms
-from django.db import models, transaction
+from django.db import transaction
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
+
+from foodhub import inputs
 
 from .models import MAX_PRICE, MAX_STOCK, Category, Label, Producer, Product, StockMode, Variant
 from .selectors import sku_taken
 from .services import set_stock
 
 
-def _https_urls(field, **kwargs):
-    # A web address typed without its scheme ("ferme.fr") means https.
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
-
-
-class ProducerProfileForm(forms.ModelForm):
+class ProducerProfileForm(inputs.ModelForm):
     """What a producer tells about itself; the slug stays (it is in addresses and files)."""
 
     class Meta:
@@ -24,7 +19,6 @@ class ProducerProfileForm(forms.ModelForm):
             "name", "description", "address", "postcode", "city", "siret", "email", "phone",
             "website", "photo",
         ]  # fmt: skip
-        formfield_callback = _https_urls
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
@@ -34,7 +28,7 @@ class ProducerProfileForm(forms.ModelForm):
         return self.cleaned_data["siret"].replace(" ", "")
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(inputs.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "description", "category", "labels", "photo", "is_active"]
@@ -76,7 +70,7 @@ class StockEditMixin:
 
     def add_stock_shown(self):
         saved = self.instance.pk is not None
-        self.fields["stock_shown"] = forms.IntegerField(
+        self.fields["stock_shown"] = inputs.IntegerField(
             widget=forms.HiddenInput,
             required=False,
             min_value=0,
@@ -122,7 +116,7 @@ class StockEditMixin:
         return variant
 
 
-class VariantForm(StockEditMixin, forms.ModelForm):
+class VariantForm(StockEditMixin, inputs.ModelForm):
     class Meta:
         model = Variant
         fields = [
@@ -211,12 +205,15 @@ VariantFormSet = inlineformset_factory(
     min_num=1,
     validate_min=True,
     max_num=30,
+    # A tampered TOTAL_FORMS builds no more forms than a product may have (Django's
+    # default lets 1,030 through, each validated and shown again).
+    absolute_max=30,
     validate_max=True,
     can_delete=False,
 )
 
 
-class QuickVariantForm(StockEditMixin, forms.ModelForm):
+class QuickVariantForm(StockEditMixin, inputs.ModelForm):
     """One row of the weekly stock-and-price editor."""
 
     class Meta:
@@ -248,14 +245,14 @@ class QuickVariantForm(StockEditMixin, forms.ModelForm):
 
 class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    category = forms.ModelChoiceField(
+    category = inputs.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.all(),
         required=False,
         to_field_name="slug",
         empty_label=_("All categories"),
     )
-    label = forms.ModelChoiceField(
+    label = inputs.ModelChoiceField(
         label=_("Label"),
         queryset=Label.objects.all(),
         required=False,

@@ -4,13 +4,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from foodhub import spreadsheets
 from foodhub.collation import french
+from foodhub.inputs import redirect_next
 
 from . import catalogue_csv, services
 from .forms import (
@@ -164,12 +164,7 @@ def product_set_active(request, producer_slug, pk):
             _("“%(name)s” is no longer on sale. It is kept, with its history.")
             % {"name": product.name},
         )
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = producer.get_absolute_url()
-    return redirect(next_url)
+    return redirect_next(request, producer.get_absolute_url())
 
 
 @login_required

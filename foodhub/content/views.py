@@ -6,6 +6,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.i18n import set_language as django_set_language
 from wagtail import views as wagtail_views
 
+from foodhub.inputs import safe_next
+
 
 def home(request):
     """``/``: the home page, in French; someone who chose another language (the cookie
@@ -29,7 +31,14 @@ def set_language(request):
     language; Wagtail's catch-all then takes "/en/some-page/" for a French page called
     "en/some-page" and doubles the prefix. Resolving under the language the address
     carries gives the right page.
+
+    A ``next`` that is not a local address ("abc", "//evil.example"...) is left out, so
+    Django goes back to the page the visitor came from, or the home page.
     """
+    if safe_next(request, request.POST.get("next", request.GET.get("next"))) is None:
+        request.POST, request.GET = request.POST.copy(), request.GET.copy()
+        request.POST.pop("next", None)
+        request.GET.pop("next", None)
     next_url = request.POST.get("next", request.GET.get("next")) or ""
     source = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
     with translation.override(source):

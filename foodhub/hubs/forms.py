@@ -3,6 +3,7 @@ from django.contrib.auth import password_validation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from foodhub import inputs
 from producers.models import Producer
 
 from .models import Hub
@@ -38,7 +39,7 @@ class AcceptInvitationForm(forms.Form):
         return password
 
 
-class AddProducerForm(forms.ModelForm):
+class AddProducerForm(inputs.ModelForm):
     class Meta:
         model = Producer
         fields = ["name", "slug", "email", "city"]
@@ -57,7 +58,7 @@ class AddProducerForm(forms.ModelForm):
         return slug
 
 
-class HubForm(forms.ModelForm):
+class HubForm(inputs.ModelForm):
     class Meta:
         model = Hub
         fields = [

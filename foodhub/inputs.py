@@ -1,0 +1,212 @@
+"""What comes in from outside, read in one place: ids, numbers, amounts, choices of
+objects and ``next`` addresses. A tampered or mistyped value gets a message (a form error,
+a 404), never a server error.
+
+- ``parse_id`` and the ``id`` URL converter: ASCII digits, within the database's range.
+- ``IntegerField``, ``DecimalField``, ``ModelChoiceField``, ``ModelMultipleChoiceField``:
+  Django's, refusing what Django lets through to the database or to a comparison (Unicode
+  digits, ``sNaN``, ids no database holds).
+- ``formfield``: the ``formfield_callback`` that gives a model's fields these form fields;
+  ``ModelForm`` uses it, and ``fields_for_model(..., formfield_callback=formfield)`` too.
+- ``safe_next`` and ``redirect_next``: where to go after a POST, only ever a local address.
+"""
+
+import re
+import unicodedata
+from decimal import Decimal
+from urllib.parse import unquote
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils import formats
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# Ids: BigAutoField on SQLite and PostgreSQL (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+# What an integer field holds on every database we run on (PostgreSQL's "integer").
+MIN_INTEGER, MAX_INTEGER = -(2**31), 2**31 - 1
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_id(value) -> int | None:
+    """``value`` as a database id (ASCII digits, 1 to MAX_ID), else None.
+
+    ``str.isdigit()`` is no test: it accepts "²", which ``int()`` refuses, and ``int()``
+    accepts "١٢" and "１２"; a 20-digit id overflows SQLite.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ID else None
+    text = value if isinstance(value, str) else ""
+    if not (0 < len(text) <= 19 and text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+class IdConverter:
+    """``<id:pk>`` in addresses: ASCII digits within the database's range, else no match
+    (a 404), so a view never receives an id the database cannot hold."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = parse_id(value)
+        if number is None:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+# Form fields
+
+
+class IntegerField(forms.IntegerField):
+    """A whole number typed with ASCII digits (Django also reads "١٢", "1_000" and numbers
+    of any length), within what the database holds unless the field says less."""
+
+    def __init__(self, *, min_value=None, max_value=None, **kwargs):
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+        # The database's own limits, without showing them in the page (min/max attributes).
+        if min_value is None:
+            self.validators.append(MinValueValidator(MIN_INTEGER))
+        if max_value is None:
+            self.validators.append(MaxValueValidator(MAX_INTEGER))
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if self.localize:
+            text = formats.sanitize_separators(text)
+        if not _WHOLE_NUMBER.fullmatch(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text)
+
+
+class DecimalField(forms.DecimalField):
+    """A number with ASCII digits and at most one decimal separator.
+
+    Django's field reads ``NaN``, ``sNaN``, ``Infinity``, ``1e400`` and ``1_000`` as numbers
+    and only refuses some of them after comparing them, and a signalling NaN makes any
+    comparison raise (``decimal.InvalidOperation``: a server error, e.g. in
+    ``has_changed``). Here they are refused where the text is read; the number of digits
+    is then checked against the model's ``max_digits`` and ``decimal_places``.
+    """
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+            return value
+        text = str(value).strip()
+        if self.localize:
+            text = formats.sanitize_separators(text)
+        if not _DECIMAL.fullmatch(text):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return Decimal(text)
+
+
+class _IdChoices:
+    """Keys of the objects to choose are checked before the database sees them."""
+
+    def _key_field(self):
+        meta = self.queryset.model._meta
+        return meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+
+    def _check_key(self, value, message: str, params=None):
+        self.validate_no_null_characters(value)
+        if isinstance(value, self.queryset.model):
+            return
+        if isinstance(self._key_field(), models.IntegerField) and parse_id(str(value)) is None:
+            raise ValidationError(self.error_messages[message], code=message, params=params)
+
+
+class ModelChoiceField(_IdChoices, forms.ModelChoiceField):
+    """Django's, refusing an id that is not ASCII digits within the database's range
+    (Django reads "１２" as 12 and passes 20 digits to the database)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values:
+            self._check_key(value, "invalid_choice")
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(_IdChoices, forms.ModelMultipleChoiceField):
+    """Django's, refusing ids that are not ASCII digits within the database's range (a
+    20-digit id in ``pk__in`` is a server error on SQLite)."""
+
+    def _check_values(self, value):
+        try:
+            values = frozenset(value)
+        except TypeError:
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for key in values:
+            self._check_key(key, "invalid_pk_value", params={"pk": key})
+        return super()._check_values(value)
+
+
+def formfield(model_field, **kwargs):
+    """``formfield_callback`` of the project's model forms: each model field gets the form
+    field above that reads it (numbers, amounts, choices of objects); web addresses typed
+    without their scheme ("ferme.fr") mean https."""
+    if isinstance(model_field, models.DecimalField):
+        kwargs.setdefault("form_class", DecimalField)
+    elif isinstance(model_field, models.ForeignKey):
+        kwargs.setdefault("form_class", ModelChoiceField)
+    elif isinstance(model_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    elif isinstance(model_field, models.IntegerField) and not model_field.choices:
+        kwargs.setdefault("form_class", IntegerField)
+    elif isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)
+
+
+class ModelForm(forms.ModelForm):
+    """The project's model forms: their fields made by ``formfield`` (unless a form's Meta
+    names its own ``formfield_callback``)."""
+
+    def __init_subclass__(cls, **kwargs):
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = formfield
+        super().__init_subclass__(**kwargs)
+
+
+# Where to go next
+
+
+def safe_next(request, value) -> str | None:
+    """``value`` if it is an address on this site, written as a path ("/orders/"), else
+    None: not a view name ("abc" would be read as one by ``redirect()``), nor another
+    site ("//evil.example", "/\\evil.example", "https:..."), nor control characters."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(unicodedata.category(c).startswith("C") for c in unquote(value)):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return value
+
+
+def redirect_next(request, fallback, *args, **kwargs) -> HttpResponseRedirect:
+    """Back to the request's ``next`` (POST, else GET) when it is a safe local address,
+    else to ``fallback`` (a URL name with its arguments, an object or an address)."""
+    target = safe_next(request, request.POST.get("next", request.GET.get("next")))
+    return HttpResponseRedirect(target or resolve_url(fallback, *args, **kwargs))
