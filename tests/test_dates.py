@@ -38,7 +38,7 @@ def test_templates_show_dates_only_through_the_shared_filters():
     assert _raw_filters() == []
 
 
-def test_the_check_finds_a_format_of_its_own(tmp_path):
+def test_the_check_finds_a_format_of_its_own():
     line = '{{ cycle.closes_at|date:"SHORT_DATETIME_FORMAT" }} {{ slot.starts_at|time:"H:i" }}'
     assert [m.group(1) for m in RAW_FILTER.finditer(line)] == ["date", "time"]
     assert not list(RAW_FILTER.finditer("{{ pickup.pickup_date|day }} {{ at|moment }}"))

@@ -52,7 +52,7 @@ def test_a_visitor_goes_from_the_home_page_to_a_producers_products_in_french_the
     expect(page.get_by_text("Carottes")).to_be_visible()
     assert_accessible(page)
     page.get_by_role(
-        "link", name="Commander les produits de Ferme du Mélantois chez Drive fermier de Lille"
+        "link", name="Ferme du Mélantois\xa0: commander ses produits chez Drive fermier de Lille"
     ).click()
     page.wait_for_url(re.compile(r"/lille/\?producer=ferme-du-melantois$"))
     expect(page.locator(f"#offer-{offers['carrots'].pk}")).to_be_visible()
