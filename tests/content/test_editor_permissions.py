@@ -798,6 +798,15 @@ def _page_urls(page):
         "copy": reverse("wagtailadmin_pages:copy", args=[page.pk]),
         "move": reverse("wagtailadmin_pages:move", args=[page.pk]),
         "add_subpage": reverse("wagtailadmin_pages:add_subpage", args=[page.pk]),
+        "add": reverse("wagtailadmin_pages:add", args=["content", "standardpage", page.pk]),
+        "preview_on_add": reverse(
+            "wagtailadmin_pages:preview_on_add", args=["content", "standardpage", page.pk]
+        ),
+        "delete": reverse("wagtailadmin_pages:delete", args=[page.pk]),
+        "unpublish": reverse("wagtailadmin_pages:unpublish", args=[page.pk]),
+        "privacy": reverse("wagtailadmin_pages:set_privacy", args=[page.pk]),
+        "convert_alias": reverse("wagtailadmin_pages:convert_alias", args=[page.pk]),
+        "translate": reverse("simple_translation:submit_page_translation", args=[page.pk]),
         "choose": reverse("wagtailadmin_choose_page_child", args=[page.pk]),
         "chosen": reverse("wagtailadmin_choose_page_chosen_multiple") + f"?id={page.pk}",
         "api": reverse("wagtailadmin_api:pages:detail", args=[page.pk]),
