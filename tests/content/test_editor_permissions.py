@@ -798,6 +798,15 @@ def _page_urls(page):
         "copy": reverse("wagtailadmin_pages:copy", args=[page.pk]),
         "move": reverse("wagtailadmin_pages:move", args=[page.pk]),
         "add_subpage": reverse("wagtailadmin_pages:add_subpage", args=[page.pk]),
+        "add": reverse("wagtailadmin_pages:add", args=["content", "standardpage", page.pk]),
+        "preview_on_add": reverse(
+            "wagtailadmin_pages:preview_on_add", args=["content", "standardpage", page.pk]
+        ),
+        "delete": reverse("wagtailadmin_pages:delete", args=[page.pk]),
+        "unpublish": reverse("wagtailadmin_pages:unpublish", args=[page.pk]),
+        "privacy": reverse("wagtailadmin_pages:set_privacy", args=[page.pk]),
+        "convert_alias": reverse("wagtailadmin_pages:convert_alias", args=[page.pk]),
+        "translate": reverse("simple_translation:submit_page_translation", args=[page.pk]),
         "choose": reverse("wagtailadmin_choose_page_child", args=[page.pk]),
         "chosen": reverse("wagtailadmin_choose_page_chosen_multiple") + f"?id={page.pk}",
         "api": reverse("wagtailadmin_api:pages:detail", args=[page.pk]),
@@ -965,3 +974,25 @@ def test_the_dashboard_counts_an_editors_own_pages(admin_world, rf, other_hub_ma
 
     # The hub's page in French and in English.
     assert pages.get_context_data({})["total_pages"] == 2
+
+
+@pytest.mark.parametrize("page_count", [1, 12])
+def test_an_editors_explorer_and_page_chooser_run_a_bounded_number_of_queries(
+    client, manager, hub_page, page_count, django_assert_max_num_queries
+):
+    """The access checks cost a few queries per view, whatever the number of pages (the
+    chooser's own count of each listed page's children is Wagtail's, 25 pages at most)."""
+    for n in range(page_count):
+        hub_page.add_child(
+            instance=StandardPage(title=f"Page {n}", slug=f"page-{n}", locale=hub_page.locale)
+        )
+    client.force_login(manager)
+    client.get(reverse("wagtailadmin_home"))  # the session and the admin's caches
+
+    # Measured: the explorer 41 queries with 1 page or 12; the chooser 27 and 60.
+    with django_assert_max_num_queries(50):
+        response = client.get(reverse("wagtailadmin_explore", args=[hub_page.pk]))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(30 + 3 * page_count):
+        response = client.get(reverse("wagtailadmin_choose_page_child", args=[hub_page.pk]))
+    assert response.status_code == 200
