@@ -718,7 +718,8 @@ def test_a_schedule_is_created_only_once_its_first_cycle_is_confirmed(
     assert any("has changed" in str(m) for m in changed.context["messages"])
     for value in ALL:
         response = client.post(_url("schedule_create", hub), data | {"confirmed": value})
-        assert response.status_code == 200, value
+        # A NUL is refused before any view (foodhub.middleware); the rest re-show the preview.
+        assert response.status_code == (400 if "\x00" in value else 200), value
     assert not WeeklySchedule.objects.exists()
 
     response = client.post(_url("schedule_create", hub), data | _confirmed(shown))
@@ -734,7 +735,7 @@ def test_editing_when_cycles_open_is_confirmed_other_changes_are_not(
     page = _url("schedule_edit", hub, schedule.pk)
     html = " ".join(client.get(page).content.decode().split())
     assert "<strong>The next new cycle opens on Friday 13 March 2026, 18:00</strong>" in html
-    assert "Pickup on Thu 19 March 2026." in html
+    assert "Pickup on Thursday 19 March 2026." in html
 
     data = _form(producers=[producer.pk], weeks_ahead="1", mode="publish",
                  closes_time="23:59")  # fmt: skip
