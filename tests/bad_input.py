@@ -78,3 +78,15 @@ ALL = NOT_NUMBERS + HUGE_IDS + UNICODE_DIGITS + BAD_TEXT + BAD_NEXT
 
 # Values that carry a NUL byte: refused wherever text comes in.
 WITH_NUL = [value for value in ALL if "\x00" in value]
+
+# For fields that hold a number or an id (amounts, quantities, hidden ids, choices of
+# objects): every value that is not a number, or not one a database holds (one spelling
+# of each: "nan", "inf", "-sNaN" and "-1e400" are read as "NaN", "Infinity", "sNaN", "1e400").
+SPELLINGS = {"nan", "inf", "-sNaN", "-1e400"}
+NUMERIC = [v for v in NOT_NUMBERS if v not in SPELLINGS] + HUGE_IDS + UNICODE_DIGITS + WITH_NUL
+
+# For other fields with a type (dates, times, choices of words): one value of each kind.
+SAMPLE = ["abc\x00def", "x" * 10_000, "   ", "\u202eevil", "9" * 30, "١٢", "sNaN"]
+
+# For free text (names, notes, addresses, e-mail...), where digits mean nothing special.
+TEXT = ["abc\x00def", "x" * 10_000, "   ", "\u202eevil"]
