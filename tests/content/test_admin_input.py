@@ -197,6 +197,23 @@ def test_an_empty_post_to_a_page_editor_is_refused_and_writes_nothing(
     assert not page.has_unpublished_changes
 
 
+def test_a_preview_of_a_page_sent_without_its_body_is_refused(
+    client, manager, standard_page, hub_page
+):
+    client.force_login(manager)
+    before = _written()
+
+    for url in (
+        reverse("wagtailadmin_pages:preview_on_edit", args=[standard_page.pk]),
+        reverse("wagtailadmin_pages:preview_on_add", args=["content", "standardpage", hub_page.pk]),
+    ):
+        response = client.post(url, {"title": "Aperçu"})  # (an empty one shows the page)
+
+        assert response.status_code == 200, url
+        assert response.json()["is_valid"] is False, url
+    assert _written() == before
+
+
 def _without(data, *keys):
     return {key: value for key, value in data.items() if key not in keys}
 
