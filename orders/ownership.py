@@ -27,8 +27,10 @@ def remember(request, order: Order, *, save_now: bool = False) -> None:
     with the database session store): a second request of a double click, which read
     the session before this one placed the order, finds the proof in the store.
     """
-    proved = [pk for pk in request.session.get(SESSION_KEY, []) if pk != order.pk]
-    request.session[SESSION_KEY] = [order.pk, *proved][:REMEMBERED]
+    proved = request.session.get(SESSION_KEY, [])
+    if proved[:1] != [order.pk]:  # already the latest: the session need not be written
+        others = [pk for pk in proved if pk != order.pk]
+        request.session[SESSION_KEY] = [order.pk, *others][:REMEMBERED]
     if save_now:
         request.session.save()
 
