@@ -267,11 +267,11 @@ class CloseNowForm(forms.Form):
     """ "Close now" carries back what its confirmation showed (``orders.cycles.ClosingForecast``),
     so that the closing is refused if that is no longer what it sets off."""
 
-    orders = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
-    awaiting_card = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
-    saved_cards = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
-    households = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
-    producers = forms.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    orders = inputs.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    awaiting_card = inputs.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    saved_cards = inputs.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    households = inputs.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
+    producers = inputs.IntegerField(min_value=0, max_value=10**9, widget=forms.HiddenInput)
 
     @classmethod
     def initial_for(cls, forecast: ClosingForecast) -> dict:

@@ -41,7 +41,7 @@ class PickupPointForm(inputs.ModelForm):
 class SharingRequestForm(forms.Form):
     """A hub asks to use a pickup point it does not serve yet."""
 
-    point = forms.ModelChoiceField(
+    point = inputs.ModelChoiceField(
         label=_("Pickup point"),
         queryset=PickupPoint.objects.none(),
         to_field_name="slug",

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from foodhub import inputs
+
 from . import reauth
 
 # A phone number as people write it: digits, spaces, dots, dashes, brackets, a leading +.
@@ -50,7 +52,7 @@ class SignupForm(forms.Form):
         user.save(update_fields=["full_name", "phone"])
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(inputs.ModelForm):
     """What "My account" lets a person change about themselves (the e-mail addresses and
     the password have allauth's own pages)."""
 

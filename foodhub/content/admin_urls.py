@@ -10,7 +10,7 @@ from . import admin_views
 
 urlpatterns = [
     path("choose-page/", admin_views.PageChooserBrowse.as_view()),
-    path("choose-page/<int:parent_page_id>/", admin_views.PageChooserBrowse.as_view()),
+    path("choose-page/<id:parent_page_id>/", admin_views.PageChooserBrowse.as_view()),
     path("choose-page/chosen-multiple/", admin_views.PageChooserChosen.as_view()),
     path("reports/locked/", admin_views.LockedPages.as_view()),
     path("reports/locked/results/", admin_views.LockedPages.as_view(results_only=True)),

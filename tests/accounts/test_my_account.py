@@ -221,6 +221,9 @@ def test_a_code_is_good_only_for_the_browser_and_account_it_was_sent_to(
 def test_asking_for_a_code_goes_back_only_to_a_page_of_this_site(client, passwordless, nxt):
     client.force_login(passwordless)
     response = client.post(reverse("send_reauthentication_code"), {"next": nxt})
+    if "\x00" in nxt:  # refused before any view (foodhub.middleware)
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     assert response["Location"] == reverse("my_account")
 
