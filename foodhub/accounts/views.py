@@ -1,16 +1,15 @@
 """A person's own account: "My account", and the code that proves who they are again."""
 
-from urllib.parse import unquote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from foodhub import inputs
 
 from . import reauth
 from .forms import ProfileForm
@@ -62,17 +61,4 @@ def send_reauthentication_code(request):
             _("We have e-mailed a code to %(email)s. It is valid for %(minutes)s minutes.")
             % {"email": request.user.email, "minutes": reauth.CODE_SECONDS // 60},
         )
-    return redirect(_local(request, request.POST.get("next", "")) or reverse("my_account"))
-
-
-def _local(request, url: str) -> str:
-    """``url`` if it is an address of this site's own pages, else ""."""
-    if (
-        url.startswith("/")
-        and unquote(url).isprintable()  # no line breaks or NUL, even percent-encoded
-        and url_has_allowed_host_and_scheme(
-            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return url
-    return ""
+    return redirect(inputs.safe_next(request, request.POST.get("next")) or reverse("my_account"))
