@@ -12,6 +12,8 @@ Order a query by a name with ``french("name")``: ``.order_by(french("full_name")
 the models' default orderings use it too.
 """
 
+from functools import lru_cache
+
 from django.db.backends.signals import connection_created
 from django.db.models.functions import Collate
 from django.dispatch import receiver
@@ -28,9 +30,16 @@ def french(field: str) -> Collate:
     return Collate(field, FRENCH)
 
 
+# A sort calls the collation once per comparison, about twice per row, on names that
+# repeat (a producer's name on each of its offers): their keys are computed once.
+_sort_key = lru_cache(maxsize=65_536)(french_sort_key)
+
+
 def compare(left: str, right: str) -> int:
     """SQLite's collation function: -1, 0 or 1, as ``french_sort_key`` orders them."""
-    left_key, right_key = french_sort_key(left), french_sort_key(right)
+    if left == right:
+        return 0
+    left_key, right_key = _sort_key(left), _sort_key(right)
     return (left_key > right_key) - (left_key < right_key)
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db import transaction
@@ -53,7 +54,7 @@ class Header:
     pickups: list  # CyclePickupPoint with its point, by day then point name
     printed_at: datetime
 
-    @property
+    @cached_property
     def pickup_days(self) -> list[PickupDay]:
         """The pickup days, each with its points: "Tuesday 1 October 2030 — A, B"."""
         days: dict[date, PickupDay] = {}
@@ -62,7 +63,13 @@ class Header:
             days[pickup.pickup_date].points.append(pickup.pickup_point.name)
         return list(days.values())
 
-    @property
+    @cached_property
+    def several_days(self) -> bool:
+        """Whether the points collect on different days (then each point's day is
+        repeated next to it; else the header's one day says it)."""
+        return len(self.pickup_days) > 1
+
+    @cached_property
     def day_of(self) -> dict[str, date]:
         """{point name: its pickup day}."""
         return {pickup.pickup_point.name: pickup.pickup_date for pickup in self.pickups}

@@ -90,11 +90,15 @@ def shop_filters(cycle: OrderCycle) -> dict:
         "products__variants__is_active": True,
         "products__is_active": True,
     }
+    # The ids on sale first, then the few rows they name sorted: sorting (in French) the
+    # rows of the join, one per offer, before removing repeats costs a sort of thousands.
+    categories = Category.objects.filter(**on_sale).values("pk")
+    producers = Producer.objects.filter(**on_sale).values("pk")
     return {
-        "categories": Category.objects.filter(**on_sale)
-        .distinct()
-        .order_by("position", french("name")),
-        "producers": Producer.objects.filter(**on_sale).distinct().order_by(french("name")),
+        "categories": Category.objects.filter(pk__in=categories).order_by(
+            "position", french("name")
+        ),
+        "producers": Producer.objects.filter(pk__in=producers).order_by(french("name")),
     }
 
 

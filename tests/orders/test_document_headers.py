@@ -133,3 +133,34 @@ def test_the_lists_people_print_from_say_hub_cycle_and_day(
         assert hub.name in html, url
         assert cycle.name in html, url
         assert DAY[language] in html, url
+
+
+def test_each_points_day_is_named_next_to_it_only_when_points_collect_on_different_days(
+    hub, cycle, producer, producer_member, offers, order
+):
+    """One pickup day: the header says it once (a column of the same date on every row
+    only lengthens the pick list). Two days: each point's quantity says which day."""
+    (owed,) = close_emails.producer_emails(cycle)
+    with translation.override("fr"):
+        message = close_emails.build_producer_email(owed.params)
+    pdf = pdf_text(message.attachments[0][1])
+    assert "Jour de retrait" not in pdf
+    assert pdf.count(DAY["fr"]) == 2  # the header and the running foot
+    assert f"La Ruche de Fives ({DAY['fr']})" not in message.body
+
+    north = factories.PickupPointFactory(name="Tiers-lieu du Nord", owner_hub=hub)
+    north.hubs.add(hub)
+    pickup = factories.CyclePickupPointFactory(
+        cycle=cycle, pickup_point=north, pickup_date=PICKUP + timedelta(days=2)
+    )
+    place_order(
+        cycle=cycle, slot=factories.PickupSlotFactory(cycle_pickup=pickup, capacity=50),
+        items={offers["carrots"].pk: 1}, email="yves@example.org", full_name="Yves Nord",
+        notify=False,
+    )  # fmt: skip
+    with translation.override("fr"):
+        message = close_emails.build_producer_email(owed.params)
+    pdf = pdf_text(message.attachments[0][1])
+    assert "Jour de retrait" in pdf
+    assert f"La Ruche de Fives ({DAY['fr']}): 2" in message.body
+    assert "Tiers-lieu du Nord (jeudi 3 octobre 2030): 1" in message.body
