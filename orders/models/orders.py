@@ -1,0 +1,254 @@
+"""Households' orders and their lines, the history of each order, the numbering, and
+the basket an order is made from."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from foodhub.collation import french
+
+from . import ZERO, new_access_token
+from .cycles import CyclePickupPoint, Offer, OrderCycle, PickupSlot
+
+
+class OrderQuerySet(models.QuerySet):
+    def live(self):
+        """The orders that count: placed or awaiting payment, not cancelled."""
+        return self.filter(status__in=Order.LIVE_STATUSES)
+
+
+class Order(models.Model):
+    """A household's order in a cycle. Never deleted: cancelled at most."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", _("awaiting card payment")
+        PLACED = "placed", _("placed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class PaymentMethod(models.TextChoices):
+        AT_PICKUP = "at_pickup", _("pay at pickup (cash, cheque or transfer)")
+        CARD = "card", _("card, online")
+
+    LIVE_STATUSES = (Status.AWAITING_PAYMENT, Status.PLACED)
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("order number"), max_length=30, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    email = models.EmailField(_("e-mail address"))
+    full_name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    cycle_pickup = models.ForeignKey(
+        CyclePickupPoint, on_delete=models.PROTECT, related_name="orders"
+    )
+    slot = models.ForeignKey(PickupSlot, on_delete=models.PROTECT, related_name="orders")
+    payment_method = models.CharField(
+        _("payment"), max_length=12, choices=PaymentMethod.choices, default=PaymentMethod.AT_PICKUP
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLACED
+    )
+    note = models.TextField(_("note for the hub"), blank=True, max_length=1000)
+    # The language of the page the order was placed on: its later e-mails are written in it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    # Totals computed by orders.pricing from the lines (never sent by the browser).
+    goods_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+    fee_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+    total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=ZERO)
+    # The secret in the link of the confirmation e-mail, for guests without an account.
+    access_token = models.CharField(max_length=64, unique=True, default=new_access_token)
+    placed_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Handed over at the pickup point (ticked by a volunteer; untick to undo).
+    collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handed over by"),
+    )
+
+    # Placed by the tick from this weekly basket (its saved card is charged at close).
+    weekly_basket = models.ForeignKey(
+        "WeeklyBasket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("weekly basket"),
+    )
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            # A household has at most one live order per cycle.
+            models.UniqueConstraint(
+                fields=["cycle", "email"],
+                condition=~Q(status="cancelled"),
+                name="one_live_order_per_household_and_cycle",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "status"])]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:order_detail", kwargs={"number": self.number})
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in self.LIVE_STATUSES
+
+    def can_change(self, now: datetime | None = None) -> bool:
+        return self.is_live and self.cycle.is_open(now)
+
+
+class OrderLine(models.Model):
+    """What was bought, with the price, VAT and names as they were when ordered."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="lines")
+    # Protects ordered variants from deletion (the catalogue deactivates them instead).
+    variant = models.ForeignKey(
+        "producers.Variant", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    producer = models.ForeignKey(
+        "producers.Producer", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    producer_name = models.CharField(max_length=150)
+    product_name = models.CharField(max_length=150)
+    variant_name = models.CharField(max_length=100)
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = [french("producer_name"), french("product_name"), french("variant_name"), "pk"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "offer"], name="one_line_per_offer"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name} — {self.variant_name}"
+
+
+class OrderEvent(models.Model):
+    """The order's history: who did what, when (placed, changed, cancelled, paid...)."""
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", _("placed")
+        CHANGED = "changed", _("changed")
+        CANCELLED = "cancelled", _("cancelled")
+        PAYMENT = "payment", _("payment")
+        PAYMENT_CANCELLED = "payment_cancelled", _("payment cancelled")
+        REFUND = "refund", _("refund")
+        COLLECTED = "collected", _("collected")
+        UNCOLLECTED = "uncollected", _("collection undone")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.order} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OrderNumberSequence(models.Model):
+    """The last order number given by a hub in a year ("LIL-2026-000123")."""
+
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hub", "year"], name="unique_order_sequence")
+        ]
+
+    def __str__(self):
+        return f"{self.hub_id}/{self.year}: {self.last}"
+
+
+class Basket(models.Model):
+    """A household's basket for a cycle, before checkout (it holds no stock).
+
+    Anonymous visitors' baskets are found by a token kept in their session; at log-in the
+    basket is merged into the account's. When ``order`` is set, the basket is a working
+    copy of that order being changed.
+    """
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="baskets")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="baskets",
+    )
+    token = models.CharField(max_length=64, db_index=True, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "user"],
+                condition=Q(user__isnull=False),
+                name="one_basket_per_user_and_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "token"],
+                condition=Q(user__isnull=True),
+                name="one_basket_per_token_and_cycle",
+            ),
+        ]
+
+    def __str__(self):
+        return f"basket {self.pk} ({self.cycle_id})"
+
+
+class BasketItem(models.Model):
+    basket = models.ForeignKey(Basket, on_delete=models.CASCADE, related_name="items")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["basket", "offer"], name="one_basket_item_per_offer"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="basket_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.offer_id}"
