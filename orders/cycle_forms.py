@@ -2,7 +2,6 @@
 
 from dataclasses import asdict
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
@@ -12,10 +11,9 @@ from foodhub import inputs
 from foodhub.collation import french
 from producers.models import MAX_PRICE, MAX_STOCK
 
+from . import clock
 from .cycles import MAX_CLONE_WEEKS, MAX_SLOT_CAPACITY, ClosingForecast, SlotSpec
 from .models import OrderCycle, Payment
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # What a datetime-local input sends and shows (the browser speaks this ISO form whatever the
 # language); it is read in the current time zone, Europe/Paris.
@@ -39,11 +37,11 @@ class ParisDateTimeField(forms.DateTimeField):
     widget = DateTimeLocalInput
 
     def prepare_value(self, value):
-        with timezone.override(PARIS):
+        with timezone.override(clock.paris()):
             return super().prepare_value(value)
 
     def to_python(self, value):
-        with timezone.override(PARIS):
+        with timezone.override(clock.paris()):
             return super().to_python(value)
 
 

@@ -50,7 +50,7 @@ from producers.models import MAX_PRICE, MAX_STOCK, Producer, Variant, VatRate
 from producers.templatetags import money
 from producers.templatetags.money import day
 
-from . import close_emails, pricing, services, weekly
+from . import clock, close_emails, pricing, services, weekly
 from .models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, Payment, PickupSlot
 from .stock import OrderError
 
@@ -74,7 +74,6 @@ __all__ = [
     "remove_offer",
     "set_offers",
     "set_pickups",
-    "shift_weeks",
     "update_cycle",
     "update_offers",
     "variants_for_hub",
@@ -815,21 +814,10 @@ def publish_cycle(*, cycle: OrderCycle, by, now: datetime | None = None) -> Orde
     return cycle
 
 
-def shift_weeks(moment: datetime, weeks: int) -> datetime:
-    """The same wall-clock time in Europe/Paris ``weeks`` weeks later.
-
-    Shifting the UTC instant would turn "Friday 18:00" into "Friday 19:00" across a
-    daylight-saving change; households and volunteers live by the wall clock.
-    """
-    paris = timezone.get_default_timezone()
-    local = timezone.localtime(moment, paris).replace(tzinfo=None) + timedelta(weeks=weeks)
-    return timezone.make_aware(local, paris)
-
-
 def clone_cycle(*, cycle: OrderCycle, weeks: int, by, name: str | None = None) -> OrderCycle:
     """A new DRAFT cycle like ``cycle``, every date ``weeks`` weeks later.
 
-    1. Opening and closing keep their Europe/Paris wall-clock time (``shift_weeks``);
+    1. Opening and closing keep their Europe/Paris wall-clock time (``clock.shift_weeks``);
        pickup dates move by the same number of weeks, with the same slots and capacities.
     2. The fee and the message are copied.
     3. Offers are copied for variants still on sale (active variant and product, producer
@@ -846,8 +834,8 @@ def clone_cycle(*, cycle: OrderCycle, weeks: int, by, name: str | None = None) -
         clone = OrderCycle.objects.create(
             hub=hub,
             name=(name or "").strip()[:150] or source.name,
-            opens_at=shift_weeks(source.opens_at, weeks),
-            closes_at=shift_weeks(source.closes_at, weeks),
+            opens_at=clock.shift_weeks(source.opens_at, weeks),
+            closes_at=clock.shift_weeks(source.closes_at, weeks),
             status=OrderCycle.Status.DRAFT,
             message=source.message,
             fee_percent=source.fee_percent,

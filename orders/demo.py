@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import scheduler, services
+from . import clock, scheduler, services
 from .models import (
     CyclePickupPoint,
     Offer,
@@ -31,9 +31,7 @@ SLOTS = [(time(17, 0), time(18, 30)), (time(18, 30), time(20, 0))]
 
 
 def _at(day, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(
-        datetime.combine(day, time(hour, minute)), timezone.get_default_timezone()
-    )
+    return clock.at(day, time(hour, minute))
 
 
 def load_demo_cycles(*, hubs, households, summary, now: datetime | None = None) -> None:

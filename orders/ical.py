@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import clock
 from .models import Order
 
 PRODID = "-//Foodhub//Pickups//EN"
@@ -97,11 +97,6 @@ def host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def _paris(day, at) -> datetime:
-    # Like PickupSlot.starts(), from the order's own pickup (loaded) rather than the slot's.
-    return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
-
-
 def pickup_event(order: Order, *, url: str) -> Event:
     """The pickup of an order (``cycle__hub``, ``cycle_pickup__pickup_point`` and ``slot``
     loaded): its slot, its place, its number; ``url`` opens the order."""
@@ -110,8 +105,9 @@ def pickup_event(order: Order, *, url: str) -> Event:
     place = point.name + (f" ({point.tiers_lieu})" if point.tiers_lieu else "")
     return Event(
         uid=f"order-{order.number}@{host()}",
-        starts=_paris(order.cycle_pickup.pickup_date, slot.starts_at),
-        ends=_paris(order.cycle_pickup.pickup_date, slot.ends_at),
+        # Like PickupSlot.starts(), from the order's own pickup (loaded), not the slot's.
+        starts=clock.at(order.cycle_pickup.pickup_date, slot.starts_at),
+        ends=clock.at(order.cycle_pickup.pickup_date, slot.ends_at),
         summary=_("Pickup %(hub)s — %(number)s") % {"hub": order.cycle.hub.name, "number": order},
         location=f"{place}, {point.full_address}",
         description="\n".join(

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from producers.models import VatRate
 
-from . import cycles, outbox, pricing
+from . import clock, cycles, outbox, pricing
 from .cycles import CycleError, PickupSpec, SlotSpec
 from .models import (
     HubClosure,
@@ -77,20 +77,6 @@ class ScheduleError(CycleError):
 # Dates of a week
 
 
-def _paris():
-    return timezone.get_default_timezone()
-
-
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _aware(day: date, at: time) -> datetime:
-    # make_aware on the naive local time, as orders.cycles.shift_weeks does: 18:00 stays
-    # 18:00 on the wall clock, whatever the UTC offset of that day.
-    return timezone.make_aware(datetime.combine(day, at), _paris())
-
-
 def _next_weekday(day: date, weekday: int) -> date:
     """The first ``weekday`` on or after ``day``."""
     return day + timedelta(days=(weekday - day.weekday()) % 7)
@@ -116,11 +102,11 @@ class PlannedCycle:
     @property
     def creates_on(self) -> datetime:
         """When the tick creates it: ``weeks_ahead`` weeks before it opens."""
-        return cycles.shift_weeks(self.opens_at, -self.schedule.weeks_ahead)
+        return clock.shift_weeks(self.opens_at, -self.schedule.weeks_ahead)
 
     @property
     def name(self) -> str:
-        day = self.pickup_dates[0] if self.pickups else timezone.localdate(self.opens_at, _paris())
+        day = self.pickup_dates[0] if self.pickups else clock.today(self.opens_at)
         return f"{self.schedule.name} — {day:%d/%m}"[:150]
 
 
@@ -147,8 +133,8 @@ def plan_week(
     planned = PlannedCycle(
         schedule=schedule,
         week=week,
-        opens_at=_aware(opening_day, schedule.opens_time),
-        closes_at=_aware(closing_day, schedule.closes_time),
+        opens_at=clock.at(opening_day, schedule.opens_time),
+        closes_at=clock.at(closing_day, schedule.closes_time),
         pickups=[(pickup, _next_weekday(closing_day, pickup.weekday)) for pickup in pickups],
     )
     for closure in closures:
@@ -168,15 +154,13 @@ def _may_create(schedule: WeeklySchedule, plan: PlannedCycle, now: datetime) -> 
     """
     if plan.opens_at <= now:
         return False
-    return not (
-        schedule.starts_on and timezone.localdate(plan.opens_at, _paris()) < schedule.starts_on
-    )
+    return not (schedule.starts_on and clock.today(plan.opens_at) < schedule.starts_on)
 
 
 def _weeks_in_reach(schedule: WeeklySchedule, now: datetime, weeks: int) -> list[PlannedCycle]:
     """The weeks whose cycle opens within ``weeks`` weeks of ``now`` and may be created
     (``_may_create``); their pickups and closures not yet known."""
-    this_week = monday_of(timezone.localdate(now, _paris()))
+    this_week = clock.monday_of(clock.today(now))
     horizon = now + timedelta(weeks=weeks)
     planned = []
     for offset in range(weeks + 1):
@@ -204,9 +188,9 @@ def first_week(
     at its next run (else on ``creates_on``). None if there is none within two years."""
     created = set(created)
     closures = list(closures)
-    week = monday_of(timezone.localdate(now, _paris()))
+    week = clock.monday_of(clock.today(now))
     if schedule.starts_on:
-        week = max(week, monday_of(schedule.starts_on) - timedelta(weeks=1))
+        week = max(week, clock.monday_of(schedule.starts_on) - timedelta(weeks=1))
     for _offset in range(PREVIEW_REACH_WEEKS):
         plan = plan_week(schedule, week, pickups=pickups, closures=closures)
         week += timedelta(weeks=1)
@@ -433,7 +417,7 @@ def upcoming_weeks(
     reach = {s.pk: _weeks_in_reach(s, now, max(weeks, s.weeks_ahead)) for s in schedules}
     # The created cycles are looked up by week whatever the schedule's current first day
     # or horizon: a cycle created before a change still shows.
-    this_week = monday_of(timezone.localdate(now, _paris()))
+    this_week = clock.monday_of(clock.today(now))
     created = {
         (cycle.schedule_id, cycle.schedule_week): cycle
         for cycle in _with_counts(
@@ -647,7 +631,7 @@ def preview_schedule(
     if schedule is not None:
         pickups = list(schedule.pickups.select_related("pickup_point").prefetch_related("slots"))
         created = list(schedule.cycles.values_list("schedule_week", flat=True))
-    this_week = monday_of(timezone.localdate(now, _paris()))
+    this_week = clock.monday_of(clock.today(now))
     first = first_week(
         planned,
         now=now,
@@ -740,7 +724,7 @@ def add_closure(
         raise ScheduleError(_("Give the first and last day of the closed period."))
     if ends_on < starts_on:
         raise ScheduleError(_("The closed period must end on or after its first day."))
-    if ends_on < timezone.localdate(now or timezone.now(), _paris()):
+    if ends_on < clock.today(now):
         raise ScheduleError(_("This period is already over."))
     reason = (reason or "").strip()
     if len(reason) > 150:

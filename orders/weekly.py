@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy
 from foodhub.inputs import parse_id
 from producers.models import Variant
 
-from . import outbox, payments, services, stripe_api
+from . import clock, outbox, payments, services, stripe_api
 from .models import (
     Offer,
     Order,
@@ -104,13 +104,9 @@ def problem_reason_text(code: str) -> str:
 # Weeks
 
 
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def week_of(cycle: OrderCycle) -> date:
     """A cycle's week: the Monday (Europe/Paris) of the week it opens."""
-    return monday_of(timezone.localdate(cycle.opens_at))
+    return clock.monday_of(timezone.localdate(cycle.opens_at))
 
 
 def next_week(basket: WeeklyBasket, now: datetime | None = None) -> date:
@@ -129,7 +125,7 @@ def next_week(basket: WeeklyBasket, now: datetime | None = None) -> date:
     )
     if cycle is not None:
         return week_of(cycle)
-    return monday_of(timezone.localdate(now)) + timedelta(weeks=1)
+    return clock.monday_of(timezone.localdate(now)) + timedelta(weeks=1)
 
 
 def is_paused(basket: WeeklyBasket, day: date | None = None) -> bool:
@@ -321,8 +317,8 @@ def _week_to_change(basket: WeeklyBasket, week: date | None, now: datetime | Non
     now = now or timezone.now()
     if week is None:
         return next_week(basket, now)
-    week = monday_of(week)
-    if week < monday_of(timezone.localdate(now)):
+    week = clock.monday_of(week)
+    if week < clock.monday_of(timezone.localdate(now)):
         raise WeeklyBasketError(_("This week is over."))
     return week
 
@@ -354,9 +350,7 @@ def unskip_week(
 
 
 def _cycles_of_week(hub_id: int, week: date):
-    tz = timezone.get_default_timezone()
-    start = timezone.make_aware(datetime.combine(week, time.min), tz)
-    end = timezone.make_aware(datetime.combine(week + timedelta(weeks=1), time.min), tz)
+    start, end = clock.week_span(week)
     return OrderCycle.objects.filter(hub_id=hub_id, opens_at__gte=start, opens_at__lt=end)
 
 
@@ -430,7 +424,7 @@ def place_baskets(cycle: OrderCycle, now: datetime | None = None) -> dict[str, i
     )
     skipping = set(
         WeeklyBasketSkip.objects.filter(
-            basket__hub=cycle.hub, week=monday_of(opening_day)
+            basket__hub=cycle.hub, week=clock.monday_of(opening_day)
         ).values_list("basket_id", flat=True)
     )
     for basket in baskets:
@@ -469,7 +463,7 @@ def _run(basket: WeeklyBasket, cycle: OrderCycle, *, skipped: bool, now: datetim
             .annotate(
                 skipped_now=Exists(
                     WeeklyBasketSkip.objects.filter(
-                        basket=OuterRef("pk"), week=monday_of(opening_day)
+                        basket=OuterRef("pk"), week=clock.monday_of(opening_day)
                     )
                 )
             )

@@ -25,7 +25,7 @@ from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
 from producers.templatetags.money import day
 
-from . import stripe_api, weekly
+from . import clock, stripe_api, weekly
 from .cycles import variants_for_hub
 from .models import Order, OrderCycle, WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun
 from .weekly_forms import BasketForm, PauseForm
@@ -190,7 +190,7 @@ def _render_detail(request, basket, *, pause_form=None, status=200):
     )
     live = basket.status != WeeklyBasket.Status.CANCELLED
     next_week = weekly.next_week(basket) if live else None
-    since = min(filter(None, [next_week, weekly.monday_of(today)]))
+    since = min(filter(None, [next_week, clock.monday_of(today)]))
     skips = list(basket.skips.filter(week__gte=since).values_list("week", flat=True))
     return render(
         request,

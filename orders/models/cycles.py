@@ -1,7 +1,7 @@
 """The week's shape: order cycles, their pickup points and slots, what is on offer at
 which price and stock, and the weekly schedules that create cycles."""
 
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from foodhub.collation import french
 from producers.models import VatRate
 
+from .. import clock
 from . import ZERO
 
 
@@ -270,14 +271,10 @@ class PickupSlot(KeepsCounters):
         return self.booked - mine < self.capacity
 
     def starts(self) -> datetime:
-        return _local(self.cycle_pickup.pickup_date, self.starts_at)
+        return clock.at(self.cycle_pickup.pickup_date, self.starts_at)
 
     def ends(self) -> datetime:
-        return _local(self.cycle_pickup.pickup_date, self.ends_at)
-
-
-def _local(day, at: time) -> datetime:
-    return timezone.make_aware(datetime.combine(day, at), timezone.get_default_timezone())
+        return clock.at(self.cycle_pickup.pickup_date, self.ends_at)
 
 
 class Offer(KeepsCounters):

@@ -16,7 +16,7 @@ from django.core import mail
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone, translation
 
-from orders import outbox, payments, services, stripe_api, weekly
+from orders import clock, outbox, payments, services, stripe_api, weekly
 from orders.models import (
     Order,
     OrderEvent,
@@ -279,7 +279,7 @@ def test_skip_next_week_is_the_week_of_the_next_cycle_not_yet_opened(
 def test_without_a_coming_cycle_next_week_is_next_monday(basket, cycle):
     cycle.opened_at = timezone.now()
     cycle.save()
-    monday = weekly.monday_of(timezone.localdate()) + timedelta(weeks=1)
+    monday = clock.monday_of(timezone.localdate()) + timedelta(weeks=1)
     assert weekly.next_week(basket) == monday
 
 
