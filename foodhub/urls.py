@@ -17,8 +17,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from foodhub.content import views as content_views
 from foodhub.hubs import views as hub_views
 from foodhub.inputs import IdConverter
-from orders import document_views
-from orders.health import health
+from orders.printouts import document_views
+from orders.worker.health import health
 
 # <id:pk> in every address: an id the database can hold (ASCII digits), else a 404. Registered
 # here, before the applications' addresses below are read.
@@ -56,12 +56,12 @@ urlpatterns += i18n_patterns(
     ),
     path("producers/", include("producers.urls")),
     path("hubs/", include("foodhub.hubs.urls")),
-    path("hubs/<slug:hub_slug>/cycles/", include("orders.cycle_urls")),
+    path("hubs/<slug:hub_slug>/cycles/", include("orders.planning.cycle_urls")),
     path("orders/", include("orders.urls")),
     path("", include("pickup_points.urls")),
-    path("", include("orders.payment_urls")),
+    path("", include("orders.money.payment_urls")),
     # /<hub-slug>/: the hub's shop, for existing hubs only (see HubSlugConverter).
-    path("", include("orders.shop_urls")),
+    path("", include("orders.checkout.shop_urls")),
     # Everything else: the public pages.
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -55,7 +55,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "full_name", "email", "cycle", "status", "total"]
     list_filter = ["status", "payment_method", "cycle__hub"]
     search_fields = ["number", "email", "full_name"]
-    # Status, slot and amounts change through the hub's pages (orders.services), which keep
+    # Status, slot and amounts change through the hub's pages (orders.checkout.services), which keep
     # stock and slot bookings right; here they are only shown.
     readonly_fields = [
         "cycle", "cycle_pickup", "slot", "status", "payment_method", "goods_total",

@@ -11,7 +11,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import clock, scheduler, services
+from orders.checkout import services
+from orders.worker import scheduler
+
+from . import clock
 from .models import (
     CyclePickupPoint,
     Offer,

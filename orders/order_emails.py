@@ -5,13 +5,15 @@ transaction as the change, under a key made of the change's entry in the order's
 (``OrderEvent``), so a change is e-mailed once whoever retries what. Once the change has
 committed, the worker is nudged (``tasks.send_emails``) and the household gets it within
 seconds; if the queue is down, the next tick sends it. The message itself is built when it
-leaves, in the order's language, by ``orders.services.build_order_email``.
+leaves, in the order's language, by ``orders.checkout.services.build_order_email``.
 """
 
 from django.conf import settings
 from django.db import transaction
 
-from . import outbox, tasks
+from orders.worker import tasks
+
+from . import outbox
 from .models import Order, OrderEvent
 
 KIND = "order"

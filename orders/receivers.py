@@ -3,7 +3,7 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from . import basket
+from orders.checkout import basket
 
 
 @receiver(user_logged_in, dispatch_uid="orders.merge_anonymous_basket")

@@ -3,8 +3,10 @@ calendar of pickups and the "the shop is open" e-mail."""
 
 from django.urls import path
 
-from . import document_views, my_data_views, notification_views, views
-from .weekly_urls import urlpatterns as weekly_urlpatterns
+from orders.checkout import views
+from orders.households import my_data_views, notification_views
+from orders.printouts import document_views
+from orders.weekly_baskets.weekly_urls import urlpatterns as weekly_urlpatterns
 
 app_name = "orders"
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from orders.documents import Header, csv_bytes, header, render_pdf
+from orders.printouts.documents import Header, csv_bytes, header, render_pdf
 
 from . import selectors
 

@@ -1,6 +1,6 @@
 """The volunteer list e-mailed to a pickup point's coordinators the morning of distribution.
 
-``orders.notifications.volunteer_list_emails`` says who is owed it (the tick calls that);
+``orders.emails.notifications.volunteer_list_emails`` says who is owed it (the tick calls that);
 this builds it, with the distribution list of ``documents`` attached: the CSV always (a
 spreadsheet opens on any phone), the PDF too unless the list is long enough to make
 rendering it slow.

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from foodhub.collation import french
 from foodhub.hubs.models import HubMembership
 from foodhub.text import folded, french_sort_key
+from orders.checkout.selectors import paid_by_order
 from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
-from orders.selectors import paid_by_order
 
 from .models import PickupPoint, PickupPointMembership
 

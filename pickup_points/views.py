@@ -23,9 +23,9 @@ from foodhub.collation import french
 from foodhub.hubs.models import Hub, Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
-from orders import services as order_services
-from orders.document_views import download
+from orders.checkout import services as order_services
 from orders.models import Order, Payment
+from orders.printouts.document_views import download
 
 from . import documents, selectors, services
 from .forms import PickupPaymentForm, PickupPointForm, SharingRequestForm, TeamInviteForm

@@ -91,7 +91,7 @@ def _fresh_cache():
     they share (by cycle id, which a later test may reuse): each test starts clean."""
     from django.core.cache import cache
 
-    from orders.notifications import forget_shared_parts
+    from orders.emails.notifications import forget_shared_parts
 
     cache.clear()
     forget_shared_parts()

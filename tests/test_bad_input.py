@@ -52,11 +52,11 @@ from django.utils import timezone, translation
 
 from foodhub.content import editors
 from foodhub.hubs.services import invite
-from orders import services as order_services
-from orders import weekly
+from orders.checkout import services as order_services
+from orders.emails.notifications import unsubscribe_token
 from orders.models import CalendarFeed, CycleDocument, Order, Weekday
-from orders.notifications import unsubscribe_token
-from orders.schedules import add_closure, create_schedule
+from orders.planning.schedules import add_closure, create_schedule
+from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
 from tests import bad_input, factories
 from tests.sweep import Writes, discover_routes, parse_page

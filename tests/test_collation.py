@@ -8,8 +8,10 @@ from django.db import connection
 
 from foodhub.collation import FRENCH, french
 from foodhub.text import french_sort_key
-from orders import cycles, documents, services
-from orders.selectors import shop_filters, shop_offers
+from orders.checkout import services
+from orders.checkout.selectors import shop_filters, shop_offers
+from orders.planning import cycles
+from orders.printouts import documents
 from pickup_points import documents as point_documents
 from pickup_points.models import PickupPoint
 from producers.models import Producer

@@ -22,7 +22,7 @@ import time_machine
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
-from orders.services import place_order, record_payment, set_collected
+from orders.checkout.services import place_order, record_payment, set_collected
 from pickup_points.models import PickupPointMembership
 from pickup_points.notifications import build_volunteer_list
 from tests import factories

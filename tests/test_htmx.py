@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import services
+from orders.checkout import services
 from orders.models import Basket
 from tests import factories
 
@@ -90,7 +90,7 @@ def test_the_basket_of_a_hub_that_is_gone_leads_back_with_a_message(client, hub,
 def test_a_server_error_in_an_htmx_request_leads_back_with_a_message(
     hub, offers, slot, monkeypatch
 ):
-    from orders import basket
+    from orders.checkout import basket
 
     def broken(**kwargs):
         raise RuntimeError("boom")

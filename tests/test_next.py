@@ -4,7 +4,7 @@ value is ignored (never a server error, never another site)."""
 import pytest
 from django.urls import reverse
 
-from orders import services
+from orders.checkout import services
 from pickup_points.models import PickupPointMembership
 from tests import bad_input, factories
 

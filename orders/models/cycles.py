@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from foodhub.collation import french
+from orders import clock
 from producers.models import VatRate
 
-from .. import clock
 from . import ZERO
 
 
@@ -85,7 +85,7 @@ class OrderCycle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    # What the worker's tick has done (orders.scheduler). Each step is claimed by a
+    # What the worker's tick has done (orders.worker.scheduler). Each step is claimed by a
     # conditional UPDATE of these columns, so two workers never do it twice.
     opened_at = models.DateTimeField(_("opening processed at"), null=True, blank=True)
     close_started_at = models.DateTimeField(_("closing started at"), null=True, blank=True)

@@ -33,7 +33,7 @@ class CycleDocument(models.Model):
     chunks_done = models.PositiveIntegerField(default=0)
     chunks_total = models.PositiveIntegerField(default=0)
     orders = models.PositiveIntegerField(_("orders"), default=0)
-    # The state of the cycle's orders it was built from (orders.documents.orders_state):
+    # The state of the cycle's orders it was built from (orders.printouts.documents.orders_state):
     # when they change, the file is out of date.
     source = models.CharField(max_length=80, blank=True)
     file = models.FileField(storage=_private_storage, upload_to="documents/%Y/%m/", blank=True)

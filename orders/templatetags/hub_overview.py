@@ -4,8 +4,8 @@ not import orders: the template asks for it)."""
 from django import template
 from django.utils import timezone
 
-from orders import reports
 from orders.models import WorkerHeartbeat
+from orders.printouts import reports
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from orders.notifications import has_opening_alert
+from orders.emails.notifications import has_opening_alert
 
 register = template.Library()
 

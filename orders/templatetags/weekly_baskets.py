@@ -2,7 +2,7 @@
 
 from django import template
 
-from orders import weekly
+from orders.weekly_baskets import weekly
 
 register = template.Library()
 

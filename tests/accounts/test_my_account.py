@@ -13,7 +13,7 @@ from django.utils import translation
 
 from foodhub.accounts import reauth
 from foodhub.accounts.models import User
-from orders import services
+from orders.checkout import services
 from orders.models import OpeningAlert, Order
 from tests import bad_input, factories
 

@@ -171,8 +171,8 @@ def main():
             file=sys.stderr,
         )
 
+    from orders.checkout.services import InsufficientStock, place_order
     from orders.models import Offer, Order
-    from orders.services import InsufficientStock, place_order
 
     cycle, slots, plenty, scarce = build_world()
 

@@ -1,7 +1,7 @@
 """Closing a big cycle, as the worker's tick does, on generated data.
 
 A cycle with 10,000 orders (4 lines each) from 60 producers and 8 pickup points is closed
-by ``orders.scheduler.close_cycle`` in a fresh process, then every e-mail it owes is sent
+by ``orders.worker.scheduler.close_cycle`` in a fresh process, then every e-mail it owes is sent
 (to the locmem backend): 60 producers with their pick list PDF, 10,000 households.
 
 BENCH close_cycle_s        from the claim to the last e-mail sent (goal <= 15 s)
@@ -101,7 +101,8 @@ def child(cycle_pk: int) -> None:
     sent'."""
     from django.core import mail
 
-    from orders import outbox, scheduler
+    from orders import outbox
+    from orders.worker import scheduler
 
     mail.outbox = []
     start = time.perf_counter()

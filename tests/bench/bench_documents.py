@@ -117,7 +117,7 @@ def child(kind: str, arg: str) -> None:
     """Run in a fresh interpreter: one measurement, printed as 'seconds peak_mb'."""
     start = time.perf_counter()
     if kind == "built":
-        from orders.documents import build_document
+        from orders.printouts.documents import build_document
 
         build_document(int(arg))
     else:
@@ -141,8 +141,8 @@ def in_fresh_process(kind: str, arg: str) -> tuple[float, float]:
 
 def main():
     migrate()
-    from orders import documents
     from orders.models import CycleDocument
+    from orders.printouts import documents
     from pickup_points.documents import distribution_list_pdf
 
     cycle, point = build_world()

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from orders import services
+from orders.checkout import services
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
 

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from orders.checkout.services import place_order
 from orders.models import OrderEvent
-from orders.services import place_order
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

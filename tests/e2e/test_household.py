@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from foodhub.accounts.models import User
-from orders import services
+from orders.checkout import services
 from orders.models import Order
 from tests import factories
 from tests.e2e.test_accessibility import assert_accessible

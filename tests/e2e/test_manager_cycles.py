@@ -47,7 +47,7 @@ def test_manager_clones_a_cycle_to_next_week(page: Page, live_server, hub, manag
 def test_manager_closes_a_cycle_now_from_a_phone_after_seeing_what_it_sets_off(
     page: Page, live_server, hub, manager, producer, offers, slot, tmp_path
 ):
-    from orders import services
+    from orders.checkout import services
     from tests import factories
     from tests.e2e.test_accessibility import assert_accessible, log_in
 

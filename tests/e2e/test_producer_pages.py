@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 from playwright.sync_api import Page
 
-from orders.services import place_order
+from orders.checkout.services import place_order
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
 

@@ -10,8 +10,10 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from orders import scheduler, services, weekly
+from orders.checkout import services
 from orders.models import Order, OrderCycle, WeeklyBasket, WeeklyBasketRun
+from orders.weekly_baskets import weekly
+from orders.worker import scheduler
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
 

@@ -12,7 +12,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
 
-from orders import services
+from orders.checkout import services
 from orders.models import Basket, Order
 from tests import factories
 
@@ -115,7 +115,7 @@ def test_a_second_click_racing_the_first_finds_the_proof_in_the_session_store(
 
     from django.conf import settings
 
-    from orders import ownership
+    from orders.checkout import ownership
 
     add(client, hub, offers["carrots"], 1)
     session_key = client.session.session_key

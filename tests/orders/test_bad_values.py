@@ -4,8 +4,9 @@ pages: a message or a 404, nothing written, never a server error."""
 import pytest
 from django.urls import reverse
 
-from orders import cycles, services
+from orders.checkout import services
 from orders.models import Basket, BasketItem, Offer, Payment, WeeklySchedule
+from orders.planning import cycles
 from tests import bad_input
 
 pytestmark = pytest.mark.django_db

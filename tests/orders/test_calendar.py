@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from orders import ical
+from orders.checkout.services import cancel_order, place_order
+from orders.households import ical
 from orders.models import CalendarFeed, CyclePickupPoint, Order, OrderCycle
-from orders.services import cancel_order, place_order
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -287,7 +287,7 @@ def test_confirmation_e_mail_carries_the_pickup_with_the_feeds_uid(
 def test_changed_e_mail_carries_the_pickup_too(
     household, hub, pickup_point, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from orders.services import update_order
+    from orders.checkout.services import update_order
 
     order = order_for(household, hub, pickup_point)
     offer = order.lines.get().offer
@@ -299,7 +299,7 @@ def test_changed_e_mail_carries_the_pickup_too(
 
 
 def test_feed_sequence_grows_when_the_order_changes(client, household, hub, pickup_point):
-    from orders.services import update_order
+    from orders.checkout.services import update_order
 
     order = order_for(household, hub, pickup_point)
     before = events(client.get(feed_url(household)).content.decode())[0]

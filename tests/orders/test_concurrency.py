@@ -15,14 +15,14 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from foodhub.hubs.models import Hub
-from orders.models import Offer, Order, OrderCycle, OrderEvent, PickupSlot
-from orders.services import (
+from orders.checkout.services import (
     AlreadyOrdered,
     InsufficientStock,
     OrderError,
     place_order,
     update_order,
 )
+from orders.models import Offer, Order, OrderCycle, OrderEvent, PickupSlot
 from tests import factories
 
 BUYERS = 50
@@ -390,7 +390,7 @@ def test_an_edit_in_progress_leaves_other_hubs_alone(world):
 def test_cancelling_a_cycle_waits_for_an_order_being_placed(world):
     # Otherwise the order, placed while the cancellation runs, would stay live in a
     # cancelled cycle.
-    from orders.cycles import cancel_cycle
+    from orders.planning.cycles import cancel_cycle
 
     cycle, _slots, _producer = world
     offer = offer_of(world)
@@ -412,7 +412,7 @@ def test_cancelling_a_cycle_waits_for_an_order_being_placed(world):
 @pytest.mark.parametrize("other", ["order", "message"])
 def test_the_hold_an_order_keeps_on_its_cycle_blocks_neither_orders_nor_edits(world, other):
     # Only the hub's order-number row makes orders wait for each other (for a moment).
-    from orders.services import _cycle_for_ordering
+    from orders.checkout.services import _cycle_for_ordering
 
     cycle, _slots, _producer = world
     offer = offer_of(world)
@@ -449,7 +449,7 @@ def test_two_managers_cannot_both_make_overlapping_cycles_published(first_move):
     """Each checks for an overlap, then publishes: without a lock both would find none
     (neither sees the other's uncommitted change) and both succeed. The hub's row, locked
     by every such use case before its check, makes the second wait, then see the first."""
-    from orders.cycles import CycleError, publish_cycle, update_cycle
+    from orders.planning.cycles import CycleError, publish_cycle, update_cycle
 
     hub, manager = factories.HubFactory(), factories.UserFactory()
     second = _ready_draft(hub, opens_in=2, closes_in=5)

@@ -1,4 +1,4 @@
-"""The hub manager's order cycles: orders.cycles use cases and their pages.
+"""The hub manager's order cycles: orders.planning.cycles use cases and their pages.
 
 The ``cycle`` fixture is published and open now; ``offers``: carrots (10 in stock, 2.40 €),
 apples (capped at 5, 5.90 €), bread (on demand, 4.80 €); ``slot``: 17:00–19:30 at
@@ -15,9 +15,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from orders import cycles, outbox
-from orders.cycle_forms import CycleForm
-from orders.cycles import CycleError, PickupSpec, SlotSpec
+from orders import outbox
+from orders.checkout.services import OrderError, paid_amount, place_order, record_payment
 from orders.models import (
     CycleChange,
     CyclePickupPoint,
@@ -27,7 +26,9 @@ from orders.models import (
     Payment,
     PickupSlot,
 )
-from orders.services import OrderError, paid_amount, place_order, record_payment
+from orders.planning import cycles
+from orders.planning.cycle_forms import CycleForm
+from orders.planning.cycles import CycleError, PickupSpec, SlotSpec
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -255,7 +256,7 @@ def test_a_closed_cycle_keeps_its_dates_once_processed(cycle, manager):
 def test_close_now_says_what_it_sets_off_then_closes_for_the_tick_to_finish(
     client, cycle, slot, offers, manager, producer, mailoutbox
 ):
-    from orders import scheduler
+    from orders.worker import scheduler
 
     place(cycle, slot, {offers["carrots"]: 1}, email="a@example.org")
     waiting = place(cycle, slot, {offers["bread"]: 1}, email="b@example.org")
@@ -937,7 +938,7 @@ def test_the_overview_counts_orders_per_pickup_point_and_slot(client, cycle, slo
     place(cycle, slot, {offers["bread"]: 1}, email="b@example.org")
     gone = place(cycle, other, {offers["bread"]: 1}, email="c@example.org")
     place(cycle, other, {offers["bread"]: 1}, email="d@example.org")
-    from orders.services import cancel_order
+    from orders.checkout.services import cancel_order
 
     cancel_order(order=gone)
     client.force_login(manager)

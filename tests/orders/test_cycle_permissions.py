@@ -8,8 +8,8 @@ manager's POST (publish, cancel...) cannot change what the next page sees.
 import pytest
 from django.urls import reverse
 
+from orders.checkout.services import place_order
 from orders.models import Order, OrderCycle
-from orders.services import place_order
 from tests import factories
 
 pytestmark = pytest.mark.django_db

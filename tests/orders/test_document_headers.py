@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from orders import close_emails, notifications
+from orders.checkout.services import place_order
+from orders.emails import close_emails, notifications
 from orders.models import CyclePickupPoint
-from orders.services import place_order
 from pickup_points import notifications as point_notifications
 from pickup_points.models import PickupPointMembership
 from tests import factories

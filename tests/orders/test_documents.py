@@ -8,8 +8,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from foodhub.text import french_sort_key
-from orders import documents
-from orders.services import cancel_order, place_order
+from orders.checkout.services import cancel_order, place_order
+from orders.printouts import documents
 from tests import factories
 
 

@@ -8,9 +8,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from orders import close_emails, notifications, outbox
+from orders import outbox
+from orders.checkout.services import place_order
+from orders.emails import close_emails, notifications
 from orders.models import OpeningAlert
-from orders.services import place_order
 from tests import factories
 
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foodhub.accounts.models import User
-from orders import my_data, services
+from orders.checkout import services
+from orders.households import my_data
 from orders.models import OpeningAlert, Order, WeeklyBasket
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD

@@ -15,9 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from orders import notifications, outbox
+from orders import outbox
+from orders.checkout.services import cancel_order, place_order, record_payment
+from orders.emails import notifications
 from orders.models import CyclePickupPoint, OpeningAlert, OrderCycle, OutgoingEmail
-from orders.services import cancel_order, place_order, record_payment
 from pickup_points.models import PickupPointMembership
 from tests import factories
 

@@ -1,4 +1,4 @@
-"""Placing, changing and cancelling orders through orders.services.
+"""Placing, changing and cancelling orders through orders.checkout.services.
 
 The ``offers`` fixture: carrots (10 in stock, 2.40 €), apples (100 in stock but capped at 5
 this cycle, 5.90 €) and bread (on demand, 4.80 €, 5.5 %).
@@ -12,17 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from orders import pricing
-from orders.models import (
-    Offer,
-    Order,
-    OrderCycle,
-    OrderEvent,
-    OrderLine,
-    OrderNumberSequence,
-    Payment,
-    PickupSlot,
-)
-from orders.services import (
+from orders.checkout.services import (
     AlreadyOrdered,
     InsufficientStock,
     OrderError,
@@ -32,6 +22,16 @@ from orders.services import (
     place_order,
     record_payment,
     update_order,
+)
+from orders.models import (
+    Offer,
+    Order,
+    OrderCycle,
+    OrderEvent,
+    OrderLine,
+    OrderNumberSequence,
+    Payment,
+    PickupSlot,
 )
 from producers.models import Variant
 from tests import factories

@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from orders import pricing
-from orders.models import Offer, Order, PickupSlot
-from orders.services import (
+from orders.checkout.services import (
     AlreadyOrdered,
     InsufficientStock,
     OrderError,
@@ -31,6 +30,7 @@ from orders.services import (
     place_order,
     update_order,
 )
+from orders.models import Offer, Order, PickupSlot
 from producers.models import Variant
 from tests import factories
 

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import reports
+from orders.checkout.selectors import current_cycle
+from orders.checkout.services import cancel_order, place_order, record_payment, set_collected
 from orders.models import OrderCycle
-from orders.selectors import current_cycle
-from orders.services import cancel_order, place_order, record_payment, set_collected
+from orders.printouts import reports
 from tests import factories
 
 D = Decimal

@@ -8,7 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from orders import close_emails, cycles, outbox, payments, scheduler, services
+from orders import outbox
+from orders.checkout import services
+from orders.emails import close_emails
 from orders.models import (
     CycleDocument,
     Order,
@@ -17,6 +19,9 @@ from orders.models import (
     Payment,
     WorkerHeartbeat,
 )
+from orders.money import payments
+from orders.planning import cycles
+from orders.worker import scheduler
 from tests import factories
 from tests.orders.test_stripe_payments import FakeStripe
 
@@ -240,7 +245,7 @@ def card_cycle(closing, fake_stripe_close, hub):
 
 @pytest.fixture
 def fake_stripe_close(monkeypatch, settings):
-    from orders import stripe_api
+    from orders.money import stripe_api
 
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
@@ -305,11 +310,11 @@ def test_stripe_unreachable_at_close_retries_then_goes_on(
     order = _card_order(cycle, slot, offers, "late@example.org")
 
     def down(**kwargs):
-        from orders import stripe_api
+        from orders.money import stripe_api
 
         raise stripe_api.StripeError("down")
 
-    monkeypatch.setattr("orders.stripe_api.retrieve_payment_intent", down)
+    monkeypatch.setattr("orders.money.stripe_api.retrieve_payment_intent", down)
     tick(cycle.closes_at + timedelta(minutes=1))
     cycle.refresh_from_db()
     assert cycle.close_step == 0 and cycle.closed_at is None and mailoutbox == []

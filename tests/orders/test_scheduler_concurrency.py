@@ -7,8 +7,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from orders import scheduler, services
+from orders.checkout import services
 from orders.models import CycleDocument, OrderCycle, OutgoingEmail
+from orders.worker import scheduler
 from tests import factories
 from tests.orders.test_concurrency import in_parallel, postgres_only
 

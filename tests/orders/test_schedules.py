@@ -1,4 +1,4 @@
-"""Weekly schedules and closed periods: the cycles the tick creates (orders.schedules) and
+"""Weekly schedules and closed periods: the cycles the tick creates (orders.planning.schedules) and
 the manager's pages.
 
 The ``schedule`` fixture: "Panier de la semaine", opens Friday 18:00, closes Tuesday 23:59,
@@ -17,8 +17,7 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from orders import outbox, schedules
-from orders.cycles import SlotSpec
+from orders import outbox
 from orders.models import (
     HubClosure,
     OrderCycle,
@@ -29,7 +28,9 @@ from orders.models import (
     Weekday,
     WeeklySchedule,
 )
-from orders.schedules import ScheduleError, SchedulePickupSpec, create_due_cycles
+from orders.planning import schedules
+from orders.planning.cycles import SlotSpec
+from orders.planning.schedules import ScheduleError, SchedulePickupSpec, create_due_cycles
 from tests import factories
 from tests.orders.test_concurrency import in_parallel, postgres_only
 
@@ -359,7 +360,7 @@ def test_the_e_mail_is_not_sent_once_the_manager_published_it(
     schedule = make_schedule(hub, points=[pickup_point])
     [cycle] = create_due_cycles()
     schedule.producers.add(producer)
-    from orders import cycles
+    from orders.planning import cycles
 
     cycles.add_producer_offers(cycle=cycle, producer=producer)
     cycles.publish_cycle(cycle=cycle, by=manager)

@@ -239,7 +239,7 @@ def test_a_tampered_or_full_slot_is_refused(client, hub, offers, slot):
 
 
 def factories_order(slot, offers, email="autre@example.org"):
-    from orders import services
+    from orders.checkout import services
 
     return services.place_order(
         cycle=slot.cycle_pickup.cycle,

@@ -16,8 +16,9 @@ import stripe
 from django.db import connection
 from django.urls import reverse
 
-from orders import payments, services, stripe_api
+from orders.checkout import services
 from orders.models import Order, OrderEvent, Payment, PaymentAnomaly, StripeEvent
+from orders.money import payments, stripe_api
 
 WEBHOOK_SECRET = "whsec_test_secret"
 

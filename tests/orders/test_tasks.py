@@ -4,9 +4,10 @@ a mail server or on Stripe. (Tests run Huey in immediate mode; here the queue is
 import pytest
 from huey.contrib.djhuey import HUEY
 
-from orders import outbox, tasks
+from orders import outbox
+from orders.checkout.services import cancel_order, place_order, update_order
 from orders.models import OrderEvent, OutgoingEmail
-from orders.services import cancel_order, place_order, update_order
+from orders.worker import tasks
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from django.core import mail
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone, translation
 
-from orders import clock, outbox, payments, services, stripe_api, weekly
+from orders import clock, outbox
+from orders.checkout import services
 from orders.models import (
     Order,
     OrderEvent,
@@ -28,7 +29,9 @@ from orders.models import (
     WeeklyBasket,
     WeeklyBasketRun,
 )
+from orders.money import payments, stripe_api
 from orders.stock import Shortage
+from orders.weekly_baskets import weekly
 from producers.models import Variant
 from tests import factories
 from tests.orders.test_stripe_payments import WEBHOOK_SECRET, FakeStripe, NoNetwork, _event, _post

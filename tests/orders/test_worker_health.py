@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from orders import tasks
 from orders.models import WorkerHeartbeat
+from orders.worker import tasks
 
 
 def test_the_tick_runs_every_minute_and_records_a_heartbeat(db):

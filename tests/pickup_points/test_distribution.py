@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foodhub.text import french_sort_key
+from orders.checkout.services import cancel_order, place_order
 from orders.models import Order, OrderEvent, Payment
-from orders.services import cancel_order, place_order
 from tests import factories
 
 D = Decimal

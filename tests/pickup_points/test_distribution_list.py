@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from orders.services import place_order, record_payment
+from orders.checkout.services import place_order, record_payment
 from pickup_points.documents import distribution_list
 from tests import factories
 
@@ -37,7 +37,7 @@ def test_the_list_has_every_household_with_what_is_due_and_totals(pickup_point, 
     ]  # fmt: skip
     assert doc.units == 1 + 2 + 3
     assert doc.total_due == placed[0].total + placed[1].total  # Bruno has paid
-    from orders.documents import render_html
+    from orders.printouts.documents import render_html
 
     html = render_html("documents/distribution_list.html", {"doc": doc})
     assert "Liste de distribution — La Ruche de Fives" in html

@@ -17,8 +17,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from orders.checkout.services import place_order
 from orders.models import SchedulePickup, WeeklySchedule
-from orders.services import place_order
 from pickup_points import services
 from pickup_points.models import PickupPoint, PickupPointMembership, SharingRequest
 from tests import bad_input, factories

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from orders.checkout.services import place_order
 from orders.models import Offer, Order
-from orders.services import place_order
 from producers.catalogue_csv import export_catalogue, import_catalogue
 from producers.models import Variant
 from tests import factories

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.services import place_order
+from orders.checkout.services import place_order
 from producers.models import StockMode, Unit, Variant, VatRate
 from producers.services import set_stock
 from tests import factories

@@ -1,0 +1,367 @@
+"""The e-mails the scheduler's tick owes households and coordinators, and how they are built.
+
+The tick claims a step (a cycle opens, the day before a pickup, the morning of it) and, in
+the same transaction, asks this module which e-mails the step owes (``opening_emails``,
+``reminder_emails``, ``volunteer_list_emails``) and hands them to ``outbox.owe``. The
+outbox later calls the builders registered here, once per e-mail, in its language; a
+builder raises ``outbox.Skip`` for an e-mail that no longer makes sense.
+
+The volunteer list is built in ``pickup_points.notifications`` (its rows and documents
+live in that app, and ``orders`` does not import it).
+
+Households choose the "the shop is open" e-mail of a hub (``OpeningAlert``), and leave it
+from the e-mail itself with a signed link that needs no log-in.
+"""
+
+import time
+from collections import OrderedDict
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from foodhub.collation import french
+from orders import outbox
+from orders.checkout.selectors import pickups_with_slots
+from orders.checkout.services import order_link
+from orders.households import ical
+from orders.models import CyclePickupPoint, Offer, OpeningAlert, Order, OrderCycle
+from orders.money import payments
+from producers.templatetags.money import clock, day, moment
+
+# The pickup point team's role whose members receive the volunteer list (a string: orders
+# does not import pickup_points).
+COORDINATOR = "coordinator"
+UNSUBSCRIBE_SALT = "orders.opening-alert.unsubscribe"
+# "What's new this week" lists this many products at most; the shop has the rest.
+NEW_OFFERS_SHOWN = 20
+
+
+def _language_of(user) -> str:
+    return user.email_language
+
+
+def _users():
+    return get_user_model().objects.filter(is_active=True).exclude(email="")
+
+
+# Opening alerts: the household's choice.
+
+
+def has_opening_alert(user, hub) -> bool:
+    return user.is_authenticated and OpeningAlert.objects.filter(user=user, hub=hub).exists()
+
+
+def set_opening_alert(*, user, hub, on: bool) -> bool:
+    """Turn the hub's "the shop is open" e-mail on or off for the user. Doing it twice
+    (a double click, two tabs) changes nothing more. Returns whether it is now on."""
+    if on:
+        try:
+            with transaction.atomic():
+                OpeningAlert.objects.get_or_create(user=user, hub=hub)
+        except IntegrityError:  # created meanwhile by a second click
+            pass
+    else:
+        OpeningAlert.objects.filter(user=user, hub=hub).delete()
+    return on
+
+
+def unsubscribe_token(user_id: int, hub_id: int) -> str:
+    """The secret of the one-click unsubscribe link: signed, so it cannot be made up for
+    someone else, and without expiry, so an old e-mail's link still works."""
+    return signing.dumps([user_id, hub_id], salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
+    """(user id, hub id) from a link, or None when it was altered or is not ours."""
+    try:
+        user_id, hub_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if not (isinstance(user_id, int) and isinstance(hub_id, int)):
+        return None
+    return user_id, hub_id
+
+
+def unsubscribe_url(user_id: int, hub_id: int) -> str:
+    return settings.SITE_URL + reverse(
+        "orders:opening_alert_unsubscribe", args=[unsubscribe_token(user_id, hub_id)]
+    )
+
+
+# The shop is open.
+
+
+def opening_emails(cycle: OrderCycle) -> list[outbox.Owed]:
+    """One "the shop is open" e-mail per household that asked for the hub's."""
+    users = _users().filter(opening_alerts__hub=cycle.hub_id).only("pk", "email", "language")
+    return [
+        outbox.Owed(
+            key=f"open:{cycle.pk}:{user.pk}",
+            kind="shop_open",
+            to=user.email,
+            params={"cycle_id": cycle.pk, "user_id": user.pk},
+            language=_language_of(user),
+        )
+        for user in users.order_by("pk")
+    ]
+
+
+class _SmallCache:
+    """The few latest values, each for a few minutes: what every e-mail of a batch shares
+    is computed once, and a change to the cycle (a new ``updated_at``) is a new key."""
+
+    def __init__(self, size: int = 8, seconds: float = 300):
+        self.size, self.seconds = size, seconds
+        self.values: OrderedDict = OrderedDict()
+
+    def get(self, key, compute):
+        now = time.monotonic()
+        hit = self.values.get(key)
+        if hit is not None and now - hit[0] < self.seconds:
+            self.values.move_to_end(key)
+            return hit[1]
+        value = compute()
+        self.values[key] = (now, value)
+        self.values.move_to_end(key)
+        while len(self.values) > self.size:
+            self.values.popitem(last=False)
+        return value
+
+    def clear(self):
+        self.values.clear()
+
+
+_opening_cache = _SmallCache()
+
+
+def forget_shared_parts() -> None:
+    """Empty the cache of the opening e-mails' shared part (tests)."""
+    _opening_cache.clear()
+
+
+def previous_cycle(cycle: OrderCycle) -> OrderCycle | None:
+    """The hub's published cycle that opened last before this one."""
+    return (
+        OrderCycle.objects.filter(
+            hub=cycle.hub_id, status=OrderCycle.Status.PUBLISHED, opens_at__lt=cycle.opens_at
+        )
+        .order_by("-opens_at", "-pk")
+        .first()
+    )
+
+
+def new_offers(cycle: OrderCycle) -> tuple[list[Offer], int]:
+    """Offers of products not offered in the hub's previous cycle (at most
+    ``NEW_OFFERS_SHOWN``), and how many there are in all. Nothing for a hub's first cycle:
+    everything would be new."""
+    previous = previous_cycle(cycle)
+    if previous is None:
+        return [], 0
+    offers = (
+        Offer.objects.filter(cycle=cycle, variant__is_active=True, variant__product__is_active=True)
+        .exclude(
+            variant__product__in=Offer.objects.filter(cycle=previous).values("variant__product")
+        )
+        .select_related("variant__product__producer")
+        .order_by(
+            french("variant__product__producer__name"),
+            french("variant__product__name"),
+            "price",
+            "pk",
+        )
+    )
+    shown = list(offers[:NEW_OFFERS_SHOWN])
+    total = len(shown) if len(shown) < NEW_OFFERS_SHOWN else offers.count()
+    return shown, total
+
+
+def _opening_news(cycle: OrderCycle) -> dict:
+    """The part of the e-mail that is the same for every household."""
+
+    def compute():
+        shown, total = new_offers(cycle)
+        return {
+            "new_offers": shown,
+            "more_new": total - len(shown),
+            "pickups": list(pickups_with_slots(cycle)),
+            "shop_url": settings.SITE_URL + reverse("hub_public", args=[cycle.hub.slug]),
+        }
+
+    return _opening_cache.get((cycle.pk, cycle.updated_at), compute)
+
+
+def load_opening(batch: list[dict]) -> tuple[dict, dict]:
+    """The cycles and subscriptions of a batch of "the shop is open" e-mails, in two
+    queries whatever the batch's size (thousands of households may have asked)."""
+    cycles = {
+        cycle.pk: cycle
+        for cycle in OrderCycle.objects.select_related("hub").filter(
+            pk__in={params["cycle_id"] for params in batch}
+        )
+    }
+    alerts = {
+        (alert.user_id, alert.hub_id): alert
+        for alert in OpeningAlert.objects.filter(
+            user__in={params["user_id"] for params in batch},
+            hub__in={cycle.hub_id for cycle in cycles.values()},
+            user__is_active=True,
+        ).select_related("user")
+    }
+    return cycles, alerts
+
+
+@outbox.builder("shop_open", batch=load_opening)
+def build_shop_open(params: dict, loaded: tuple[dict, dict]) -> EmailMessage:
+    cycles, alerts = loaded
+    cycle = cycles.get(params["cycle_id"])
+    # Cancelled or closed since (a worker that was down for long), or deleted.
+    if cycle is None or not cycle.is_open():
+        raise outbox.Skip
+    alert = alerts.get((params["user_id"], cycle.hub_id))
+    if alert is None:  # unsubscribed since
+        raise outbox.Skip
+    hub = cycle.hub
+    closes = moment(cycle.closes_at)
+    unsubscribe = unsubscribe_url(alert.user_id, hub.pk)
+    body = render_to_string(
+        "orders/email/shop_open.txt",
+        {
+            **_opening_news(cycle),
+            "cycle": cycle,
+            "hub": hub,
+            "user": alert.user,
+            "closes": closes,
+            "unsubscribe_url": unsubscribe,
+            "site_name": settings.SITE_NAME,
+        },
+    )
+    subject = _("The shop of %(hub)s is open until %(closes)s") % {
+        "hub": hub.name,
+        "closes": closes,
+    }
+    return EmailMessage(
+        subject,
+        body,
+        headers={
+            # Mail programs show their own "unsubscribe" button (RFC 2369, RFC 8058).
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+# The day before the pickup.
+
+
+def reminder_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
+    """One reminder per live order to collect at this pickup."""
+    orders = (
+        Order.objects.live()
+        .filter(cycle_pickup=cycle_pickup)
+        .exclude(cycle__status=OrderCycle.Status.CANCELLED)
+        .order_by("pk")
+        .values_list("pk", "email", "language")
+    )
+    return [
+        outbox.Owed(
+            key=f"remind:{order_id}:{cycle_pickup.pickup_date}",
+            kind="pickup_reminder",
+            to=email,
+            params={"order_id": order_id},
+            language=language,  # the order's
+        )
+        for order_id, email, language in orders
+    ]
+
+
+@outbox.builder("pickup_reminder")
+def build_pickup_reminder(params: dict) -> EmailMessage:
+    order = (
+        Order.objects.select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
+        .filter(pk=params["order_id"])
+        .first()
+    )
+    if (
+        order is None
+        or not order.is_live
+        or order.cycle.status == OrderCycle.Status.CANCELLED
+        or order.collected_at is not None
+        or order.cycle_pickup.pickup_date < timezone.localdate()
+    ):
+        raise outbox.Skip
+    url = settings.SITE_URL + order_link(order)
+    body = render_to_string(
+        "orders/email/pickup_reminder.txt",
+        {
+            "order": order,
+            "hub": order.cycle.hub,
+            "pickup_point": order.cycle_pickup.pickup_point,
+            "due": payments.amount_due(order),
+            "url": url,
+            "site_name": settings.SITE_NAME,
+        },
+    )
+    subject = _("Your order %(number)s: pickup %(day)s, %(start)s–%(end)s") % {
+        "number": order.number,
+        "day": day(order.cycle_pickup.pickup_date),
+        "start": clock(order.slot.starts_at),
+        "end": clock(order.slot.ends_at),
+    }
+    message = EmailMessage(subject, body)
+    message.attach(f"{order.number}.ics", ical.pickup_invitation(order, url=url), "text/calendar")
+    return message
+
+
+# The morning of distribution.
+
+
+def volunteer_list_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
+    """One volunteer list per coordinator of the pickup point (built by
+    ``pickup_points.notifications``)."""
+    users = _users().filter(
+        pickup_memberships__pickup_point=cycle_pickup.pickup_point_id,
+        pickup_memberships__role=COORDINATOR,
+    )
+    return [
+        outbox.Owed(
+            key=f"volunteers:{cycle_pickup.pk}:{user.pk}",
+            kind="volunteer_list",
+            to=user.email,
+            params={"cycle_pickup_id": cycle_pickup.pk, "user_id": user.pk},
+            language=_language_of(user),
+        )
+        for user in users.only("pk", "email", "language").order_by("pk").distinct()
+    ]
+
+
+# The household's calendar.
+
+
+def calendar_orders(user, now=None):
+    """The orders a household's calendar shows: live ones, in cycles not cancelled, from
+    60 days ago on."""
+    since = timezone.localdate(now or timezone.now()) - timedelta(days=60)
+    return (
+        Order.objects.live()
+        .filter(user=user, cycle_pickup__pickup_date__gte=since)
+        .exclude(cycle__status=OrderCycle.Status.CANCELLED)
+        .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
+        .order_by("cycle_pickup__pickup_date", "slot__starts_at", "pk")
+    )
+
+
+def calendar_feed(user) -> str:
+    """The household's pickups as an iCalendar feed (each event opens the order page)."""
+    events = [
+        ical.pickup_event(order, url=settings.SITE_URL + order.get_absolute_url())
+        for order in calendar_orders(user)
+    ]
+    return ical.calendar(events, name=_("My pickups — %(site)s") % {"site": settings.SITE_NAME})

@@ -1,0 +1,475 @@
+"""The hub manager's order-cycle pages: thin views over ``orders.cycles``.
+
+Every view finds the hub among those the user manages and the cycle among that hub's
+cycles, so another hub's manager gets a 404 and learns nothing.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from foodhub.collation import french
+from foodhub.hubs.selectors import get_managed_hub
+from orders.checkout import services
+from orders.models import Offer, Order, OrderCycle
+from orders.worker import scheduler
+from producers.models import VatRate
+
+from . import cycles
+from .cycle_forms import (
+    CancelForm,
+    CloneForm,
+    CloseNowForm,
+    CycleForm,
+    OfferSelectionForm,
+    OfferTermsForm,
+    PaymentForm,
+    PickupForm,
+    VariantFilterForm,
+    pickup_rows_valid,
+    slot_forms,
+)
+
+CLOSED_PER_PAGE = 20
+
+
+def _cycle_of(request, hub_slug, pk):
+    hub = get_managed_hub(request.user, hub_slug)
+    cycle = get_object_or_404(OrderCycle.objects.filter(hub=hub).select_related("hub"), pk=pk)
+    return hub, cycle
+
+
+def _with_totals(queryset):
+    live = Q(orders__status__in=Order.LIVE_STATUSES)
+    return queryset.annotate(
+        live_orders=Count("orders", filter=live), live_total=Sum("orders__total", filter=live)
+    )
+
+
+@login_required
+def cycle_list(request, hub_slug):
+    """Cycles by phase: open, upcoming, drafts, then closed (paginated) and cancelled."""
+    hub = get_managed_hub(request.user, hub_slug)
+    now = timezone.now()
+    published = _with_totals(hub.order_cycles.filter(status=OrderCycle.Status.PUBLISHED))
+    closed = published.filter(closes_at__lte=now).order_by("-closes_at", "pk")
+    sections = [
+        ("open", _("Open"), published.filter(opens_at__lte=now, closes_at__gt=now)),
+        ("upcoming", _("Upcoming"), published.filter(opens_at__gt=now).order_by("opens_at")),
+        (
+            "draft",
+            _("Drafts"),
+            _with_totals(hub.order_cycles.filter(status=OrderCycle.Status.DRAFT)),
+        ),
+    ]
+    page = Paginator(closed, CLOSED_PER_PAGE).get_page(request.GET.get("page"))
+    cancelled = _with_totals(hub.order_cycles.filter(status=OrderCycle.Status.CANCELLED))
+    return render(
+        request,
+        "orders/manage/cycle_list.html",
+        {
+            "hub": hub,
+            "sections": [(key, title, list(rows)) for key, title, rows in sections],
+            "page": page,
+            "cancelled": cancelled,
+        },
+    )
+
+
+@login_required
+def cycle_create(request, hub_slug):
+    hub = get_managed_hub(request.user, hub_slug)
+    form = CycleForm(request.POST or None, initial={"fee_vat_rate": VatRate.STANDARD})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = cycles.create_cycle(hub=hub, by=request.user, **form.cleaned_data)
+        except services.OrderError as error:
+            form.add_error(getattr(error, "field", None), str(error))
+        else:
+            messages.success(request, _("Draft cycle created: now choose the products."))
+            return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
+    return render(
+        request,
+        "orders/manage/cycle_form.html",
+        {"hub": hub, "cycle": None, "form": form, "step": 1},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _changed_terms(form, cycle) -> dict:
+    """The form's terms, leaving out a date the minute-precise input could not show exactly
+    (a cycle created with seconds), so that saving an untouched form changes no date."""
+    terms = dict(form.cleaned_data)
+    for key in ("opens_at", "closes_at"):
+        if terms[key] == getattr(cycle, key).replace(second=0, microsecond=0):
+            terms[key] = None
+    return terms
+
+
+@login_required
+def cycle_edit(request, hub_slug, pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    form = CycleForm(request.POST or None, initial=CycleForm.initial_for(cycle))
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycles.update_cycle(cycle=cycle, by=request.user, **_changed_terms(form, cycle))
+        except services.OrderError as error:
+            form.add_error(getattr(error, "field", None), str(error))
+        else:
+            messages.success(request, _("Dates and fee saved."))
+            return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
+    return render(
+        request,
+        "orders/manage/cycle_form.html",
+        {"hub": hub, "cycle": cycle, "form": form, "step": 1, "phase": cycle.phase(),
+         "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60)},
+        status=400 if request.method == "POST" else 200,
+    )  # fmt: skip
+
+
+@login_required
+def cycle_offers(request, hub_slug, pk):
+    """Step 2: one producer at a time, its variants on sale to tick; then prices and caps."""
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    filters = VariantFilterForm(request.GET or None, hub=hub)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    producer = criteria.get("producer") or hub.producers.order_by(french("name")).first()
+    variants = cycles.variants_for_hub(hub, producer=producer) if producer else None
+    if variants is not None and criteria.get("q"):
+        variants = variants.filter(product__name__icontains=criteria["q"])
+
+    status = 200
+    offers = cycle.offers.select_related("variant__product__producer").order_by(
+        french("variant__product__producer__name"), french("variant__product__name"), "pk"
+    )
+    terms_form = OfferTermsForm(offers=offers)
+    rows = []
+    if variants is not None:
+        offered = set(cycle.offers.filter(variant__in=variants).values_list("variant", flat=True))
+        rows = [(variant, variant.pk in offered) for variant in variants]
+
+    if request.method == "POST" and variants is not None:
+        action = request.POST.get("action")
+        try:
+            if action == "select_all":
+                if criteria.get("q"):
+                    added = cycles.add_offers(cycle=cycle, variants=variants, by=request.user)
+                else:
+                    added = cycles.add_producer_offers(
+                        cycle=cycle, producer=producer, by=request.user
+                    )
+                messages.success(
+                    request,
+                    ngettext("%(count)d product added.", "%(count)d products added.", len(added))
+                    % {"count": len(added)},
+                )
+                return redirect(request.get_full_path())
+            form = OfferSelectionForm(request.POST, variants=variants)
+            if form.is_valid():
+                added, removed = cycles.set_offers(
+                    cycle=cycle,
+                    variant_ids=[v.pk for v in form.cleaned_data["variants"]],
+                    among=[v.pk for v in form.cleaned_data["shown"]],
+                    by=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Offers saved: %(added)d added, %(removed)d removed.")
+                    % {"added": len(added), "removed": removed},
+                )
+                return redirect(request.get_full_path())
+            messages.error(request, _("This list of products changed: please try again."))
+        except services.OrderError as error:
+            messages.error(request, str(error))
+        status = 400
+    return render(
+        request,
+        "orders/manage/cycle_offers.html",
+        {
+            "hub": hub,
+            "cycle": cycle,
+            "step": 2,
+            "filters": filters,
+            "producer": producer,
+            "variant_rows": rows,
+            "terms_form": terms_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def offers_update(request, hub_slug, pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    offers = cycle.offers.select_related("variant__product__producer").order_by(
+        french("variant__product__producer__name"), french("variant__product__name"), "pk"
+    )
+    form = OfferTermsForm(request.POST, offers=offers)
+    if form.is_valid():
+        try:
+            cycles.update_offers(cycle=cycle, terms=form.terms(), by=request.user)
+        except services.OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Prices and caps saved."))
+            return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
+    return render(
+        request,
+        "orders/manage/cycle_offers.html",
+        {"hub": hub, "cycle": cycle, "step": 2, "terms_form": form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def offer_remove(request, hub_slug, pk, offer_pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    offer = get_object_or_404(
+        Offer.objects.filter(cycle=cycle).select_related("variant__product"), pk=offer_pk
+    )
+    try:
+        cycles.remove_offer(offer=offer, by=request.user)
+    except services.OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(name)s” removed.") % {"name": offer.variant})
+    return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
+
+
+def _pickup_forms(cycle, points, data=None):
+    """For each pickup point of the hub: its form and its slot rows (existing, then blank)."""
+    current = {pickup.pickup_point_id: pickup for pickup in cycle.pickups.prefetch_related("slots")}
+    rows = []
+    for point in points:
+        pickup = current.get(point.pk)
+        prefix = f"p{point.pk}"
+        form = PickupForm(
+            data,
+            prefix=prefix,
+            point=point,
+            initial={
+                "served": pickup is not None,
+                "pickup_date": getattr(pickup, "pickup_date", None),
+            },
+        )
+        slots = slot_forms(data, prefix, pickup.slots.all() if pickup else [])
+        rows.append((point, form, slots))
+    return rows
+
+
+@login_required
+def cycle_pickups(request, hub_slug, pk):
+    """Step 3: the pickup points served, each with its date and slots."""
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    points = list(hub.pickup_points.order_by(french("name")))
+    data = request.POST if request.method == "POST" else None
+    rows = _pickup_forms(cycle, points, data)
+    error = None
+    if data is not None and pickup_rows_valid(rows):
+        specs = [
+            cycles.PickupSpec(
+                pickup_point_id=point.pk,
+                pickup_date=form.cleaned_data["pickup_date"],
+                slots=[spec for s in slots if (spec := s.spec())],
+            )
+            for point, form, slots in rows
+            if form.cleaned_data["served"]
+        ]
+        try:
+            cycles.set_pickups(cycle=cycle, pickups=specs, by=request.user)
+        except services.OrderError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Pickup points and slots saved."))
+            return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+    return render(
+        request,
+        "orders/manage/cycle_pickups.html",
+        {"hub": hub, "cycle": cycle, "step": 3, "rows": rows, "error": error},
+        status=400 if data is not None else 200,
+    )
+
+
+def _labelled(changes):
+    """Each change with the label of the field it changed, in the reader's language."""
+    changes = list(changes)
+    labels = {"pickup_date": _("pickup date"), "status": _("status")}
+    for change in changes:
+        if change.field in labels:
+            change.label = labels[change.field]
+        else:
+            try:
+                change.label = OrderCycle._meta.get_field(change.field).verbose_name
+            except FieldDoesNotExist:
+                change.label = change.field
+    return changes
+
+
+@login_required
+def cycle_detail(request, hub_slug, pk):
+    """The cycle live: its orders with what is paid, counts per pickup point and slot, log."""
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    orders = list(cycles.cycle_orders(cycle))
+    live = [order for order in orders if order.is_live]
+    slots = list(cycles.slot_counts(cycle))
+    points = {}
+    for slot in slots:
+        entry = points.setdefault(
+            slot.cycle_pickup_id, {"pickup": slot.cycle_pickup, "slots": [], "live_orders": 0}
+        )
+        entry["slots"].append(slot)
+        entry["live_orders"] += slot.live_orders
+    now = timezone.now()
+    return render(
+        request,
+        "orders/manage/cycle_detail.html",
+        {
+            "hub": hub,
+            "cycle": cycle,
+            "phase": cycle.phase(now),
+            "opens_now": cycle.opens_at <= now,
+            "orders": orders,
+            "live_count": len(live),
+            "live_total": sum((order.total for order in live), services.pricing.ZERO),
+            "points": list(points.values()),
+            "offer_count": cycle.offers.count(),
+            "changes": _labelled(cycle.changes.select_related("changed_by")[:50]),
+            "AT_PICKUP": Order.PaymentMethod.AT_PICKUP,
+            "closing_emails": scheduler.closing_emails(cycle) if cycle.closed_at else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def cycle_publish(request, hub_slug, pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    try:
+        cycles.publish_cycle(cycle=cycle, by=request.user)
+    except services.OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The cycle is published."))
+    return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+
+
+@login_required
+def cycle_clone(request, hub_slug, pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    form = CloneForm(request.POST or None, initial={"weeks": 1, "name": cycle.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            clone = cycles.clone_cycle(cycle=cycle, by=request.user, **form.cleaned_data)
+        except services.OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Copy created as a draft: check it, then publish it."))
+            other = cycles.overlapping_cycles(
+                hub, opens_at=clone.opens_at, closes_at=clone.closes_at
+            ).first()
+            if other is not None:
+                messages.warning(request, cycles.overlap_message(other))
+            return redirect("cycles:detail", hub_slug=hub.slug, pk=clone.pk)
+    return render(
+        request,
+        "orders/manage/cycle_clone.html",
+        {"hub": hub, "cycle": cycle, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def cycle_close_now(request, hub_slug, pk):
+    """GET: what closing now sets off, to confirm; POST: close now, if that is still what
+    it sets off (else the page again, with the new figures)."""
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    status = 200
+    if request.method == "POST":
+        form = CloseNowForm(request.POST)
+        if form.is_valid():
+            try:
+                cycles.close_now(cycle=cycle, by=request.user, expected=form.forecast())
+            except cycles.StaleForecast as error:
+                messages.warning(request, str(error))
+                status = 409
+            except services.OrderError as error:
+                messages.error(request, str(error))
+                return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+            else:
+                messages.success(
+                    request,
+                    _("The cycle is closed: no more orders. Within a minute the background "
+                      "worker makes the orders final and sends the e-mails."),
+                )  # fmt: skip
+                return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+        else:
+            messages.error(request, _("This page was changed: check the figures again."))
+            status = 400
+    phase = cycle.phase()
+    forecast = cycles.closing_forecast(cycle) if phase == OrderCycle.Phase.OPEN else None
+    form = CloseNowForm(initial=CloseNowForm.initial_for(forecast)) if forecast else None
+    return render(
+        request,
+        "orders/manage/cycle_close.html",
+        {"hub": hub, "cycle": cycle, "phase": phase, "forecast": forecast, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def cycle_cancel(request, hub_slug, pk):
+    """GET: the confirmation page; POST: cancel the cycle and all its orders."""
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycles.cancel_cycle(cycle=cycle, by=request.user, reason=form.cleaned_data["reason"])
+        except services.OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The cycle is cancelled; the households are told."))
+            return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+    live = cycle.orders.live().count()
+    return render(
+        request,
+        "orders/manage/cycle_cancel.html",
+        {"hub": hub, "cycle": cycle, "phase": cycle.phase(), "form": form, "live_count": live},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def record_payment(request, hub_slug, pk, order_pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    # Card payments are recorded by Stripe's webhook, not by hand.
+    order = get_object_or_404(
+        cycle.orders.filter(payment_method=Order.PaymentMethod.AT_PICKUP), pk=order_pk
+    )
+    paid = services.paid_amount(order)
+    due = max(order.total - paid, services.pricing.ZERO)
+    form = PaymentForm(request.POST or None, initial={"method": "cash", "amount": due or None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_payment(order=order, by=request.user, **form.cleaned_data)
+        except services.OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("Payment recorded for order %(number)s.") % {"number": order.number}
+            )
+            return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
+    return render(
+        request,
+        "orders/manage/record_payment.html",
+        {"hub": hub, "cycle": cycle, "order": order, "form": form, "paid": paid, "due": due},
+        status=400 if request.method == "POST" else 200,
+    )
