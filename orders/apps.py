@@ -7,10 +7,10 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Order cycles and orders")
 
     def ready(self):
-        # The e-mail builders of the outbox (orders.outbox) register themselves on import:
-        # they must be known in whichever process sends the e-mails. weekly also adds its
-        # Stripe webhook handler.
+        # Registrations, nothing else: the e-mail builders of the outbox (orders.emails,
+        # and the schedules' "not published" e-mail) must be known in whichever process
+        # sends the e-mails; weekly baskets add their Stripe event handler.
         from . import checks, receivers  # noqa: F401
-        from .emails import close_emails, notifications  # noqa: F401
+        from .emails import close_emails, notifications, orders, weekly  # noqa: F401
         from .planning import schedules  # noqa: F401
-        from .weekly_baskets import weekly  # noqa: F401
+        from .weekly_baskets import weekly as weekly_baskets  # noqa: F401

@@ -14,7 +14,7 @@ def sqlite_is_recent_enough(app_configs, databases=None, **kwargs):
         connection = connections[alias]
         if connection.vendor != "sqlite":
             continue
-        import sqlite3
+        import sqlite3  # only where a database is SQLite
 
         if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
             errors.append(

@@ -3,20 +3,19 @@
 They go through the outbox (``orders.outbox``) like every other e-mail: owed in the same
 transaction as the change, under a key made of the change's entry in the order's history
 (``OrderEvent``), so a change is e-mailed once whoever retries what. Once the change has
-committed, the worker is nudged (``tasks.send_emails``) and the household gets it within
+committed, the worker is nudged (``outbox.send_emails``) and the household gets it within
 seconds; if the queue is down, the next tick sends it. The message itself is built when it
-leaves, in the order's language, by ``orders.checkout.services.build_order_email``.
+leaves, in the order's language, by ``orders.emails.orders.build_order_email``.
 """
 
 from django.conf import settings
 from django.db import transaction
 
-from orders.worker import tasks
-
 from . import outbox
 from .models import Order, OrderEvent
 
 KIND = "order"
+ORDER_LINK = "order_link"
 
 
 def key_prefix(cycle_id: int) -> str:
@@ -39,4 +38,21 @@ def owe_order_email(order: Order, event: OrderEvent, kind: str, **extra) -> None
         ]
     )
     # robust: the change is committed; a queue that is down must not turn it into an error.
-    transaction.on_commit(tasks.send_emails, robust=True)
+    transaction.on_commit(outbox.send_emails, robust=True)
+
+
+def owe_order_link_email(order: Order, *, key: str) -> None:
+    """Owe the household the secret link of its order (asked again by someone checking
+    out with its address), under ``key``."""
+    outbox.owe(
+        [
+            outbox.Owed(
+                key=key,
+                kind=ORDER_LINK,
+                to=order.email,
+                params={"order_id": order.pk},
+                language=order.language or settings.LANGUAGE_CODE,
+            )
+        ]
+    )
+    transaction.on_commit(outbox.send_emails, robust=True)

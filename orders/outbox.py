@@ -30,6 +30,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone, translation
+from huey.contrib.djhuey import db_task
 
 from .models import OutgoingEmail
 
@@ -295,3 +296,11 @@ def _failed(token: str, failed: list[tuple[OutgoingEmail, str]]) -> None:
             error=error[:2000],
             claim="",
         )
+
+
+@db_task()
+def send_emails():
+    """Send what the outbox owes now, rather than at the next tick: queued when a
+    household's e-mail about its order is owed. Not retried: what fails waits in the
+    outbox, which tries again at the next tick."""
+    send_due()

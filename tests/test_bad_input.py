@@ -53,7 +53,7 @@ from django.utils import timezone, translation
 from foodhub.content import editors
 from foodhub.hubs.services import invite
 from orders.checkout import services as order_services
-from orders.emails.notifications import unsubscribe_token
+from orders.households.alerts import unsubscribe_token
 from orders.models import CalendarFeed, CycleDocument, Order, Weekday
 from orders.planning.schedules import add_closure, create_schedule
 from orders.weekly_baskets import weekly

@@ -11,7 +11,7 @@ from foodhub.collation import french
 from foodhub.text import folded
 from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, Payment, PickupSlot
 from orders.pricing import money
-from producers.models import Category, Producer
+from producers.models import Category, Producer, Variant
 
 # The shop's search looks for this many words at most (the rest of a long query is noise).
 SEARCH_WORDS = 8
@@ -45,6 +45,18 @@ def current_cycle(hub, now: datetime | None = None) -> OrderCycle | None:
         "opens_at", "closes_at", "pk"
     )
     return open_cycle.first() or published.filter(opens_at__gt=now).order_by("opens_at").first()
+
+
+def variants_for_hub(hub, *, producer: Producer | None = None) -> QuerySet[Variant]:
+    """Variants a hub may offer: on sale, of an active product of one of its producers."""
+    variants = Variant.objects.filter(
+        product__producer__hubs=hub, is_active=True, product__is_active=True
+    )
+    if producer is not None:
+        variants = variants.filter(product__producer=producer)
+    return variants.select_related("product__producer").order_by(
+        french("product__producer__name"), french("product__name"), "quantity_per_unit", "pk"
+    )
 
 
 def shop_offers(

@@ -16,17 +16,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from foodhub.inputs import parse_id
-from orders import outbox, pricing
-from orders.households import ical
+from orders import pricing
 from orders.models import (
     CycleChange,
     Offer,
@@ -39,8 +34,7 @@ from orders.models import (
     PickupSlot,
 )
 from orders.money import payments
-from orders.order_emails import KIND as ORDER_EMAIL
-from orders.order_emails import owe_order_email
+from orders.order_emails import owe_order_email, owe_order_link_email
 from orders.stock import (
     InsufficientStock,
     OrderError,
@@ -101,25 +95,9 @@ def send_order_link(*, order: Order) -> bool:
     key = f"orders:order-link:{order.cycle_id}:{digest}"
     if not cache.add(key, True, timeout=int(ORDER_LINK_EVERY.total_seconds())):
         return False
-    transaction.on_commit(lambda: send_order_link_email(order_id=order.pk), robust=True)
+    # Each request that passes the limit owes its own e-mail (a key of its own).
+    owe_order_link_email(order, key=f"order-link:{order.pk}:{secrets.token_hex(8)}")
     return True
-
-
-def send_order_link_email(*, order_id: int) -> None:
-    order = Order.objects.select_related("cycle__hub").get(pk=order_id)
-    with translation.override(order.language or settings.LANGUAGE_CODE):
-        context = {
-            "order": order,
-            "hub": order.cycle.hub,
-            "site_name": settings.SITE_NAME,
-            "url": settings.SITE_URL + order_link(order),
-        }
-        subject = _("Your order %(number)s at %(hub)s") % {
-            "number": order.number,
-            "hub": order.cycle.hub,
-        }
-        body = render_to_string("orders/email/order_link.txt", context)
-    EmailMessage(subject, body, None, [order.email]).send()
 
 
 def check_quantities(items: Mapping) -> dict[int, int]:
@@ -560,60 +538,3 @@ def log_cycle_change(*, cycle: OrderCycle, by, field: str, old, new) -> None:
     CycleChange.objects.create(
         cycle=cycle, changed_by=by, field=field, old_value=str(old), new_value=str(new)
     )
-
-
-EMAIL_SUBJECTS = {
-    "confirmation": gettext_lazy("Your order %(number)s at %(hub)s"),
-    "changed": gettext_lazy("Your order %(number)s was changed"),
-    "cancelled": gettext_lazy("Your order %(number)s was cancelled"),
-}
-
-
-@outbox.builder(ORDER_EMAIL)
-def build_order_email(params: dict) -> EmailMessage:
-    """The e-mail to the household about its order: placed, changed or cancelled (owed by
-    ``orders.order_emails``; built when it leaves, in the order's language)."""
-    kind = params["kind"]
-    order = (
-        Order.objects.select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
-        .prefetch_related("lines")
-        .get(pk=params["order_id"])
-    )
-    amounts = amounts_of(order)
-    context = {
-        "order": order,
-        "amounts": amounts,
-        "rows": rows_of(order, amounts),
-        "hub": order.cycle.hub,
-        "pickup_point": order.cycle_pickup.pickup_point,
-        "site_name": settings.SITE_NAME,
-        "url": settings.SITE_URL + order_link(order),
-        "kind": kind,
-        "reason": params.get("reason", ""),
-    }
-    subject = str(EMAIL_SUBJECTS[kind]) % {"number": order.number, "hub": order.cycle.hub}
-    message = EmailMessage(subject, render_to_string("orders/email/order.txt", context))
-    if kind != "cancelled":
-        # Shown at the pickup point, it opens the order for the volunteers there; and the
-        # pickup for the household's calendar (the same event as in its feed).
-        message.attach(f"{order.number}.png", pickup_qr_png(order), "image/png")
-        invitation = ical.pickup_invitation(order, url=context["url"])
-        message.attach(f"{order.number}.ics", invitation, "text/calendar")
-    return message
-
-
-def pickup_qr_png(order: Order) -> bytes:
-    """A QR code of the order's scan address (``pickup_points:scan``), as PNG."""
-    import io
-
-    import segno
-
-    url = settings.SITE_URL + reverse("pickup_points:scan", args=[order.number])
-    out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="png", scale=6, border=2)
-    return out.getvalue()
-
-
-def order_link(order: Order) -> str:
-    """Where the household sees its order: by secret link, which works for guests too."""
-    return reverse("orders:order_by_token", kwargs={"token": order.access_token})

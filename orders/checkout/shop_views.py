@@ -168,10 +168,10 @@ def checkout(request, hub_slug):
     if not context["basket_items"]:
         if order is not None:
             messages.info(request, _("To remove everything, cancel the order instead."))
-            return redirect(services.order_link(order))
+            return redirect(order.get_secret_url())
         if placed := ownership.proved_order_in(request, cycle):
             # The second click of a double click: the first one placed the order.
-            return redirect(services.order_link(placed))
+            return redirect(placed.get_secret_url())
         messages.info(request, _("Your basket is empty."))
         return redirect("hub_public", hub_slug=hub.slug)
 
@@ -231,7 +231,7 @@ def checkout(request, hub_slug):
                 _("You already have an order in this cycle (%(number)s): change it instead.")
                 % {"number": exc.order.number},
             )
-            return redirect(services.order_link(exc.order))
+            return redirect(exc.order.get_secret_url())
         # Typing an address proves nothing: the link goes to the address, the basket stays.
         services.send_order_link(order=exc.order)
         return render(request, "orders/already_ordered.html", context, status=409)
@@ -242,4 +242,4 @@ def checkout(request, hub_slug):
     baskets.empty(basket)
     if order.status == order.Status.AWAITING_PAYMENT:
         return redirect(reverse("payments:pay", kwargs={"token": order.access_token}))
-    return redirect(services.order_link(order))
+    return redirect(order.get_secret_url())

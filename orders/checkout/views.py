@@ -67,16 +67,16 @@ def order_change(request, token):
     """Load the order into the basket and go to the shop, where it is changed."""
     order = _order_or_404(access_token=token)
     if request.method != "POST":
-        return redirect(services.order_link(order))
+        return redirect(order.get_secret_url())
     if not order.can_change():
         messages.error(request, _("This order can no longer be changed: the cycle is closed."))
-        return redirect(services.order_link(order))
+        return redirect(order.get_secret_url())
     if request.user.is_authenticated and order.email != request.user.email.lower():
         messages.error(
             request,
             _("This order was placed with another e-mail address: log out to change it."),
         )
-        return redirect(services.order_link(order))
+        return redirect(order.get_secret_url())
     basket = baskets.get_basket(request, order.cycle, create=True)
     baskets.start_editing(basket=basket, order=order)
     messages.info(
@@ -90,7 +90,7 @@ def order_cancel(request, token):
     order = _order_or_404(access_token=token)
     if not order.can_change():
         messages.error(request, _("This order can no longer be cancelled: the cycle is closed."))
-        return redirect(services.order_link(order))
+        return redirect(order.get_secret_url())
     if request.method == "POST":
         try:
             services.cancel_order(
@@ -102,5 +102,5 @@ def order_cancel(request, token):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Your order %(number)s is cancelled.") % {"number": order})
-        return redirect(services.order_link(order))
+        return redirect(order.get_secret_url())
     return render(request, "orders/order_cancel.html", {"order": order})

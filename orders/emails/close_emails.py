@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from foodhub.collation import french
 from orders import outbox
 from orders.checkout.selectors import paid_by_order
-from orders.checkout.services import order_link
 from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, PickupSlot
 from orders.pricing import ZERO
+from orders.printouts import documents
 from producers.models import Producer
 from producers.templatetags.money import clock, day, euros
 
@@ -59,6 +59,12 @@ def producer_emails(cycle: OrderCycle) -> list[outbox.Owed]:
     return owed
 
 
+def closing_emails(cycle: OrderCycle) -> dict[str, int]:
+    """How many of the cycle's closing e-mails are sent, waiting, failed, or not known to
+    have left ("unknown": a worker died while sending them)."""
+    return outbox.counts(f"close:{cycle.pk}:")
+
+
 def household_emails(cycle: OrderCycle) -> list[outbox.Owed]:
     """One e-mail per live order: the final order, what is left to pay, where and when."""
     return [
@@ -77,8 +83,6 @@ def household_emails(cycle: OrderCycle) -> list[outbox.Owed]:
 
 @outbox.builder("cycle_closed_producer")
 def build_producer_email(params: dict) -> EmailMessage:
-    from orders.printouts import documents
-
     cycle = OrderCycle.objects.select_related("hub").get(pk=params["cycle_id"])
     producer = Producer.objects.get(pk=params["producer_id"])
     rows = documents.pick_list(cycle, producer, with_names=cycle.hub.producers_see_names)
@@ -205,7 +209,7 @@ def final_order_text(order: Order, *, due: Decimal, day: str) -> str:
         lines.append(point.access_info)
     lines += [
         "",
-        f"{_('Your order:')} {settings.SITE_URL + order_link(order)}",
+        f"{_('Your order:')} {settings.SITE_URL + order.get_secret_url()}",
         "",
         _("— %(hub)s, with %(site_name)s") % {"hub": hub.name, "site_name": settings.SITE_NAME},
         "",

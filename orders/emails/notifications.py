@@ -15,13 +15,10 @@ from the e-mail itself with a signed link that needs no log-in.
 
 import time
 from collections import OrderedDict
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -30,8 +27,8 @@ from django.utils.translation import gettext as _
 from foodhub.collation import french
 from orders import outbox
 from orders.checkout.selectors import pickups_with_slots
-from orders.checkout.services import order_link
 from orders.households import ical
+from orders.households.alerts import unsubscribe_url
 from orders.models import CyclePickupPoint, Offer, OpeningAlert, Order, OrderCycle
 from orders.money import payments
 from producers.templatetags.money import clock, day, moment
@@ -39,7 +36,6 @@ from producers.templatetags.money import clock, day, moment
 # The pickup point team's role whose members receive the volunteer list (a string: orders
 # does not import pickup_points).
 COORDINATOR = "coordinator"
-UNSUBSCRIBE_SALT = "orders.opening-alert.unsubscribe"
 # "What's new this week" lists this many products at most; the shop has the rest.
 NEW_OFFERS_SHOWN = 20
 
@@ -50,50 +46,6 @@ def _language_of(user) -> str:
 
 def _users():
     return get_user_model().objects.filter(is_active=True).exclude(email="")
-
-
-# Opening alerts: the household's choice.
-
-
-def has_opening_alert(user, hub) -> bool:
-    return user.is_authenticated and OpeningAlert.objects.filter(user=user, hub=hub).exists()
-
-
-def set_opening_alert(*, user, hub, on: bool) -> bool:
-    """Turn the hub's "the shop is open" e-mail on or off for the user. Doing it twice
-    (a double click, two tabs) changes nothing more. Returns whether it is now on."""
-    if on:
-        try:
-            with transaction.atomic():
-                OpeningAlert.objects.get_or_create(user=user, hub=hub)
-        except IntegrityError:  # created meanwhile by a second click
-            pass
-    else:
-        OpeningAlert.objects.filter(user=user, hub=hub).delete()
-    return on
-
-
-def unsubscribe_token(user_id: int, hub_id: int) -> str:
-    """The secret of the one-click unsubscribe link: signed, so it cannot be made up for
-    someone else, and without expiry, so an old e-mail's link still works."""
-    return signing.dumps([user_id, hub_id], salt=UNSUBSCRIBE_SALT)
-
-
-def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
-    """(user id, hub id) from a link, or None when it was altered or is not ours."""
-    try:
-        user_id, hub_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except (signing.BadSignature, TypeError, ValueError):
-        return None
-    if not (isinstance(user_id, int) and isinstance(hub_id, int)):
-        return None
-    return user_id, hub_id
-
-
-def unsubscribe_url(user_id: int, hub_id: int) -> str:
-    return settings.SITE_URL + reverse(
-        "orders:opening_alert_unsubscribe", args=[unsubscribe_token(user_id, hub_id)]
-    )
 
 
 # The shop is open.
@@ -297,7 +249,7 @@ def build_pickup_reminder(params: dict) -> EmailMessage:
         or order.cycle_pickup.pickup_date < timezone.localdate()
     ):
         raise outbox.Skip
-    url = settings.SITE_URL + order_link(order)
+    url = settings.SITE_URL + order.get_secret_url()
     body = render_to_string(
         "orders/email/pickup_reminder.txt",
         {
@@ -340,28 +292,3 @@ def volunteer_list_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
         )
         for user in users.only("pk", "email", "language").order_by("pk").distinct()
     ]
-
-
-# The household's calendar.
-
-
-def calendar_orders(user, now=None):
-    """The orders a household's calendar shows: live ones, in cycles not cancelled, from
-    60 days ago on."""
-    since = timezone.localdate(now or timezone.now()) - timedelta(days=60)
-    return (
-        Order.objects.live()
-        .filter(user=user, cycle_pickup__pickup_date__gte=since)
-        .exclude(cycle__status=OrderCycle.Status.CANCELLED)
-        .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
-        .order_by("cycle_pickup__pickup_date", "slot__starts_at", "pk")
-    )
-
-
-def calendar_feed(user) -> str:
-    """The household's pickups as an iCalendar feed (each event opens the order page)."""
-    events = [
-        ical.pickup_event(order, url=settings.SITE_URL + order.get_absolute_url())
-        for order in calendar_orders(user)
-    ]
-    return ical.calendar(events, name=_("My pickups — %(site)s") % {"site": settings.SITE_NAME})

@@ -9,14 +9,15 @@ updates it from the feed, and the other way round.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders import clock
-from orders.models import Order
+from orders.models import Order, OrderCycle
 
 PRODID = "-//Foodhub//Pickups//EN"
 # SEQUENCE must grow with each change: seconds since this date, from ``updated_at``.
@@ -129,3 +130,28 @@ def pickup_event(order: Order, *, url: str) -> Event:
 def pickup_invitation(order: Order, *, url: str) -> str:
     """The ``.ics`` attached to an e-mail about the order (one event, METHOD:PUBLISH)."""
     return calendar([pickup_event(order, url=url)], method="PUBLISH")
+
+
+# The household's calendar.
+
+
+def calendar_orders(user, now=None):
+    """The orders a household's calendar shows: live ones, in cycles not cancelled, from
+    60 days ago on."""
+    since = timezone.localdate(now or timezone.now()) - timedelta(days=60)
+    return (
+        Order.objects.live()
+        .filter(user=user, cycle_pickup__pickup_date__gte=since)
+        .exclude(cycle__status=OrderCycle.Status.CANCELLED)
+        .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
+        .order_by("cycle_pickup__pickup_date", "slot__starts_at", "pk")
+    )
+
+
+def calendar_feed(user) -> str:
+    """The household's pickups as an iCalendar feed (each event opens the order page)."""
+    events = [
+        pickup_event(order, url=settings.SITE_URL + order.get_absolute_url())
+        for order in calendar_orders(user)
+    ]
+    return calendar(events, name=_("My pickups — %(site)s") % {"site": settings.SITE_NAME})

@@ -13,8 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from foodhub.hubs.models import Hub
-from orders.emails import notifications
-from orders.models import CalendarFeed, OpeningAlert, new_feed_token
+from orders.models import CalendarFeed, OpeningAlert
+from orders.models.households import new_feed_token
+
+from . import alerts, ical
 
 # The opening alert.
 
@@ -31,7 +33,7 @@ def opening_alert(request, hub_slug):
     if choice not in ("0", "1"):
         messages.error(request, _("Choose whether to receive the e-mail or not."))
         return redirect(shop_url)
-    on = notifications.set_opening_alert(user=request.user, hub=hub, on=choice == "1")
+    on = alerts.set_opening_alert(user=request.user, hub=hub, on=choice == "1")
     if request.htmx:
         return render(
             request, "orders/_opening_alert.html", {"hub": hub, "alert_on": on, "changed": True}
@@ -56,7 +58,7 @@ def opening_alert(request, hub_slug):
 @csrf_exempt
 def opening_alert_unsubscribe(request, token):
     """GET asks to confirm (a link preview must not unsubscribe anyone); POST does it."""
-    found = notifications.read_unsubscribe_token(token)
+    found = alerts.read_unsubscribe_token(token)
     hub = user = None
     if found is not None:
         user_id, hub_id = found
@@ -69,7 +71,7 @@ def opening_alert_unsubscribe(request, token):
     subscribed = OpeningAlert.objects.filter(user=user, hub=hub).exists()
     done = False
     if request.method == "POST":
-        notifications.set_opening_alert(user=user, hub=hub, on=False)
+        alerts.set_opening_alert(user=user, hub=hub, on=False)
         subscribed, done = False, True
     return render(
         request,
@@ -96,7 +98,7 @@ def my_calendar(request):
         {
             "feed": feed,
             "urls": _feed_urls(request, feed),
-            "orders": notifications.calendar_orders(request.user),
+            "orders": ical.calendar_orders(request.user),
         },
     )
 
@@ -121,7 +123,7 @@ def calendar_feed(request, token):
         CalendarFeed.objects.select_related("user"), token=token, user__is_active=True
     )
     response = HttpResponse(
-        notifications.calendar_feed(feed.user), content_type="text/calendar; charset=utf-8"
+        ical.calendar_feed(feed.user), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = 'inline; filename="pickups.ics"'
     response["Cache-Control"] = "private, max-age=900"

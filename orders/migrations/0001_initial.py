@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
                 ('goods_total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
                 ('fee_total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10)),
                 ('total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=10, verbose_name='total')),
-                ('access_token', models.CharField(default=orders.models.new_access_token, max_length=64, unique=True)),
+                ('access_token', models.CharField(default=orders.models.orders.new_access_token, max_length=64, unique=True)),
                 ('placed_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('cancelled_at', models.DateTimeField(blank=True, null=True)),

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('chunks_done', models.PositiveIntegerField(default=0)),
                 ('chunks_total', models.PositiveIntegerField(default=0)),
                 ('orders', models.PositiveIntegerField(default=0, verbose_name='orders')),
-                ('file', models.FileField(blank=True, storage=orders.models._private_storage, upload_to='documents/%Y/%m/')),
+                ('file', models.FileField(blank=True, storage=orders.models.worker._private_storage, upload_to='documents/%Y/%m/')),
                 ('error', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),

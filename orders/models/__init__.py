@@ -3,33 +3,10 @@
 Pickup points belong to the ``pickup_points`` app, which builds on this one: we name them
 only through string foreign keys, never by importing that app's code.
 
-Every model is importable from ``orders.models``, as migrations and the rest of the
-project name them. The functions below are named by migrations as ``orders.models.<name>``
-(field defaults and storage): they are defined here, before the modules that use them, so
-that path stays true.
+Every model is importable from ``orders.models``, as the rest of the project names them.
 """
 
-import secrets
-from decimal import Decimal
-
-ZERO = Decimal("0.00")
-
-
-def new_access_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def new_feed_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
-
-
-from .cycles import (  # noqa: E402
+from .cycles import (
     CycleChange,
     CyclePickupPoint,
     HubClosure,
@@ -42,8 +19,8 @@ from .cycles import (  # noqa: E402
     Weekday,
     WeeklySchedule,
 )
-from .households import CalendarFeed, OpeningAlert  # noqa: E402
-from .orders import (  # noqa: E402
+from .households import CalendarFeed, OpeningAlert
+from .orders import (
     Basket,
     BasketItem,
     Order,
@@ -52,16 +29,15 @@ from .orders import (  # noqa: E402
     OrderNumberSequence,
     OrderQuerySet,
 )
-from .payments import Payment, PaymentAnomaly, StripeEvent  # noqa: E402
-from .weekly import WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun, WeeklyBasketSkip  # noqa: E402
-from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat  # noqa: E402
+from .payments import Payment, PaymentAnomaly, StripeEvent
+from .weekly import WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun, WeeklyBasketSkip
+from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat
 
 __all__ = [
-    "ZERO", "Basket", "BasketItem", "CalendarFeed", "CycleChange", "CycleDocument",
+    "Basket", "BasketItem", "CalendarFeed", "CycleChange", "CycleDocument",
     "CyclePickupPoint", "HubClosure", "KeepsCounters", "Offer", "OpeningAlert", "Order",
     "OrderCycle", "OrderEvent", "OrderLine", "OrderNumberSequence", "OrderQuerySet",
     "OutgoingEmail", "Payment", "PaymentAnomaly", "PickupSlot", "SchedulePickup",
     "ScheduleSlot", "StripeEvent", "Weekday", "WeeklyBasket", "WeeklyBasketLine",
     "WeeklyBasketRun", "WeeklyBasketSkip", "WeeklySchedule", "WorkerHeartbeat",
-    "new_access_token", "new_feed_token",
 ]  # fmt: skip

@@ -17,7 +17,7 @@ from foodhub.collation import french
 from orders import clock
 from producers.models import VatRate
 
-from . import ZERO
+from ..pricing import ZERO
 
 
 class OrderCycle(models.Model):

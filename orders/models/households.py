@@ -1,10 +1,14 @@
 """What households choose to hear about: opening alerts and their calendar feed."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from . import new_feed_token
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class OpeningAlert(models.Model):

@@ -1,6 +1,7 @@
 """Households' orders and their lines, the history of each order, the numbering, and
 the basket an order is made from."""
 
+import secrets
 from datetime import datetime
 
 from django.conf import settings
@@ -12,8 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from foodhub.collation import french
 
-from . import ZERO, new_access_token
+from ..pricing import ZERO
 from .cycles import CyclePickupPoint, Offer, OrderCycle, PickupSlot
+
+
+def new_access_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -112,6 +117,11 @@ class Order(models.Model):
 
     def get_absolute_url(self):
         return reverse("orders:order_detail", kwargs={"number": self.number})
+
+    def get_secret_url(self):
+        """Where the household sees its order by its secret link, which works for guests
+        too (the link e-mails carry)."""
+        return reverse("orders:order_by_token", kwargs={"token": self.access_token})
 
     @property
     def is_live(self) -> bool:

@@ -9,8 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from . import _private_storage
 from .cycles import OrderCycle
+
+
+def _private_storage():
+    from django.core.files.storage import storages  # the storages are read when used
+
+    return storages["private"]
 
 
 class CycleDocument(models.Model):

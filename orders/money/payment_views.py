@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from orders.checkout import services
 from orders.models import Order
+from orders.stock import OrderError
 
 from . import payments, stripe_api
 
@@ -41,7 +41,7 @@ def pay(request, token):
         return redirect(paid_url)
     except payments.NothingToPay:
         raise Http404 from None
-    except (services.OrderError, stripe_api.StripeError):
+    except (OrderError, stripe_api.StripeError):
         logger.exception("Could not start the card payment of order %s", order.number)
         context = {"order": order, "unavailable": True}
         return render(request, "orders/pay.html", context, status=503)
@@ -59,7 +59,7 @@ def pay(request, token):
             "locale": (get_language() or settings.LANGUAGE_CODE)[:2],
             "errorMessage": _("The payment could not be made. Check your card details."),
         },
-        "order_url": services.order_link(order),
+        "order_url": order.get_secret_url(),
     }
     return render(request, "orders/pay.html", context)
 
@@ -82,7 +82,7 @@ def paid(request, token):
         "order": order,
         "outcome": outcome,
         "can_retry": due is not None and due > 0 and stripe_api.is_configured(),
-        "order_url": services.order_link(order),
+        "order_url": order.get_secret_url(),
     }
     return render(request, "orders/paid.html", context)
 

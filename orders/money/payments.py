@@ -31,12 +31,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
 
 from orders.models import Order, OrderEvent, Payment, PaymentAnomaly, StripeEvent
 from orders.order_emails import owe_order_email
 from orders.pricing import ZERO, from_cents, to_cents
 from orders.stock import OrderError, lock_order
-from orders.worker import tasks
 
 from . import stripe_api
 
@@ -99,7 +99,7 @@ def amount_due(order: Order) -> Decimal:
     return target - settled_amount(order)
 
 
-def _key(order: Order, *parts) -> str:
+def idempotency_key(order: Order, *parts) -> str:
     # The access token's digest keeps two installations sharing a Stripe test account
     # (whose order ids start at 1 alike) from colliding on the same keys.
     digest = hashlib.sha256(order.access_token.encode()).hexdigest()[:12]
@@ -115,7 +115,7 @@ def _open_intents(order: Order):
     ).exclude(stripe_payment_intent="")
 
 
-def _cancel_intent(order: Order, payment: Payment) -> bool:
+def cancel_intent(order: Order, payment: Payment) -> bool:
     """Cancel a PaymentIntent no longer wanted, so a stale pay page cannot take it.
 
     Returns False when Stripe refuses because it is already paid or being paid: its
@@ -202,7 +202,7 @@ def _start_card_payment(order: Order) -> CardPayment | None:
                 raise PaymentUnderWay(_("Your payment is being processed."))
             cancelled.append(payment)  # cancelled at Stripe
         elif (payment.status == Payment.Status.PENDING or payment.amount != due) and (
-            _cancel_intent(order, payment)
+            cancel_intent(order, payment)
         ):
             cancelled.append(payment)
     intent = reuse
@@ -212,7 +212,7 @@ def _start_card_payment(order: Order) -> CardPayment | None:
             hub=hub,
             amount_cents=cents,
             order_number=order.number,
-            idempotency_key=_key(order, "payment", cents, attempt + 1),
+            idempotency_key=idempotency_key(order, "payment", cents, attempt + 1),
             description=f"{hub.name} {order.number}",
         )
 
@@ -233,7 +233,7 @@ def _start_card_payment(order: Order) -> CardPayment | None:
     if wanted:
         return CardPayment(payment, intent["client_secret"])
     # Changed meanwhile: this PaymentIntent is no longer what is owed.
-    if payment.status in {Payment.Status.PENDING, Payment.Status.FAILED} and _cancel_intent(
+    if payment.status in {Payment.Status.PENDING, Payment.Status.FAILED} and cancel_intent(
         order, payment
     ):
         _mark_cancelled(order, [payment])
@@ -308,7 +308,7 @@ def settle_card_difference(order: Order) -> CardPayment | None:
             _owe_refunds(order, -(due + to_make))
         refunds = list(_refunds_to_make(order).order_by("pk"))
     # 2.
-    cancelled = [payment for payment in stale if _cancel_intent(order, payment)]
+    cancelled = [payment for payment in stale if cancel_intent(order, payment)]
     made = [(row, _make_refund(order, row)) for row in refunds]
     # 3.
     with transaction.atomic():
@@ -333,19 +333,19 @@ def refund_card_payments(order: Order) -> None:
     settle_card_difference(order)
 
 
-def settle_unpaid_at_close(order: Order, *, now=None) -> str:
-    """When the cycle closes, an order still awaiting its card payment is settled for good.
+def settle_intents_at_close(order: Order) -> str:
+    """When the cycle closes, the PaymentIntents of an order still awaiting its card
+    payment are settled for good.
 
-    1. Each of its PaymentIntents is asked of Stripe (a webhook may have been lost): one
-       that succeeded is recorded as the webhook would (the order is placed); one still
-       being processed by the bank leaves the order waiting for its webhook.
-    2. Otherwise the open PaymentIntents are cancelled (a stale pay page can no longer
-       take money) and the order is cancelled, its stock given back, the household told.
+    1. Each is asked of Stripe (a webhook may have been lost): one that succeeded is
+       recorded as the webhook would (the order is placed); one still being processed by
+       the bank leaves the order waiting for its webhook.
+    2. Otherwise they are cancelled: a stale pay page can no longer take money, and the
+       caller cancels the order (``orders.worker.scheduler``).
 
-    Returns "paid", "processing", "cancelled" or "unchanged". Safe to call twice.
+    Returns "paid", "processing", "unpaid" (intents cancelled, order to cancel) or
+    "unchanged". Safe to call twice.
     """
-    from orders.checkout import services
-
     order.refresh_from_db(fields=["status"])
     if order.status != Order.Status.AWAITING_PAYMENT:
         return "unchanged"
@@ -370,16 +370,10 @@ def settle_unpaid_at_close(order: Order, *, now=None) -> str:
     if processing:
         return "processing"
     for payment in _open_intents(order).order_by("pk"):
-        if not _cancel_intent(order, payment):
+        if not cancel_intent(order, payment):
             return "processing"  # paid at the very last moment: its webhook will tell
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.CANCELLED)
-    services.cancel_order(
-        order=order,
-        force=True,
-        reason=_("the card payment was not made before the shop closed"),
-        now=now,
-    )
-    return "cancelled"
+    return "unpaid"
 
 
 def settle_card_difference_on_commit(order: Order) -> None:
@@ -387,7 +381,7 @@ def settle_card_difference_on_commit(order: Order) -> None:
     retried, never raised: the household's change stands, and the order shows what is paid
     and what is due."""
     order_id = order.pk
-    transaction.on_commit(lambda: tasks.settle_card_payments(order_id=order_id), robust=True)
+    transaction.on_commit(lambda: settle_card_payments(order_id=order_id), robust=True)
 
 
 refund_card_payments_on_commit = settle_card_difference_on_commit
@@ -436,7 +430,7 @@ def _make_refund(order: Order, row: Payment) -> dict[str, Any] | None:
             hub=order.cycle.hub,
             payment_intent_id=row.stripe_payment_intent,
             amount_cents=to_cents(row.amount),
-            idempotency_key=_key(order, "refund", row.pk),
+            idempotency_key=idempotency_key(order, "refund", row.pk),
             order_number=order.number,
             payment_row=row.pk,
         )
@@ -773,7 +767,32 @@ HANDLERS: dict[str, Callable[[dict, Source], None]] = {
     "charge.refunded": _charge_refunded,
 }
 
+
+def register(event_type: str, handler: Callable[[dict, Source], None]) -> None:
+    """Let another part of the project handle a kind of Stripe event (weekly baskets
+    handle ``setup_intent.succeeded``). ``handle_event`` calls it inside the transaction
+    that records the event, so it is applied once. One handler per kind of event."""
+    if HANDLERS.get(event_type, handler) is not handler:
+        raise ValueError(f"Stripe events {event_type!r} already have a handler")
+    HANDLERS[event_type] = handler
+
+
 # What some events need from Stripe before their handler runs (outside the transaction).
 FETCH_FIRST: dict[str, Callable[[dict, Source], dict]] = {
     "charge.refunded": _with_refunds,
 }
+
+
+@db_task(retries=5, retry_delay=300)
+def settle_card_payments(*, order_id: int):
+    """In the worker: refund what an order was paid too much by card, or ask for the
+    difference (``settle_card_difference``).
+
+    A Stripe outage is logged and retried (five times, five minutes apart); the order
+    meanwhile shows what is paid and what is due, so a manager can see it.
+    """
+    try:
+        settle_card_difference(Order.objects.get(pk=order_id))
+    except (stripe_api.StripeError, OrderError):
+        logger.exception("Could not settle the card payments of order %s", order_id)
+        raise

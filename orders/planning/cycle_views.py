@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
-from orders.checkout import services
+from orders.checkout import selectors, services
+from orders.emails import close_emails
 from orders.models import Offer, Order, OrderCycle
-from orders.worker import scheduler
 from producers.models import VatRate
 
 from . import cycles
@@ -141,7 +141,7 @@ def cycle_offers(request, hub_slug, pk):
     filters = VariantFilterForm(request.GET or None, hub=hub)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     producer = criteria.get("producer") or hub.producers.order_by(french("name")).first()
-    variants = cycles.variants_for_hub(hub, producer=producer) if producer else None
+    variants = selectors.variants_for_hub(hub, producer=producer) if producer else None
     if variants is not None and criteria.get("q"):
         variants = variants.filter(product__name__icontains=criteria["q"])
 
@@ -344,7 +344,7 @@ def cycle_detail(request, hub_slug, pk):
             "offer_count": cycle.offers.count(),
             "changes": _labelled(cycle.changes.select_related("changed_by")[:50]),
             "AT_PICKUP": Order.PaymentMethod.AT_PICKUP,
-            "closing_emails": scheduler.closing_emails(cycle) if cycle.closed_at else None,
+            "closing_emails": close_emails.closing_emails(cycle) if cycle.closed_at else None,
         },
     )
 

@@ -47,7 +47,7 @@ from django.utils.translation import ngettext
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from orders import clock, pricing
-from orders.checkout import services
+from orders.checkout import selectors, services
 from orders.emails import close_emails
 from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, Payment, PickupSlot
 from orders.stock import OrderError
@@ -78,7 +78,6 @@ __all__ = [
     "set_pickups",
     "update_cycle",
     "update_offers",
-    "variants_for_hub",
 ]
 
 MAX_CLONE_WEEKS = 52
@@ -106,18 +105,6 @@ class CycleError(OrderError):
 
 
 # Reading
-
-
-def variants_for_hub(hub, *, producer: Producer | None = None) -> QuerySet[Variant]:
-    """Variants a hub may offer: on sale, of an active product of one of its producers."""
-    variants = Variant.objects.filter(
-        product__producer__hubs=hub, is_active=True, product__is_active=True
-    )
-    if producer is not None:
-        variants = variants.filter(product__producer=producer)
-    return variants.select_related("product__producer").order_by(
-        french("product__producer__name"), french("product__name"), "quantity_per_unit", "pk"
-    )
 
 
 def cycle_orders(cycle: OrderCycle) -> QuerySet[Order]:
@@ -502,7 +489,7 @@ def add_offers(
     with transaction.atomic():
         cycle = _lock_cycle(cycle)
         _check_editable(cycle, now)
-        found = {v.pk: v for v in variants_for_hub(cycle.hub).filter(pk__in=ids)}
+        found = {v.pk: v for v in selectors.variants_for_hub(cycle.hub).filter(pk__in=ids)}
         if len(found) != len(ids):
             raise CycleError(_("Some of these products cannot be offered by this hub."))
         offered = set(cycle.offers.filter(variant__in=ids).values_list("variant_id", flat=True))
@@ -521,7 +508,7 @@ def add_producer_offers(
     """ "Select all" of a producer: every variant it has on sale."""
     if not cycle.hub.producers.filter(pk=producer.pk).exists():
         raise CycleError(_("This producer does not sell through this hub."))
-    variants = variants_for_hub(cycle.hub, producer=producer).values_list("pk", flat=True)
+    variants = selectors.variants_for_hub(cycle.hub, producer=producer).values_list("pk", flat=True)
     return add_offers(cycle=cycle, variants=list(variants), by=by, now=now)
 
 
@@ -846,7 +833,7 @@ def clone_cycle(*, cycle: OrderCycle, weeks: int, by, name: str | None = None) -
             cloned_from=source,
             created_by=by,
         )
-        on_sale = set(variants_for_hub(hub).values_list("pk", flat=True))
+        on_sale = set(selectors.variants_for_hub(hub).values_list("pk", flat=True))
         Offer.objects.bulk_create(
             Offer(cycle=clone, variant=offer.variant, price=offer.variant.price,
                   stock_cap=offer.stock_cap)

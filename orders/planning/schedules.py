@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders import clock, outbox, pricing
+from orders.checkout import selectors
 from orders.models import (
     HubClosure,
     OrderCycle,
@@ -304,7 +305,7 @@ def _create_week(plan: PlannedCycle, *, now: datetime) -> OrderCycle:
         OrderCycle.objects.filter(pk=cycle.pk).update(schedule=schedule, schedule_week=plan.week)
         cycle.schedule, cycle.schedule_week = schedule, plan.week
 
-        variants = cycles.variants_for_hub(hub).filter(
+        variants = selectors.variants_for_hub(hub).filter(
             product__producer__in=schedule.producers.all()
         )
         cycles.add_offers(cycle=cycle, variants=list(variants.values_list("pk", flat=True)))

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from huey.contrib.djhuey import db_task
 
 from foodhub import spreadsheets
 from foodhub.collation import french
@@ -290,7 +291,7 @@ class Label:
 def crate_labels(cycle: OrderCycle, *, orders=None) -> list[Label]:
     """One label per order, in packing order; the QR code opens the order on distribution
     day (for the pickup point's team only)."""
-    import segno
+    import segno  # imported when labels are made: not every process needs it
 
     labels = []
     for group in packing_sheets(cycle, orders=orders):
@@ -410,8 +411,6 @@ def current_document(cycle: OrderCycle, kind: str) -> CycleDocument | None:
 def request_document(*, cycle: OrderCycle, kind: str, by) -> CycleDocument:
     """Queue a document to build (after commit), unless an up-to-date one is ready; one
     build at a time per cycle and kind."""
-    from orders.worker import tasks
-
     ready = current_document(cycle, kind)
     if ready is not None:
         return ready
@@ -426,7 +425,7 @@ def request_document(*, cycle: OrderCycle, kind: str, by) -> CycleDocument:
     if running:
         return running
     document = CycleDocument.objects.create(cycle=cycle, kind=kind, requested_by=by)
-    transaction.on_commit(lambda: tasks.build_cycle_document(document.pk), robust=True)
+    transaction.on_commit(lambda: build_cycle_document(document.pk), robust=True)
     return document
 
 
@@ -486,3 +485,9 @@ def build_document(document_id: int, *, chunk_orders: int = CHUNK_ORDERS) -> Cyc
         )
         raise
     return document
+
+
+@db_task()
+def build_cycle_document(document_id: int):
+    """In the worker: build a big printed document of a cycle (``build_document``)."""
+    build_document(document_id)

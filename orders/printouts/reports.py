@@ -12,6 +12,7 @@ from django.utils import timezone
 from foodhub.collation import french
 from orders import pricing
 from orders.checkout.selectors import paid_by_order
+from orders.checkout.services import amounts_of
 from orders.models import Order, OrderCycle, OrderLine, Payment
 
 from .documents import csv_bytes
@@ -211,8 +212,6 @@ def payments_csv(cycle: OrderCycle) -> bytes:
 def vat_csv(cycle: OrderCycle) -> bytes:
     """VAT per rate over the cycle's live orders, goods and hub fees together, as each
     order's own breakdown adds up (the rounding rules of orders.pricing)."""
-    from orders.checkout.services import amounts_of
-
     bases: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     vats: dict[Decimal, Decimal] = defaultdict(lambda: ZERO)
     for order in _live_orders(cycle).select_related("cycle").prefetch_related("lines"):

@@ -2,7 +2,7 @@
 
 from django import template
 
-from orders.emails.notifications import has_opening_alert
+from orders.households.alerts import has_opening_alert
 
 register = template.Library()
 

@@ -32,13 +32,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -660,7 +657,7 @@ def _placed_email(
         slot = order.slot
         params.update(
             number=order.number,
-            url=settings.SITE_URL + services.order_link(order),
+            url=settings.SITE_URL + order.get_secret_url(),
             lines=[
                 {"name": f"{line.product_name} — {line.variant_name}", "quantity": line.quantity}
                 for line in order.lines.all()
@@ -679,43 +676,6 @@ def _placed_email(
         params=params,
         language=basket.user.email_language,
     )
-
-
-@outbox.builder("weekly_basket_placed")
-def build_placed_email(params: dict) -> EmailMessage:
-    context = {
-        **params,
-        "problems": [
-            {**problem, "reason_text": problem_reason_text(problem["reason"])}
-            for problem in params.get("problems", [])
-        ],
-        "reason_text": reason_text(params["reason"]) if params.get("reason") else "",
-        "closes_at": parse_datetime(params["closes_at"]),
-        "pickup_date": parse_date(params["pickup_date"]) if params.get("pickup_date") else None,
-        "site_name": settings.SITE_NAME,
-    }
-    if params["status"] == RunStatus.NOT_PLACED:
-        subject = _("Your weekly basket at %(hub)s could not be ordered this week")
-    elif params["status"] == RunStatus.PARTIAL:
-        subject = _("Your weekly basket at %(hub)s is ordered, with items left out")
-    else:
-        subject = _("Your weekly basket at %(hub)s is ordered")
-    body = render_to_string("orders/email/weekly_basket_placed.txt", context)
-    return EmailMessage(subject % {"hub": params["hub"]}, body)
-
-
-@outbox.builder("weekly_basket_card_failed")
-def build_card_failed_email(params: dict) -> EmailMessage:
-    context = {
-        **params,
-        "pickup_date": parse_date(params["pickup_date"]),
-        "site_name": settings.SITE_NAME,
-    }
-    subject = _("Your card was refused: pay order %(number)s at pickup") % {
-        "number": params["number"]
-    }
-    body = render_to_string("orders/email/weekly_basket_card_failed.txt", context)
-    return EmailMessage(subject, body)
 
 
 # Cards: saved once, charged at close
@@ -847,7 +807,7 @@ def orders_to_charge(cycle: OrderCycle):
     )
 
 
-payments.HANDLERS["setup_intent.succeeded"] = _setup_succeeded
+payments.register("setup_intent.succeeded", _setup_succeeded)
 payments.FETCH_FIRST["setup_intent.succeeded"] = _with_payment_method
 
 
@@ -898,7 +858,7 @@ def charge_at_close(order: Order) -> bool:
         )
         if intent["status"] in payments.UNDER_WAY_STATES:
             return True  # the webhook will tell
-        if not payments._cancel_intent(order, payment):
+        if not payments.cancel_intent(order, payment):
             return True
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
             status=Payment.Status.CANCELLED
@@ -918,7 +878,7 @@ def charge_at_close(order: Order) -> bool:
             customer_id=basket.stripe_customer_id,
             payment_method_id=basket.stripe_payment_method_id,
             order_number=order.number,
-            idempotency_key=payments._key(order, "weekly", cents),
+            idempotency_key=payments.idempotency_key(order, "weekly", cents),
             description=f"{hub.name} {order.number}",
         )
     except (stripe_api.CardError, stripe_api.InvalidRequestError) as exc:
@@ -1003,7 +963,7 @@ def _card_refused(order: Order, code: str, intent: dict | None = None) -> None:
     slot = order.slot
     language = order.language or settings.LANGUAGE_CODE
     with translation.override(language):  # the link too is in the order's language
-        url = settings.SITE_URL + services.order_link(order)
+        url = settings.SITE_URL + order.get_secret_url()
     outbox.owe(
         [
             outbox.Owed(

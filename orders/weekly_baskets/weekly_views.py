@@ -24,9 +24,9 @@ from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
 from orders import clock
+from orders.checkout.selectors import variants_for_hub
 from orders.models import Order, OrderCycle, WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun
 from orders.money import stripe_api
-from orders.planning.cycles import variants_for_hub
 from producers.templatetags.money import day
 
 from . import weekly

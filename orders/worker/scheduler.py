@@ -1,6 +1,6 @@
 """The worker's one-minute tick: the hub runs itself, week after week.
 
-``run_tick`` is called every minute by the Huey consumer (``orders.worker.tasks.tick``). Each
+``run_tick`` is called every minute by the Huey consumer (``tick`` below). Each
 step finds its work with a cheap query, then **claims** each piece with a conditional
 UPDATE (``... WHERE opened_at IS NULL``): when two consumers tick at once, or a tick is
 repeated after a crash, only one of them gets each piece. What a step owes people
@@ -28,8 +28,12 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 
 from orders import outbox
+from orders.checkout import services
+from orders.emails import close_emails, notifications
 from orders.models import (
     CycleDocument,
     CyclePickupPoint,
@@ -37,6 +41,10 @@ from orders.models import (
     OrderCycle,
     WorkerHeartbeat,
 )
+from orders.money import payments
+from orders.planning import schedules
+from orders.printouts import documents
+from orders.weekly_baskets import weekly
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +89,6 @@ def run_tick(now: datetime | None = None) -> None:
 def open_due_cycles(now: datetime) -> list[OrderCycle]:
     """Mark the published cycles whose opening time has come as opened, and owe the
     "the shop is open" e-mails of those still open. Then place weekly baskets."""
-    from orders.emails import notifications
-
     opened = []
     due = OrderCycle.objects.filter(
         status=OrderCycle.Status.PUBLISHED, opened_at__isnull=True, opens_at__lte=now
@@ -113,8 +119,6 @@ def open_due_cycles(now: datetime) -> list[OrderCycle]:
 def place_weekly_baskets(now: datetime) -> None:
     """Place the weekly baskets of every open cycle that has some still to place (each
     basket once per cycle: ``orders.weekly`` takes a unique run row first)."""
-    from orders.weekly_baskets import weekly
-
     open_cycles = OrderCycle.objects.filter(
         status=OrderCycle.Status.PUBLISHED,
         opened_at__isnull=False,
@@ -259,18 +263,33 @@ def close_cycle(pk: int, *, now: datetime | None = None) -> bool:
     return True
 
 
-def _settle_payments(closing: _Closing, now: datetime) -> None:
-    from orders.checkout import services
-    from orders.money import payments
-    from orders.weekly_baskets import weekly
+def settle_unpaid_at_close(order: Order, *, now=None) -> str:
+    """An order still awaiting its card payment when the cycle closes is settled for good:
+    paid after all (a webhook was lost), still processing at the bank (its webhook will
+    tell), or cancelled, its stock given back and the household told.
 
+    Returns "paid", "processing", "cancelled" or "unchanged". Safe to call twice.
+    """
+    outcome = payments.settle_intents_at_close(order)
+    if outcome != "unpaid":
+        return outcome
+    services.cancel_order(
+        order=order,
+        force=True,
+        reason=_("the card payment was not made before the shop closed"),
+        now=now,
+    )
+    return "cancelled"
+
+
+def _settle_payments(closing: _Closing, now: datetime) -> None:
     cycle = closing.cycle
     unsettled, uncharged = [], []
     awaiting = cycle.orders.filter(status=Order.Status.AWAITING_PAYMENT).order_by("pk")
     for order in awaiting:
         closing.keep()
         try:
-            payments.settle_unpaid_at_close(order, now=now)
+            settle_unpaid_at_close(order, now=now)
         except Exception:
             unsettled.append(order)
             logger.exception("Order %s: could not settle its card payment at close", order)
@@ -300,8 +319,6 @@ def _settle_payments(closing: _Closing, now: datetime) -> None:
 
 
 def _owe_close_emails(closing: _Closing, now: datetime) -> None:
-    from orders.emails import close_emails
-
     with transaction.atomic():
         outbox.owe(close_emails.producer_emails(closing.cycle), now=now)
         outbox.owe(close_emails.household_emails(closing.cycle), now=now)
@@ -309,8 +326,6 @@ def _owe_close_emails(closing: _Closing, now: datetime) -> None:
 
 
 def _queue_documents(closing: _Closing, now: datetime) -> None:
-    from orders.printouts import documents
-
     cycle = closing.cycle
     with transaction.atomic():
         if cycle.orders.live().exists():
@@ -323,8 +338,6 @@ def _queue_documents(closing: _Closing, now: datetime) -> None:
 
 
 def create_scheduled_cycles(now: datetime) -> None:
-    from orders.planning import schedules
-
     schedules.create_due_cycles(now=now)
 
 
@@ -336,8 +349,6 @@ def owe_pickup_emails(now: datetime) -> None:
     morning of distribution (from VOLUNTEER_LIST_TIME), each coordinator the volunteer
     list. Only for cycles whose closing is processed (the orders are final); a pickup
     missed while the worker was down is not reminded late."""
-    from orders.emails import notifications
-
     local = timezone.localtime(now, timezone.get_default_timezone())
     today = local.date()
     ready = CyclePickupPoint.objects.filter(
@@ -378,7 +389,7 @@ def _claim_each(pickups, field: str, emails, now: datetime) -> None:
 # What managers see
 
 
-def closing_emails(cycle: OrderCycle) -> dict[str, int]:
-    """How many of the cycle's closing e-mails are sent, waiting, failed, or not known to
-    have left ("unknown": a worker died while sending them)."""
-    return outbox.counts(f"close:{cycle.pk}:")
+@db_periodic_task(crontab(minute="*"))
+def tick():
+    """Every minute, in the worker: ``run_tick``."""
+    run_tick()

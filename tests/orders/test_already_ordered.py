@@ -72,7 +72,7 @@ def test_checking_out_with_someone_elses_address_shows_no_order_and_emails_its_o
     [mail] = mailoutbox
     assert mail.to == [VICTIM]
     assert "a essayé de passer une nouvelle commande" in mail.body
-    assert services.order_link(victims_order) in mail.body
+    assert victims_order.get_secret_url() in mail.body
     # The visitor's basket is kept; nothing was ordered, the victim's order is untouched.
     assert Basket.objects.get().items.get().quantity == 1
     assert Order.objects.get() == victims_order
@@ -96,12 +96,12 @@ def test_the_same_browser_submitting_twice_lands_on_its_order(client, hub, offer
     url = reverse("checkout", args=[hub.slug])
     first = client.post(url, details(slot, email="alix@example.org"))
     order = Order.objects.get()
-    assert first.url == services.order_link(order)
+    assert first.url == order.get_secret_url()
     # A second click (the basket refilled in another tab) finds the order it placed.
     add(client, hub, offers["carrots"], 1)
     second = client.post(url, details(slot, email="alix@example.org"))
     assert second.status_code == 302
-    assert second.url == services.order_link(order)
+    assert second.url == order.get_secret_url()
     assert Order.objects.count() == 1
 
 
@@ -128,7 +128,7 @@ def test_a_second_click_racing_the_first_finds_the_proof_in_the_session_store(
     store.save()  # what the first request wrote while the second one was running
     response = client.post(reverse("checkout", args=[hub.slug]), details(slot, "alix@example.org"))
     assert response.status_code == 302
-    assert response.url == services.order_link(order)
+    assert response.url == order.get_secret_url()
 
 
 def test_following_the_emailed_link_proves_the_order(
@@ -137,11 +137,11 @@ def test_following_the_emailed_link_proves_the_order(
     add(client, hub, offers["carrots"], 1)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("checkout", args=[hub.slug]), details(slot))
-    link = services.order_link(victims_order)
+    link = victims_order.get_secret_url()
     assert link in mailoutbox[0].body
     assert client.get(link).status_code == 200
     response = client.post(reverse("checkout", args=[hub.slug]), details(slot))
-    assert response.url == services.order_link(victims_order)
+    assert response.url == victims_order.get_secret_url()
 
 
 def test_an_account_whose_address_is_not_verified_does_not_see_a_guest_order(
@@ -193,7 +193,7 @@ def test_a_real_double_click_lands_both_requests_on_the_order(hub, offers, slot,
 
     order = Order.objects.get()
     assert [r.status_code for r in responses] == [302, 302], responses
-    assert {r.url for r in responses} == {services.order_link(order)}
+    assert {r.url for r in responses} == {order.get_secret_url()}
     # Only the confirmation left: no "someone tried to order with your address".
     [confirmation] = mailoutbox
     assert "a essayé de passer une nouvelle commande" not in confirmation.body

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from orders import outbox
 from orders.checkout.services import cancel_order, place_order, record_payment
 from orders.emails import notifications
+from orders.households import alerts
 from orders.models import CyclePickupPoint, OpeningAlert, OrderCycle, OutgoingEmail
 from pickup_points.models import PickupPointMembership
 from tests import factories
@@ -124,7 +125,7 @@ def test_opening_e_mail_in_english(hub, cycle, slot, offers, last_week, househol
     assert "La Ruche de Fives (Tiers-lieu de Fives), 1 rue de la Paix, Lille" in body
     assert "Monday 30 November 2026, 17:00–19:30" in body
     assert "http://localhost:8000/en/lille/" in body  # links keep the e-mail's language
-    token = notifications.unsubscribe_token(household.pk, hub.pk)
+    token = alerts.unsubscribe_token(household.pk, hub.pk)
     with translation.override("en"):
         unsubscribe = "http://localhost:8000" + reverse(
             "orders:opening_alert_unsubscribe", args=[token]
@@ -283,7 +284,7 @@ def test_a_bad_choice_changes_nothing(client, hub, household):
 
 
 def unsubscribe_url(user, hub):
-    token = notifications.unsubscribe_token(user.pk, hub.pk)
+    token = alerts.unsubscribe_token(user.pk, hub.pk)
     return reverse("orders:opening_alert_unsubscribe", args=[token])
 
 
@@ -314,10 +315,10 @@ def test_mail_programs_can_unsubscribe_in_one_click(hub, household):
 @pytest.mark.parametrize(
     "make_token",
     [
-        lambda user, hub: notifications.unsubscribe_token(user.pk, hub.pk)[:-3] + "abc",
+        lambda user, hub: alerts.unsubscribe_token(user.pk, hub.pk)[:-3] + "abc",
         lambda user, hub: signing.dumps([user.pk, hub.pk], salt="another.purpose"),
-        lambda user, hub: signing.dumps(["x", hub.pk], salt=notifications.UNSUBSCRIBE_SALT),
-        lambda user, hub: notifications.unsubscribe_token(user.pk, 99999),
+        lambda user, hub: signing.dumps(["x", hub.pk], salt=alerts.UNSUBSCRIBE_SALT),
+        lambda user, hub: alerts.unsubscribe_token(user.pk, 99999),
         lambda user, hub: "nonsense",
     ],
     ids=["tampered", "other-salt", "not-ids", "unknown-hub", "nonsense"],

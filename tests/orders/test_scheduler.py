@@ -419,7 +419,12 @@ def test_the_cycle_page_shows_the_closing_and_its_e_mails(closing, manager, clie
         OutgoingEmail.objects.filter(kind="cycle_closed_producer").update(status="failed")
         outbox.send_due()
         page = client.get(url).content.decode()
-    assert scheduler.closing_emails(cycle) == {"sent": 2, "waiting": 0, "failed": 1, "unknown": 0}
+    assert close_emails.closing_emails(cycle) == {
+        "sent": 2,
+        "waiting": 0,
+        "failed": 1,
+        "unknown": 0,
+    }
     assert "Waiting for the background worker" not in page and "En attente du" not in page
 
 

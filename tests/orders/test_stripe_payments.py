@@ -1008,3 +1008,12 @@ class Unreachable(stripe.HTTPClient):
 
     def request(self, method, url, headers, post_data=None):
         raise stripe.APIConnectionError("Stripe is down")
+
+
+def test_a_kind_of_stripe_event_has_one_handler():
+    """Other parts add their handlers through ``register``; a second handler for a kind
+    already handled is refused rather than silently replacing the first."""
+    assert payments.HANDLERS["setup_intent.succeeded"].__module__.endswith("weekly")
+    with pytest.raises(ValueError):
+        payments.register("payment_intent.succeeded", lambda event, source: None)
+    payments.register("payment_intent.succeeded", payments.HANDLERS["payment_intent.succeeded"])

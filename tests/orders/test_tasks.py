@@ -7,7 +7,7 @@ from huey.contrib.djhuey import HUEY
 from orders import outbox
 from orders.checkout.services import cancel_order, place_order, update_order
 from orders.models import OrderEvent, OutgoingEmail
-from orders.worker import tasks
+from orders.money import payments
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_an_order_e_mail_is_sent_once_however_often_the_worker_is_nudged(
     order = _place(cycle, slot, offers)
 
     for _nudge in range(3):
-        tasks.send_emails.call_local()
+        outbox.send_emails.call_local()
     outbox.send_due()
 
     assert [m.subject for m in mailoutbox] == [f"Votre commande {order.number} chez {cycle.hub}"]
@@ -127,4 +127,6 @@ def test_the_cycle_page_counts_the_e_mails_about_orders(
 
 def test_settlement_tasks_are_retried():
     # Stripe that is down now is tried again later (e-mails are retried by the outbox).
-    assert tasks.settle_card_payments.retries >= 1 and tasks.settle_card_payments.retry_delay > 0
+    assert (
+        payments.settle_card_payments.retries >= 1 and payments.settle_card_payments.retry_delay > 0
+    )

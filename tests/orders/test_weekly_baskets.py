@@ -319,7 +319,7 @@ def test_a_full_basket_is_placed_as_a_normal_order(basket, household, cycle, slo
     assert message.to == [household.email]
     assert message.subject == "Your weekly basket at Drive fermier de Lille is ordered"
     assert "2 × Carottes — botte 1 kg" in message.body
-    assert services.order_link(order) in message.body
+    assert order.get_secret_url() in message.body
     assert order.number in message.body
 
 
@@ -1155,7 +1155,7 @@ def test_repeat_every_week_from_the_order_page(client, household, cycle, slot, o
     stranger = factories.UserFactory()
     client.force_login(stranger)
     assert client.post(action).status_code == 404
-    assert action not in client.get(services.order_link(order)).content.decode()
+    assert action not in client.get(order.get_secret_url()).content.decode()
 
 
 def test_skip_unskip_pause_resume_cancel_on_the_page(client, basket, household, cycle):

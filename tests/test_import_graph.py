@@ -1,0 +1,124 @@
+"""``orders/`` stays a set of rooms that import one another one way only.
+
+The rooms are its subpackages (checkout, money, planning, ...); its top-level modules
+(models, clock, pricing, stock, outbox, ...) are the base, each a node of its own. Every
+import of a project module counts, at the top of a file or inside a function: an import
+moved into a function to dodge a loop is still a loop. A test fails on:
+- a loop between rooms or base modules;
+- a loop between the modules of one room.
+"""
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDERS = ROOT / "orders"
+SKIPPED = {"migrations", "management", "templatetags"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in ORDERS.rglob("*.py"):
+        if SKIPPED.isdisjoint(path.relative_to(ORDERS).parts):
+            found[module_name(path)] = path
+    return found
+
+
+def imported(path: Path, name: str, known: set[str]) -> set[str]:
+    """The project modules ``name`` (at ``path``) imports, wherever the import is."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    targets = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            # "from orders.money import payments" imports the module orders.money.payments;
+            # "from orders.models import Order", the module orders.models.
+            modules_named = {f"{source}.{alias.name}" for alias in node.names} & known
+            targets.update(modules_named or {source})
+    return {target for target in targets if target in known and target != name}
+
+
+def node_of(name: str) -> str:
+    """A room (orders.<room>) or a base module (orders.<module>)."""
+    return ".".join(name.split(".")[:2])
+
+
+def graph() -> dict[str, set[str]]:
+    found = modules()
+    return {name: imported(path, name, set(found)) for name, path in found.items()}
+
+
+def loops(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one node (Tarjan)."""
+    index, low, on_stack, stack, result = {}, {}, set(), [], []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in edges.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                result.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return result
+
+
+def room_graph(modules_graph) -> dict[str, set[str]]:
+    rooms = defaultdict(set)
+    for name, targets in modules_graph.items():
+        rooms[node_of(name)].update(node_of(t) for t in targets if node_of(t) != node_of(name))
+    return rooms
+
+
+def test_the_graph_sees_imports_inside_functions_and_relative_ones(tmp_path):
+    """The reader itself: a loop hidden in a function, through relative imports, is found."""
+    package = tmp_path / "orders"
+    (package / "room").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "room" / "__init__.py").write_text("")
+    (package / "room" / "a.py").write_text("from . import b\n")
+    (package / "room" / "b.py").write_text("def f():\n    from .a import x\n")
+    known = {"orders.room.a", "orders.room.b"}
+    edges = {
+        "orders.room.a": imported(package / "room" / "a.py", "orders.room.a", known),
+        "orders.room.b": imported(package / "room" / "b.py", "orders.room.b", known),
+    }
+    assert loops(edges) == [["orders.room.a", "orders.room.b"]]
+
+
+def test_no_loop_between_rooms():
+    assert loops(room_graph(graph())) == []
+
+
+def test_no_loop_between_the_modules_of_a_room():
+    edges = graph()
+    assert loops(edges) == []
