@@ -17,7 +17,6 @@ from wagtail.documents import urls as wagtaildocs_urls
 from foodhub.content import views as content_views
 from foodhub.hubs import views as hub_views
 from foodhub.inputs import IdConverter
-from orders.printouts import document_views
 from orders.worker.health import health
 
 # <id:pk> in every address: an id the database can hold (ASCII digits), else a 404. Registered
@@ -44,16 +43,7 @@ urlpatterns += i18n_patterns(
     path("spaces/", hub_views.spaces, name="spaces"),
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),
     path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
-    path(
-        "producers/<slug:producer_slug>/pick-lists/",
-        document_views.producer_pick_lists,
-        name="producer_pick_lists",
-    ),
-    path(
-        "producers/<slug:producer_slug>/pick-lists/<id:cycle_pk>/",
-        document_views.producer_pick_list,
-        name="producer_pick_list",
-    ),
+    path("producers/", include("orders.printouts.urls")),
     path("producers/", include("producers.urls")),
     path("hubs/", include("foodhub.hubs.urls")),
     path("hubs/<slug:hub_slug>/cycles/", include("orders.planning.cycle_urls")),
