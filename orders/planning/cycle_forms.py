@@ -13,7 +13,7 @@ from orders import clock
 from orders.models import OrderCycle, Payment
 from producers.models import MAX_PRICE, MAX_STOCK
 
-from .cycles import MAX_CLONE_WEEKS, MAX_SLOT_CAPACITY, ClosingForecast, SlotSpec
+from .cycles import MAX_CLONE_WEEKS, ClosingForecast
 
 # What a datetime-local input sends and shows (the browser speaks this ISO form whatever the
 # language); it is read in the current time zone, Europe/Paris.
@@ -162,93 +162,6 @@ class OfferTermsForm(forms.Form):
             )
             for offer in self.offers
         }
-
-
-class PickupForm(forms.Form):
-    """One pickup point of the hub in step 3: served or not, and on which day."""
-
-    served = forms.BooleanField(label=_("Served in this cycle"), required=False)
-    pickup_date = forms.DateField(label=_("Pickup date"), required=False, widget=DateInput())
-
-    def __init__(self, *args, point, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.point = point
-
-    def clean(self):
-        data = super().clean()
-        if data.get("served") and not data.get("pickup_date"):
-            self.add_error("pickup_date", _("Give the pickup date."))
-        return data
-
-
-class SlotForm(forms.Form):
-    """A slot row: an existing slot (``pk``) or an empty row to add one."""
-
-    starts_at = forms.TimeField(label=_("From"), required=False, widget=TimeInput())
-    ends_at = forms.TimeField(label=_("To"), required=False, widget=TimeInput())
-    capacity = inputs.IntegerField(
-        label=_("Capacity (households)"),
-        min_value=1,
-        max_value=MAX_SLOT_CAPACITY,
-        required=False,
-    )
-    remove = forms.BooleanField(label=_("Remove"), required=False)
-
-    def __init__(self, *args, pk=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.pk = pk
-
-    def is_blank(self) -> bool:
-        data = self.cleaned_data
-        return not (data.get("starts_at") or data.get("ends_at") or data.get("capacity"))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("remove") or self.is_blank():
-            return data
-        for name in ("starts_at", "ends_at", "capacity"):
-            if data.get(name) is None and name not in self.errors:
-                self.add_error(name, _("This field is required."))
-        starts, ends = data.get("starts_at"), data.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", _("The slot must end after it starts."))
-        return data
-
-    def spec(self) -> SlotSpec | None:
-        """The slot wanted, or None for a blank row or a slot to remove."""
-        data = self.cleaned_data
-        if data.get("remove") or self.is_blank():
-            return None
-        return SlotSpec(
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            capacity=data["capacity"],
-            pk=self.pk,
-        )
-
-
-# Empty slot rows offered below the existing ones, to add slots.
-NEW_SLOT_ROWS = 2
-
-
-def slot_forms(data, prefix: str, slots) -> list[SlotForm]:
-    """A form per existing slot (a cycle's or a weekly schedule's), then empty rows."""
-    forms_ = [
-        SlotForm(
-            data,
-            prefix=f"{prefix}-s{slot.pk}",
-            pk=slot.pk,
-            initial={"starts_at": slot.starts_at, "ends_at": slot.ends_at,
-                     "capacity": slot.capacity},
-        )
-        for slot in slots
-    ]  # fmt: skip
-    return forms_ + [SlotForm(data, prefix=f"{prefix}-n{i}") for i in range(NEW_SLOT_ROWS)]
-
-
-def pickup_rows_valid(rows) -> bool:
-    """Whether every pickup form of a pickups page, and each of its slot rows, is valid."""
-    return all(form.is_valid() and all(s.is_valid() for s in slots) for _p, form, slots in rows)
 
 
 class CloneForm(forms.Form):

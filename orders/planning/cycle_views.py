@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,11 +32,9 @@ from .cycle_forms import (
     OfferSelectionForm,
     OfferTermsForm,
     PaymentForm,
-    PickupForm,
     VariantFilterForm,
-    pickup_rows_valid,
-    slot_forms,
 )
+from .pickup_editor import CyclePickupForm, edit_pickups
 
 CLOSED_PER_PAGE = 20
 
@@ -245,57 +244,28 @@ def offer_remove(request, hub_slug, pk, offer_pk):
     return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
 
 
-def _pickup_forms(cycle, points, data=None):
-    """For each pickup point of the hub: its form and its slot rows (existing, then blank)."""
-    current = {pickup.pickup_point_id: pickup for pickup in cycle.pickups.prefetch_related("slots")}
-    rows = []
-    for point in points:
-        pickup = current.get(point.pk)
-        prefix = f"p{point.pk}"
-        form = PickupForm(
-            data,
-            prefix=prefix,
-            point=point,
-            initial={
-                "served": pickup is not None,
-                "pickup_date": getattr(pickup, "pickup_date", None),
-            },
-        )
-        slots = slot_forms(data, prefix, pickup.slots.all() if pickup else [])
-        rows.append((point, form, slots))
-    return rows
-
-
 @login_required
 def cycle_pickups(request, hub_slug, pk):
     """Step 3: the pickup points served, each with its date and slots."""
     hub, cycle = _cycle_of(request, hub_slug, pk)
-    points = list(hub.pickup_points.order_by(french("name")))
-    data = request.POST if request.method == "POST" else None
-    rows = _pickup_forms(cycle, points, data)
-    error = None
-    if data is not None and pickup_rows_valid(rows):
+
+    def save(served):
         specs = [
-            cycles.PickupSpec(
-                pickup_point_id=point.pk,
-                pickup_date=form.cleaned_data["pickup_date"],
-                slots=[spec for s in slots if (spec := s.spec())],
-            )
-            for point, form, slots in rows
-            if form.cleaned_data["served"]
+            cycles.PickupSpec(pickup_point_id=point, pickup_date=day, slots=slots)
+            for point, day, slots in served
         ]
-        try:
-            cycles.set_pickups(cycle=cycle, pickups=specs, by=request.user)
-        except services.OrderError as exc:
-            error = str(exc)
-        else:
-            messages.success(request, _("Pickup points and slots saved."))
-            return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
-    return render(
+        cycles.set_pickups(cycle=cycle, pickups=specs, by=request.user)
+
+    return edit_pickups(
         request,
-        "orders/manage/cycle_pickups.html",
-        {"hub": hub, "cycle": cycle, "step": 3, "rows": rows, "error": error},
-        status=400 if data is not None else 200,
+        hub=hub,
+        pickups=cycle.pickups.prefetch_related("slots"),
+        form_class=CyclePickupForm,
+        day_of=lambda pickup: pickup.pickup_date,
+        save=save,
+        saved_message=_("Pickup points and slots saved."),
+        done_url=reverse("cycles:detail", args=[hub.slug, cycle.pk]),
+        context={"cycle": cycle, "step": 3, "name": cycle.name},
     )
 
 

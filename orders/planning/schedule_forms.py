@@ -5,12 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from foodhub import inputs
 from foodhub.collation import french
-from orders.models import Weekday, WeeklySchedule
+from orders.models import WeeklySchedule
 
 from .cycle_forms import DateInput, TimeInput
 from .schedules import MAX_WEEKS_AHEAD
 
-__all__ = ["ClosureForm", "ScheduleForm", "SchedulePickupForm"]
+__all__ = ["ClosureForm", "ScheduleForm"]
 
 SCHEDULE_FIELDS = ["name", "is_active", "opens_weekday", "opens_time", "closes_weekday",
                    "closes_time", "mode", "weeks_ahead", "starts_on", "fee_percent", "fee_fixed",
@@ -71,29 +71,6 @@ class ScheduleForm(forms.Form):
         initial = {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
         initial["producers"] = list(schedule.producers.values_list("pk", flat=True))
         return initial
-
-
-class SchedulePickupForm(forms.Form):
-    """One pickup point of the hub: served by the schedule or not, and on which weekday."""
-
-    served = forms.BooleanField(label=_("Served by this schedule"), required=False)
-    weekday = forms.TypedChoiceField(
-        label=_("Pickup day"),
-        choices=[("", "—"), *Weekday.choices],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-
-    def __init__(self, *args, point, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.point = point
-
-    def clean(self):
-        data = super().clean()
-        if data.get("served") and data.get("weekday") is None and "weekday" not in self.errors:
-            self.add_error("weekday", _("Choose the pickup day."))
-        return data
 
 
 class ClosureForm(forms.Form):

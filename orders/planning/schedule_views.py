@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from orders.checkout import services
 from orders.models import OrderCycle, SchedulePickup, WeeklySchedule
@@ -21,8 +21,8 @@ from producers.models import VatRate
 from producers.templatetags.money import day
 
 from . import schedules
-from .cycle_forms import pickup_rows_valid, slot_forms
-from .schedule_forms import ClosureForm, ScheduleForm, SchedulePickupForm
+from .pickup_editor import SchedulePickupForm, edit_pickups
+from .schedule_forms import ClosureForm, ScheduleForm
 
 PREVIEW_WEEKS = 4
 
@@ -164,57 +164,28 @@ def schedule_edit(request, hub_slug, pk):
     )
 
 
-def _pickup_forms(schedule, points, data=None):
-    """For each pickup point of the hub: its form and its slot rows (current, then blank)."""
-    current = {p.pickup_point_id: p for p in schedule.pickups.prefetch_related("slots")}
-    rows = []
-    for point in points:
-        pickup = current.get(point.pk)
-        prefix = f"p{point.pk}"
-        form = SchedulePickupForm(
-            data,
-            prefix=prefix,
-            point=point,
-            initial={"served": pickup is not None, "weekday": getattr(pickup, "weekday", None)},
-        )
-        slots = slot_forms(data, prefix, pickup.slots.all() if pickup else [])
-        rows.append((point, form, slots))
-    return rows
-
-
 @login_required
 def schedule_pickups(request, hub_slug, pk):
     """The schedule's pickup points, each on its weekday with its slots."""
     hub, schedule = _schedule_of(request, hub_slug, pk)
-    points = list(hub.pickup_points.order_by(french("name")))
-    data = request.POST if request.method == "POST" else None
-    rows = _pickup_forms(schedule, points, data)
-    error = None
-    if data is not None:
-        if pickup_rows_valid(rows):
-            specs = [
-                schedules.SchedulePickupSpec(
-                    pickup_point_id=point.pk,
-                    weekday=form.cleaned_data["weekday"],
-                    slots=[spec for s in slots if (spec := s.spec())],
-                )
-                for point, form, slots in rows
-                if form.cleaned_data["served"]
-            ]
-            try:
-                schedules.set_schedule_pickups(schedule=schedule, pickups=specs, by=request.user)
-            except services.OrderError as exc:
-                error = str(exc)
-            else:
-                messages.success(request, _("Pickup points and slots of the schedule saved."))
-                return redirect("cycles:schedule_list", hub_slug=hub.slug)
-        else:
-            error = _("Please correct the errors below.")
-    return render(
+
+    def save(served):
+        specs = [
+            schedules.SchedulePickupSpec(pickup_point_id=point, weekday=day, slots=slots)
+            for point, day, slots in served
+        ]
+        schedules.set_schedule_pickups(schedule=schedule, pickups=specs, by=request.user)
+
+    return edit_pickups(
         request,
-        "orders/manage/schedule_pickups.html",
-        {"hub": hub, "schedule": schedule, "rows": rows, "error": error},
-        status=400 if data is not None else 200,
+        hub=hub,
+        pickups=schedule.pickups.prefetch_related("slots"),
+        form_class=SchedulePickupForm,
+        day_of=lambda pickup: pickup.weekday,
+        save=save,
+        saved_message=_("Pickup points and slots of the schedule saved."),
+        done_url=reverse("cycles:schedule_list", args=[hub.slug]),
+        context={"schedule": schedule, "name": schedule.name},
     )
 
 
