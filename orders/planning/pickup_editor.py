@@ -7,7 +7,7 @@ page passes (``cycles.set_pickups``, ``schedules.set_schedule_pickups``).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django import forms
 from django.contrib import messages
@@ -138,14 +138,10 @@ def pickup_rows_valid(rows) -> bool:
     return all(form.is_valid() and all(s.is_valid() for s in slots) for _p, form, slots in rows)
 
 
-@dataclass
-class PickupRow:
+class PickupRow(NamedTuple):  # the template reads "for point, form, slots in rows"
     point: object
     form: PickupRowForm
     slots: list[SlotForm]
-
-    def __iter__(self):  # the templates read "for point, form, slots in rows"
-        return iter((self.point, self.form, self.slots))
 
 
 def pickup_rows(hub, pickups, *, form_class, day_of, data=None) -> list[PickupRow]:
