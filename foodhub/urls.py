@@ -9,19 +9,17 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from foodhub.content import views as content_views
 from foodhub.hubs import views as hub_views
-from foodhub.inputs import IdConverter
 from orders.worker.health import health
 
-# <id:pk> in every address: an id the database can hold (ASCII digits), else a 404. Registered
-# here, before the applications' addresses below are read.
-register_converter(IdConverter, "id")
+# <id:pk> (an id the database can hold, ASCII digits, else a 404) and <hub:hub_slug> are
+# registered when the apps are ready (foodhub.hubs.apps).
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -9,8 +9,14 @@ moved into a function to dodge a loop is still a loop. A test fails on:
 """
 
 import ast
+import os
+import random
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = ROOT / "orders"
@@ -122,3 +128,23 @@ def test_no_loop_between_rooms():
 def test_no_loop_between_the_modules_of_a_room():
     edges = graph()
     assert loops(edges) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_module_imports_in_any_order(seed):
+    """In a fresh interpreter, the modules of ``orders`` imported one by one in a shuffled
+    order: none needs another to have been imported first."""
+    names = sorted(modules())
+    random.Random(seed).shuffle(names)
+    script = (
+        "import importlib, sys, django\n"
+        "django.setup()\n"
+        "for name in sys.argv[1:]:\n"
+        "    importlib.import_module(name)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", script, *names], env=env, cwd=ROOT, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -1,12 +1,8 @@
 """The shop lives under the hub's own address: /<hub-slug>/..."""
 
-from django.urls import path, register_converter
-
-from foodhub.hubs.converters import HubSlugConverter
+from django.urls import path
 
 from . import shop_views
-
-register_converter(HubSlugConverter, "hub")
 
 urlpatterns = [
     path("<hub:hub_slug>/", shop_views.shop, name="hub_public"),
