@@ -6,6 +6,8 @@ a 404), never a server error.
 - ``IntegerField``, ``DecimalField``, ``ModelChoiceField``, ``ModelMultipleChoiceField``:
   Django's, refusing what Django lets through to the database or to a comparison (Unicode
   digits, ``sNaN``, ids no database holds).
+- ``DateField``, ``DateTimeField``: Django's, within the years a hub plans for (a date
+  at year 1 or 9999 overflows the moment it is turned into UTC or moved by a week).
 - ``formfield``: the ``formfield_callback`` that gives a model's fields these form fields;
   ``ModelForm`` uses it, and ``fields_for_model(..., formfield_callback=formfield)`` too.
 - ``safe_next`` and ``redirect_next``: where to go after a POST, only ever a local address.
@@ -24,6 +26,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 # Ids: BigAutoField on SQLite and PostgreSQL (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -118,6 +121,33 @@ class DecimalField(forms.DecimalField):
         return Decimal(text)
 
 
+# Dates: what a food hub plans, keeps and reports on. Django reads any year from 1 to 9999,
+# and such a date breaks later (turned into UTC, shifted by a week, a year's calendar).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+class _Years:
+    """Refuses a date outside FIRST_YEAR..LAST_YEAR where it is read."""
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and not FIRST_YEAR <= result.year <= LAST_YEAR:
+            raise ValidationError(
+                _("Enter a date between %(first)s and %(last)s."),
+                code="out_of_range",
+                params={"first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        return result
+
+
+class DateField(_Years, forms.DateField):
+    """Django's, within FIRST_YEAR..LAST_YEAR."""
+
+
+class DateTimeField(_Years, forms.DateTimeField):
+    """Django's, within FIRST_YEAR..LAST_YEAR."""
+
+
 class _IdChoices:
     """Keys of the objects to choose are checked before the database sees them."""
 
@@ -161,7 +191,7 @@ class ModelMultipleChoiceField(_IdChoices, forms.ModelMultipleChoiceField):
 
 def formfield(model_field, **kwargs):
     """``formfield_callback`` of the project's model forms: each model field gets the form
-    field above that reads it (numbers, amounts, choices of objects); web addresses typed
+    field above that reads it (numbers, amounts, dates, choices of objects); web addresses typed
     without their scheme ("ferme.fr") mean https."""
     if isinstance(model_field, models.DecimalField):
         kwargs.setdefault("form_class", DecimalField)
@@ -171,6 +201,10 @@ def formfield(model_field, **kwargs):
         kwargs.setdefault("form_class", ModelMultipleChoiceField)
     elif isinstance(model_field, models.IntegerField) and not model_field.choices:
         kwargs.setdefault("form_class", IntegerField)
+    elif isinstance(model_field, models.DateTimeField):
+        kwargs.setdefault("form_class", DateTimeField)
+    elif isinstance(model_field, models.DateField):
+        kwargs.setdefault("form_class", DateField)
     elif isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return model_field.formfield(**kwargs)

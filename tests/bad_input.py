@@ -73,8 +73,14 @@ BAD_NEXT = [
     "/%0d%0aSet-Cookie:x=1",
 ]
 
+# Dates Django reads (years 1 to 9999) that break once turned into UTC or shifted by a week.
+BAD_DATES = [
+    "0001-01-01",
+    "9999-12-31",
+]
+
 # Everything at once, for sweeps that try every value in every field.
-ALL = NOT_NUMBERS + HUGE_IDS + UNICODE_DIGITS + BAD_TEXT + BAD_NEXT
+ALL = NOT_NUMBERS + HUGE_IDS + UNICODE_DIGITS + BAD_TEXT + BAD_NEXT + BAD_DATES
 
 # Values that carry a NUL byte: refused wherever text comes in.
 WITH_NUL = [value for value in ALL if "\x00" in value]

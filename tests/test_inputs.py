@@ -157,6 +157,8 @@ def _form_modules():
 
 
 PLAIN_DJANGO = (
+    forms.DateField,
+    forms.DateTimeField,
     forms.DecimalField,
     forms.IntegerField,
     forms.ModelChoiceField,
@@ -198,6 +200,21 @@ def test_no_form_builds_djangos_number_or_choice_fields_itself():
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} fields_for_model")
     assert offenders == []
+
+
+@pytest.mark.parametrize("field", [inputs.DateField(), inputs.DateTimeField()])
+@pytest.mark.parametrize("value", bad_input.BAD_DATES + ["1999-12-31", "2100-01-01"])
+def test_dates_outside_the_years_a_hub_plans_for_are_refused_with_a_message(field, value):
+    with pytest.raises(forms.ValidationError) as refused:
+        field.clean(value)
+    assert refused.value.code == "out_of_range"
+    assert "2000" in refused.value.messages[0] and "2099" in refused.value.messages[0]
+
+
+@pytest.mark.parametrize("value", ["2000-01-01", "2026-12-07", "2099-12-31"])
+def test_dates_within_those_years_are_read(value):
+    assert inputs.DateField().clean(value).isoformat() == value
+    assert inputs.DateTimeField().clean(value).date().isoformat() == value
 
 
 def test_model_forms_get_the_shared_fields():

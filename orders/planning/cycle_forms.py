@@ -27,7 +27,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format=DATETIME_LOCAL)
 
 
-class ParisDateTimeField(forms.DateTimeField):
+class ParisDateTimeField(inputs.DateTimeField):
     """Read and shown in Europe/Paris whatever time zone is active: the hub's wall clock.
 
     A time that does not exist or is ambiguous there (the hour skipped or repeated at a

@@ -48,7 +48,7 @@ class PickupRowForm(forms.Form):
 
 class CyclePickupForm(PickupRowForm):
     served = forms.BooleanField(label=gettext_lazy("Served in this cycle"), required=False)
-    pickup_date = forms.DateField(
+    pickup_date = inputs.DateField(
         label=gettext_lazy("Pickup date"), required=False, widget=DateInput()
     )
     day_field = "pickup_date"

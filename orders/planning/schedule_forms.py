@@ -74,8 +74,8 @@ class ScheduleForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    starts_on = forms.DateField(label=_("From"), widget=DateInput())
-    ends_on = forms.DateField(label=_("To (included)"), widget=DateInput())
+    starts_on = inputs.DateField(label=_("From"), widget=DateInput())
+    ends_on = inputs.DateField(label=_("To (included)"), widget=DateInput())
     reason = forms.CharField(
         label=_("Reason"),
         max_length=150,

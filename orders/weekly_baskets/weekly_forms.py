@@ -97,7 +97,7 @@ class BasketForm(forms.Form):
 
 
 class PauseForm(forms.Form):
-    until = forms.DateField(
+    until = inputs.DateField(
         label=gettext_lazy("Pause until"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy(

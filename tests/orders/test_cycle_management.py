@@ -212,6 +212,22 @@ def test_a_closing_time_past_or_within_the_notice_is_refused_by_the_edit_form(
         cycles.update_cycle(cycle=cycle, by=manager, closes_at=soon)
 
 
+@pytest.mark.parametrize("field", ["opens_at", "closes_at"])
+@pytest.mark.parametrize("typed", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_date_at_the_ends_of_the_calendar_is_refused_by_the_edit_form(
+    client, cycle, manager, field, typed
+):
+    """Year 1 in Paris is before the first day UTC can hold; year 9999 cannot be cloned a
+    week later. Both were server errors."""
+    client.force_login(manager)
+    before = (cycle.opens_at, cycle.closes_at)
+    response = client.post(url("edit", cycle), _edit_data(cycle) | {field: typed})
+    assert response.status_code == 400
+    assert "2000" in response.context["form"].errors[field][0]
+    cycle.refresh_from_db()
+    assert (cycle.opens_at, cycle.closes_at) == before and not cycle.changes.exists()
+
+
 def test_a_closing_time_beyond_the_notice_is_accepted(client, cycle, manager):
     client.force_login(manager)
     later = timezone.now() + cycles.CHANGE_NOTICE + timedelta(minutes=2)
