@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "orders",
     "pickup_points",
     "foodhub.content",
+    "foodhub.demo",  # load_demo_data, load_demo_pages
 ]
 
 MIDDLEWARE = [

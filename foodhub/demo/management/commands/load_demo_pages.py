@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from foodhub.content.demo import load_demo_pages
+from foodhub.demo.pages import load_demo_pages
 
 
 class Command(BaseCommand):

@@ -1,13 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from foodhub.accounts.models import User
-from foodhub.hubs.demo_data import (
-    DEMO_ACCOUNTS,
-    DEMO_PASSWORD,
-    HOUSEHOLD_NAMES,
-    household_email,
-    load_demo_data,
-)
+from foodhub.demo.files import DEMO_ACCOUNTS, DEMO_PASSWORD, HOUSEHOLD_NAMES, household_email
+from foodhub.demo.world import load_demo_data
 from foodhub.hubs.models import Hub
 
 

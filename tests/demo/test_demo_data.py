@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from foodhub.accounts.models import User
-from foodhub.hubs.demo_data import (
+from foodhub.demo.files import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     MANAGER,

@@ -6,7 +6,6 @@ from django.utils.html import escape
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
-from foodhub.content.demo import PORTRAITS, load_demo_pages
 from foodhub.content.models import (
     HomePage,
     HubPage,
@@ -17,7 +16,9 @@ from foodhub.content.models import (
     ProducerPage,
     StandardPage,
 )
-from foodhub.hubs.demo_data import PRODUCERS, load_demo_data
+from foodhub.demo.files import PORTRAITS, PRODUCERS
+from foodhub.demo.pages import load_demo_pages
+from foodhub.demo.world import load_demo_data
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from foodhub.hubs.demo_data import load_demo_data
+from foodhub.demo.files import OPEN_CYCLE
+from foodhub.demo.world import load_demo_data
 from foodhub.hubs.models import Hub
-from orders.demo import OPEN_CYCLE
 from orders.models import Order, OrderCycle, OutgoingEmail
 from orders.worker import scheduler
 from tests import factories
-from tests.hubs.test_demo_data import count_every_model, run_command
+from tests.demo.test_demo_data import count_every_model, run_command
 
 pytestmark = pytest.mark.django_db
 
