@@ -8,6 +8,8 @@ a 404), never a server error.
   digits, ``sNaN``, ids no database holds).
 - ``DateField``, ``DateTimeField``: Django's, within the years a hub plans for (a date
   at year 1 or 9999 overflows the moment it is turned into UTC or moved by a week).
+- ``EmailField`` and ``check_email_address``: an address the mail can be sent to (Django
+  accepts control characters in the domain, such as U+202E, that no mail can carry).
 - ``formfield``: the ``formfield_callback`` that gives a model's fields these form fields;
   ``ModelForm`` uses it, and ``fields_for_model(..., formfield_callback=formfield)`` too.
 - ``safe_next`` and ``redirect_next``: where to go after a POST, only ever a local address.
@@ -20,6 +22,7 @@ from urllib.parse import unquote
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.mail.message import sanitize_address
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import HttpResponseRedirect
@@ -148,6 +151,25 @@ class DateTimeField(_Years, forms.DateTimeField):
     """Django's, within FIRST_YEAR..LAST_YEAR."""
 
 
+def check_email_address(value: str) -> None:
+    """Refuses an address Django's validator lets through but no e-mail can be sent to: a
+    control or invisible formatting character anywhere (U+202E turns text around), or a
+    domain that has no ASCII form (IDNA)."""
+    invalid = ValidationError(_("Enter a valid e-mail address."), code="invalid")
+    if any(unicodedata.category(c).startswith("C") for c in value):
+        raise invalid
+    try:
+        sanitize_address(value, "utf-8")
+    except (ValueError, UnicodeError):
+        raise invalid from None
+
+
+class EmailField(forms.EmailField):
+    """Django's, refusing what ``check_email_address`` refuses."""
+
+    default_validators = [*forms.EmailField.default_validators, check_email_address]
+
+
 class _IdChoices:
     """Keys of the objects to choose are checked before the database sees them."""
 
@@ -191,8 +213,8 @@ class ModelMultipleChoiceField(_IdChoices, forms.ModelMultipleChoiceField):
 
 def formfield(model_field, **kwargs):
     """``formfield_callback`` of the project's model forms: each model field gets the form
-    field above that reads it (numbers, amounts, dates, choices of objects); web addresses typed
-    without their scheme ("ferme.fr") mean https."""
+    field above that reads it (numbers, amounts, dates, e-mail addresses, choices of
+    objects); web addresses typed without their scheme ("ferme.fr") mean https."""
     if isinstance(model_field, models.DecimalField):
         kwargs.setdefault("form_class", DecimalField)
     elif isinstance(model_field, models.ForeignKey):
@@ -205,6 +227,8 @@ def formfield(model_field, **kwargs):
         kwargs.setdefault("form_class", DateTimeField)
     elif isinstance(model_field, models.DateField):
         kwargs.setdefault("form_class", DateField)
+    elif isinstance(model_field, models.EmailField):
+        kwargs.setdefault("form_class", EmailField)
     elif isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return model_field.formfield(**kwargs)

@@ -157,7 +157,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1", "password2"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_SIGNUP_FORM_CLASS = "foodhub.accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "foodhub.accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "foodhub.accounts.signup.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "foodhub.accounts.signup.SignupForm",
+    "request_login_code": "foodhub.accounts.signup.RequestLoginCodeForm",
+}
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True

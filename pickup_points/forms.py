@@ -64,7 +64,7 @@ class SharingRequestForm(forms.Form):
 
 
 class TeamInviteForm(forms.Form):
-    email = forms.EmailField(
+    email = inputs.EmailField(
         label=_("E-mail address of the person to invite"),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
+from foodhub import inputs
+
 
 @dataclass(frozen=True)
 class _Site:
@@ -14,7 +16,12 @@ class _Site:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth's e-mails speak of the site by its name ("Foodhub"), not its host name."""
+    """allauth's e-mails speak of the site by its name ("Foodhub"), not its host name, and
+    its forms take only addresses an e-mail can be sent to."""
+
+    def clean_email(self, email: str) -> str:
+        inputs.check_email_address(email)
+        return super().clean_email(email)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = getattr(self, "request", None)

@@ -10,7 +10,7 @@ from .models import Hub
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(
+    email = inputs.EmailField(
         label=_("E-mail address of the person to invite"),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

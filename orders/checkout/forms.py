@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from foodhub import inputs
 from orders.models import Order
 from producers.templatetags.money import clock, day
 
@@ -39,7 +40,7 @@ def slot_label(cycle_pickup, slot) -> str:
 class CheckoutForm(forms.Form):
     """The household's details, pickup slot and payment method. Never a price."""
 
-    email = forms.EmailField(label=gettext_lazy("E-mail address"))
+    email = inputs.EmailField(label=gettext_lazy("E-mail address"))
     full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
     phone = forms.CharField(
         label=gettext_lazy("Phone"),
