@@ -159,6 +159,7 @@ def _form_modules():
 PLAIN_DJANGO = (
     forms.DateField,
     forms.DateTimeField,
+    forms.EmailField,
     forms.DecimalField,
     forms.IntegerField,
     forms.ModelChoiceField,
