@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -101,8 +101,6 @@ def recount_slot_bookings() -> list[tuple[PickupSlot, int, int]]:
     """Count every slot's live orders again and correct ``booked`` where it is wrong (after
     an upgrade that placed orders with the old code, or a change made outside the
     services). Returns (slot, was, now) for each correction."""
-    from django.db.models import Count, Q
-
     live = Q(orders__status__in=Order.LIVE_STATUSES)
     corrections = []
     with transaction.atomic():

@@ -5,7 +5,9 @@ The rooms are its subpackages (checkout, money, planning, ...); its top-level mo
 import of a project module counts, at the top of a file or inside a function: an import
 moved into a function to dodge a loop is still a loop. A test fails on:
 - a loop between rooms or base modules;
-- a loop between the modules of one room.
+- a loop between the modules of one room;
+- an import inside a function that does not say why (start-up cost is a reason; an
+  app's ``ready`` registers what the app needs and says so once).
 """
 
 import ast
@@ -128,6 +130,34 @@ def test_no_loop_between_rooms():
 def test_no_loop_between_the_modules_of_a_room():
     edges = graph()
     assert loops(edges) == []
+
+
+def imports_inside_functions_without_a_reason(path: Path) -> list[int]:
+    """Lines of imports inside a function with no comment on the line, ``ready`` aside."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = []
+    for function in ast.walk(ast.parse("\n".join(lines))):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if function.name == "ready" and path.name == "apps.py":
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import | ast.ImportFrom) and "#" not in lines[node.lineno - 1]:
+                found.append(node.lineno)
+    return sorted(set(found))
+
+
+def test_an_import_inside_a_function_says_why(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def a():\n    import json\n\ndef b():\n    import gc  # start-up cost\n")
+    assert imports_inside_functions_without_a_reason(sample) == [2]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(ORDERS.rglob("*.py"))
+        if "migrations" not in path.parts
+        for line in imports_inside_functions_without_a_reason(path)
+    ]
+    assert offenders == []
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

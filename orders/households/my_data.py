@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from foodhub.hubs.models import Hub
 from orders.checkout import services
 from orders.models import Order, OrderCycle, WeeklyBasket
 from orders.printouts.documents import csv_bytes
@@ -49,8 +50,6 @@ def _orders(user):
 
 def export(user) -> dict:
     """Everything Foodhub keeps about the household, in plain JSON types."""
-    from foodhub.hubs.models import Hub
-
     orders = [
         {
             "number": order.number,

@@ -22,7 +22,9 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -92,7 +94,7 @@ def render_html(template: str, context: dict) -> str:
 def render_pdf(template: str, context: dict) -> bytes:
     """The document as PDF. Fonts are the system's (DejaVu: accents, €); the print CSS is
     inline, so nothing is fetched."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # imported when a PDF is made: not every process needs it
 
     return HTML(string=render_html(template, context)).write_pdf()
 
@@ -387,8 +389,6 @@ def render_chunk(kind: str, cycle: OrderCycle, order_ids: list[int], *, numbered
 def orders_state(cycle: OrderCycle) -> str:
     """A fingerprint of the cycle's orders: it changes when one is placed, changed,
     cancelled or handed over."""
-    from django.db.models import Count, Max, Q
-
     state = cycle.orders.aggregate(
         live=Count("pk", filter=Q(status__in=Order.LIVE_STATUSES)), last=Max("updated_at")
     )
@@ -446,8 +446,7 @@ def build_document(document_id: int, *, chunk_orders: int = CHUNK_ORDERS) -> Cyc
     """Build a queued document chunk by chunk, recording progress; merge the chunks and
     store the file. Claimed with a conditional UPDATE, so two workers never build it
     twice; a failure is recorded on the document."""
-    from django.core.files.base import ContentFile
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader, PdfWriter  # imported when a document is built (the worker)
 
     claimed = CycleDocument.objects.filter(
         pk=document_id, status=CycleDocument.Status.PENDING
