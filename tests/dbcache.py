@@ -210,6 +210,12 @@ def _sqlite(connection, key: str, rebuild: bool, run_id: str) -> None:
         _sqlite_copy(template, connection, test_name)
     _sqlite_forget_stale(key)
 
+    def again():
+        with _file_lock(CACHE_DIR / f"sqlite-{key}.lock"):
+            _sqlite_copy(template, connection, test_name)
+
+    _restorers[connection.alias] = again
+
 
 def _sqlite_copy(template: Path, connection, test_name: str) -> None:
     _use(connection, test_name)
@@ -268,8 +274,7 @@ def _postgresql(connection, key: str, rebuild: bool, run_id: str) -> None:
                 f"COMMENT ON DATABASE {quote(template)} IS %s",
                 [COMMENT.format(run_id=run_id, used=time.time())],
             )
-            cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
-            cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template)}")
+            _pg_copy(cursor, quote(template), quote(test_name))
             others = [
                 (used, name)
                 for name, (_run, used) in templates.items()
@@ -283,6 +288,41 @@ def _postgresql(connection, key: str, rebuild: bool, run_id: str) -> None:
             cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [base])
     _use(connection, test_name)
     connection.ensure_connection()
+
+    def again():
+        connection.close()
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [base])
+            try:
+                _pg_copy(cursor, quote(template), quote(test_name))
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [base])
+        connection.ensure_connection()
+
+    _restorers[connection.alias] = again
+
+
+def _pg_copy(cursor, template: str, test_name: str) -> None:
+    # FORCE: a connection left open by a thread (the live server's) does not stop it.
+    cursor.execute(f"DROP DATABASE IF EXISTS {test_name} WITH (FORCE)")
+    cursor.execute(f"CREATE DATABASE {test_name} TEMPLATE {template}")
+
+
+# Copying again, for tests that commit what they build (tests/test_bad_input.py).
+
+_restorers: dict = {}  # alias -> copies its test database from the template again
+
+
+def restorable() -> bool:
+    """Whether this process's test databases came from templates (not from migrate)."""
+    return bool(_restorers)
+
+
+def restore() -> None:
+    """Each test database as it was when copied from its template, whatever was committed
+    since (SQLite: a new copy; PostgreSQL: dropped and created again from the template)."""
+    for again in _restorers.values():
+        again()
 
 
 def setup_databases(aliases, run_id: str, rebuild: bool = False):
