@@ -10,11 +10,35 @@
 import os
 import uuid
 
+import hypothesis
 import pytest
 
 from tests import factories
 
 _RUN_ID = uuid.uuid4().hex  # this process's run, when xdist does not give one
+
+# Hypothesis: a short run by default, the long one in CI (.ci/run sets HYPOTHESIS_PROFILE=ci).
+# Tests that set their own number of examples take it as a share of the profile's.
+hypothesis.settings.register_profile("ci", max_examples=100)
+hypothesis.settings.register_profile("dev", max_examples=30)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_collection_modifyitems(items):
+    """The tests of a module that share a module-scoped fixture (the bad-input sweep, the
+    demo world) go to one xdist worker (``--dist loadgroup``, see the Makefile): each
+    worker would build it otherwise."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None or item.get_closest_marker("xdist_group"):
+            continue
+        shared = any(
+            definitions[-1].scope in ("package", "module", "class")
+            and definitions[-1].baseid.startswith("tests")  # ours, not a plugin's
+            for definitions in info.name2fixturedefs.values()
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")
