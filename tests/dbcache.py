@@ -37,6 +37,7 @@ from pathlib import Path
 import django
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.models.signals import post_migrate
@@ -323,6 +324,9 @@ def restore() -> None:
     since (SQLite: a new copy; PostgreSQL: dropped and created again from the template)."""
     for again in _restorers.values():
         again()
+    # What the process remembers of the rows it replaced: content types are cached by id,
+    # and a flush (after a transactional test) numbers them anew.
+    ContentType.objects.clear_cache()
 
 
 def setup_databases(aliases, run_id: str, rebuild: bool = False):

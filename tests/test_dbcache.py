@@ -7,6 +7,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
@@ -124,3 +128,19 @@ def test_other_keys_templates_go_when_unused_or_too_many(tmp_path, monkeypatch):
     # Ours, and the KEEP most recently used others (the oldest ones and the unused go).
     kept = [f"sqlite-recent{n}.sqlite3" for n in range(dbcache.KEEP)]
     assert left == sorted([f"sqlite-{'k' * 16}.sqlite3", *kept])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_copied_again_after_a_flush_finds_its_content_types():
+    if not dbcache.restorable():
+        pytest.skip("the test database was migrated, not copied (FOODHUB_TEST_DB=migrate)")
+    call_command("flush", interactive=False, verbosity=0)  # as after a transactional test
+    models = apps.get_models()
+    for model in models:  # cached as the flush numbered them
+        ContentType.objects.get_for_model(model)
+
+    dbcache.restore()
+
+    for model in models:
+        cached = ContentType.objects.get_for_model(model)
+        assert ContentType.objects.get(pk=cached.pk).model_class() is model, model
