@@ -24,23 +24,6 @@ hypothesis.settings.register_profile("dev", max_examples=30)
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-def pytest_collection_modifyitems(items):
-    """The tests of a module that share a module-scoped fixture (the bad-input sweep, the
-    demo world) go to one xdist worker (``--dist loadgroup``, see the Makefile): each
-    worker would build it otherwise."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None or item.get_closest_marker("xdist_group"):
-            continue
-        shared = any(
-            definitions[-1].scope in ("package", "module", "class")
-            and definitions[-1].baseid.startswith("tests")  # ours, not a plugin's
-            for definitions in info.name2fixturedefs.values()
-        )
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(
     request,
