@@ -69,7 +69,10 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             try:
-                teardown_databases(config, verbosity=request.config.option.verbose)
+                if own:
+                    dbcache.teardown_databases(config)
+                else:
+                    teardown_databases(config, verbosity=request.config.option.verbose)
             except Exception as error:  # noqa: BLE001 - as pytest-django: a warning
                 request.node.warn(pytest.PytestWarning(f"Test databases' teardown: {error!r}"))
 

@@ -41,6 +41,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.models.signals import post_migrate
+from django.test.utils import teardown_databases as django_teardown_databases
 
 BASE_DIR = Path(settings.BASE_DIR).resolve()
 CACHE_DIR = Path(tempfile.gettempdir()) / "foodhub-tests"
@@ -327,6 +328,19 @@ def restore() -> None:
     # What the process remembers of the rows it replaced: content types are cached by id,
     # and a flush (after a transactional test) numbers them anew.
     ContentType.objects.clear_cache()
+
+
+def teardown_databases(old_config) -> None:
+    """Like django.test.utils.teardown_databases; a PostgreSQL database goes even when a
+    thread (the live server's) left a connection to it open."""
+    for connection, old_name, destroy in old_config:
+        if not (destroy and connection.vendor == "postgresql"):
+            django_teardown_databases([(connection, old_name, destroy)], verbosity=0)
+            continue
+        test_name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        _use(connection, old_name)
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {test_name} WITH (FORCE)")
 
 
 def setup_databases(aliases, run_id: str, rebuild: bool = False):
