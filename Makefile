@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
+# pytest keeps the test modules it rewrites in __pycache__: where the environment turns
+# bytecode writing off (PYTHONDONTWRITEBYTECODE), every worker would compile every module
+# of the project and of the tests again on every run (seconds each).
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
 PG_URL ?= postgres://foodhub:foodhub@127.0.0.1:5432/foodhub
 
 .PHONY: help install system-deps system-deps-test run migrate demo test test-postgres bench lint format messages lock clean
@@ -49,11 +53,11 @@ run: system-deps install demo
 	FOODHUB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 test: system-deps system-deps-test install
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PYTEST) -n $(TEST_WORKERS)
 
 test-postgres: system-deps system-deps-test install
 	@scripts/postgres.sh
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest -n $(TEST_WORKERS)
+	DATABASE_URL=$(PG_URL) $(PYTEST) -n $(TEST_WORKERS)
 
 # Each bench works on a scratch database; the checkout figure is PostgreSQL's.
 bench: system-deps install

@@ -7,9 +7,74 @@
 - ``other_hub_manager``: the manager of another hub
 """
 
+import os
+import uuid
+
+import hypothesis
 import pytest
 
 from tests import factories
+
+_RUN_ID = uuid.uuid4().hex  # this process's run, when xdist does not give one
+
+# Hypothesis: a short run by default, the long one in CI (.ci/run sets HYPOTHESIS_PROFILE=ci).
+# Tests that set their own number of examples take it as a share of the profile's.
+hypothesis.settings.register_profile("ci", max_examples=100)
+hypothesis.settings.register_profile("dev", max_examples=30)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """Each process's test database is a copy of a migrated template (tests/dbcache.py),
+    built once while the migrations stay the same (``--create-db`` rebuilds it).
+    FOODHUB_TEST_DB=migrate, --reuse-db or --no-migrations: pytest-django's own set-up
+    (each process migrates its database)."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from tests import dbcache
+
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    own = (
+        os.environ.get("FOODHUB_TEST_DB", "template") == "template"
+        and django_db_use_migrations
+        and not django_db_keepdb
+        and not serialized
+    )
+    with django_db_blocker.unblock():
+        if own:
+            # xdist's workers share their run's id: --create-db rebuilds once per run.
+            run_id = getattr(request.config, "workerinput", {}).get("testrunuid", _RUN_ID)
+            config = dbcache.setup_databases(aliases, run_id, rebuild=django_db_createdb)
+        else:
+            if not django_db_use_migrations:
+                _disable_migrations()
+            config = setup_databases(
+                verbosity=request.config.option.verbose,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized,
+                keepdb=django_db_keepdb and not django_db_createdb,
+            )
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                if own:
+                    dbcache.teardown_databases(config)
+                else:
+                    teardown_databases(config, verbosity=request.config.option.verbose)
+            except Exception as error:  # noqa: BLE001 - as pytest-django: a warning
+                request.node.warn(pytest.PytestWarning(f"Test databases' teardown: {error!r}"))
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The demo's public pages: every kind written, photographed, translated, and left alone
-once someone has edited them. Loading the demo world takes a few seconds per test."""
+once someone has edited them. Loading the demo world takes a few seconds: once per module."""
 
 import pytest
+from django.db import transaction
 from django.utils.html import escape
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
@@ -20,11 +21,18 @@ from foodhub.demo.files import PORTRAITS, PRODUCERS
 from foodhub.demo.pages import load_demo_pages
 from foodhub.demo.world import load_demo_data
 
+# Each test runs in its own savepoint inside the module's demo (``demo_pages``).
+pytestmark = pytest.mark.django_db
 
-@pytest.fixture
-def demo_pages(db):
-    load_demo_data()
-    return load_demo_pages()
+
+@pytest.fixture(scope="module")
+def demo_pages(django_db_setup, django_db_blocker):
+    """The demo world and its pages, loaded once for this module and rolled back at its
+    end; what a test changes is undone with its savepoint."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_demo_data()
+        yield load_demo_pages()
+        transaction.set_rollback(True)
 
 
 def _english(page):
