@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from foodhub.inputs import parse_id
 from orders import pricing
+from orders.customers import customer_for
 from orders.models import (
     CycleChange,
     Offer,
@@ -288,10 +289,18 @@ def place_order(
             slot = _slot_of(cycle, slot)
             offers = apply_stock_changes(quantities, cycle=cycle)
             card = payment_method == Order.PaymentMethod.CARD
+            customer = customer_for(
+                hub_id=cycle.hub_id,
+                email=email,
+                full_name=full_name.strip(),
+                phone=phone.strip(),
+                user=user,
+            )
             order = Order(
                 cycle=cycle,
                 number=f"new-{secrets.token_hex(12)}",  # numbered last, see below
                 user=user,
+                customer=customer,
                 email=email,
                 full_name=full_name.strip()[:150],
                 phone=phone.strip()[:30],
