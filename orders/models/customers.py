@@ -7,6 +7,8 @@ customer when it orders logged in with that address. A household without any e-m
 relay orders for it) is a customer with neither.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -30,6 +32,11 @@ class Customer(models.Model):
     email = models.EmailField(_("e-mail address"), blank=True)
     full_name = models.CharField(_("name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # The sum of the customer's balance entries (orders.models.billing): what the hub owes
+    # the household (negative: what it owes the hub). Changed only with its entries.
+    balance = models.DecimalField(
+        _("balance (€)"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
