@@ -57,7 +57,7 @@ def test_a_cause_of_another_customer_is_refused(hub, customer):
 
 
 def test_a_managers_correction_says_why(customer):
-    with pytest.raises(BillingError, match="Say why"):
+    with pytest.raises(BillingError, match="Dites pourquoi"):
         manual(customer, D("5.00"), "m", reason="   ")
     assert not BalanceEntry.objects.exists()
 
