@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foodhub.text import french_sort_key
+from orders.billing import ledger
 from orders.checkout.services import cancel_order, place_order
 from orders.models import Order, OrderEvent, Payment
 from tests import factories
@@ -382,3 +383,18 @@ def test_cancelling_a_payment_takes_its_change_back(client, volunteer, pickup_po
     order.customer.refresh_from_db()
     assert order.customer.balance == 0
     assert [e.amount for e in order.customer.balance_entries.order_by("pk")] == [D("1"), D("-1")]
+
+
+def test_the_distribution_page_shows_each_households_balance(
+    client, volunteer, pickup_point, cycle, orders
+):
+    ledger.add_entry(
+        customer=orders["Denis Petit"].customer, kind="manual", amount=D("-3.10"),
+        key="seed", reason="Reprise du cahier",
+    )  # fmt: skip
+    client.force_login(volunteer)
+    url = reverse("pickup_points:distribution", args=[pickup_point.slug, cycle.pk])
+    html = client.get(url).content.decode()
+    row = html[html.index("Denis Petit") :]
+    assert "doit 3,10\u00a0€" in row[: row.index("</li>")]
+    assert html.count("doit ") == 1
