@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    Customer,
     Offer,
     Order,
     OrderCycle,
@@ -60,10 +61,27 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = [
         "cycle", "cycle_pickup", "slot", "status", "payment_method", "goods_total",
         "fee_total", "total", "access_token", "placed_at", "cancelled_at", "collected_at",
-        "collected_by",
+        "collected_by", "customer",
     ]  # fmt: skip
     raw_id_fields = ["user"]
     inlines = [OrderLineInline, PaymentInline, OrderEventInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    """Made by the orders (orders.customers); never deleted: orders and, later, balances
+    and invoices name them."""
+
+    list_display = ["full_name", "email", "hub", "user", "created_at"]
+    list_filter = ["hub"]
+    search_fields = ["full_name", "email", "phone"]
+    readonly_fields = ["hub", "user", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -93,3 +93,8 @@ class PickupPaymentForm(forms.Form):
         localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
     )
+    keep_change = forms.BooleanField(
+        label=_("Keep the change as credit"),
+        required=False,
+        help_text=_("More than what is due: the rest is the household's credit with the hub."),
+    )

@@ -174,10 +174,11 @@ class Household:
 
 
 def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order]:
-    """The orders here, with what a row shows (slot, who handed it over, units)."""
+    """The orders here, with what a row shows (slot, who handed it over, units, the
+    household's balance with the hub)."""
     return (
         orders_here(point, cycle)
-        .select_related("slot", "collected_by")
+        .select_related("slot", "collected_by", "customer")
         .annotate(
             units=Sum("lines__quantity"),
         )

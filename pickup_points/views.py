@@ -23,6 +23,7 @@ from foodhub.collation import french
 from foodhub.hubs.models import Hub, Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
+from orders.billing import counter
 from orders.checkout import services as order_services
 from orders.models import Order, Payment
 from orders.printouts.document_views import download
@@ -445,10 +446,11 @@ def record_payment(request, point_slug, cycle_pk, order_pk):
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _row_response(request, point, cycle, order.pk, error=error, status=422)
     try:
-        order_services.record_payment(
+        counter.record_payment(
             order=order,
             method=form.cleaned_data["method"],
             amount=form.cleaned_data["amount"],
+            keep_change=form.cleaned_data["keep_change"],
             by=request.user,
         )
     except order_services.OrderError as error:
@@ -463,7 +465,7 @@ def cancel_payment(request, point_slug, cycle_pk, order_pk, payment_pk):
     order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)
     payment = get_object_or_404(Payment, pk=payment_pk, order=order)
     try:
-        order_services.cancel_payment(payment=payment, by=request.user)
+        counter.cancel_payment(payment=payment, by=request.user)
     except order_services.OrderError as error:
         messages.error(request, str(error))
     else:

@@ -74,6 +74,7 @@ USERS = {
     "producer_": ["producer_member"],
     "hubs:": ["manager"],
     "cycles:": ["manager"],
+    "billing:": ["manager"],
     "pickup_points:": ["coordinator", "manager"],
     "pickup_points:my_points": ["coordinator"],
     "pickup_points:hub_points": ["manager"],
@@ -139,6 +140,7 @@ PK_OF = {
     "cycles:schedule_edit": "schedule",
     "cycles:schedule_pickups": "schedule",
     "cycles:closure_delete": "closure",
+    "billing:detail": "customer",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -261,6 +263,7 @@ def _build_world() -> dict:
             "variant": carrots.pk,
             "schedule": schedule.pk,
             "closure": closure.pk,
+            "customer": order.customer_id,
             "weekly_basket": basket.pk,
             "invitation_token": invitation.token,
             "feed_token": feed.token,

@@ -185,6 +185,12 @@ EXPORTS = [
         "my data", _get("household", "orders:my_data_csv"), paris_time=True, evil=(EVIL_PRODUCT,)
     ),
     Export(
+        "balances",
+        _get("manager", "billing:export", lambda world: [world["cycle"].hub.slug]),
+        optional={2},  # the phone
+        evil=(EVIL_NAME, "+33 6 12 34 56 78"),
+    ),
+    Export(
         "catalogue",
         _get("producer_member", "producers:export", lambda world: ["ferme-du-melantois"]),
         optional={1, 3, 12, 14},  # description, labels, sku, stock shown (on demand)
@@ -294,7 +300,7 @@ def test_only_the_shared_writer_writes_csv():
 def test_every_csv_address_is_in_the_list_of_exports():
     """A new address ending in .csv must join EXPORTS (the ?format=csv documents are
     listed by hand above)."""
-    covered = {"cycles:report", "producers:export", "orders:my_data_csv"}
+    covered = {"cycles:report", "producers:export", "orders:my_data_csv", "billing:export"}
 
     def names(resolver, namespace=""):
         for pattern in resolver.url_patterns:

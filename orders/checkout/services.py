@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from foodhub.inputs import parse_id
 from orders import pricing
+from orders.customers import customer_for
 from orders.models import (
     CycleChange,
     Offer,
@@ -288,10 +289,18 @@ def place_order(
             slot = _slot_of(cycle, slot)
             offers = apply_stock_changes(quantities, cycle=cycle)
             card = payment_method == Order.PaymentMethod.CARD
+            customer = customer_for(
+                hub_id=cycle.hub_id,
+                email=email,
+                full_name=full_name.strip(),
+                phone=phone.strip(),
+                user=user,
+            )
             order = Order(
                 cycle=cycle,
                 number=f"new-{secrets.token_hex(12)}",  # numbered last, see below
                 user=user,
+                customer=customer,
                 email=email,
                 full_name=full_name.strip()[:150],
                 phone=phone.strip()[:30],
@@ -446,8 +455,10 @@ def paid_amount(order: Order) -> Decimal:
     return paid_by_order([order.pk]).get(order.pk, pricing.ZERO)
 
 
-def record_payment(*, order: Order, method: str, amount, by) -> Payment:
-    """A manager (or a volunteer at the pickup point) records money received."""
+def record_payment(*, order: Order, method: str, amount, by, allow_over: bool = False) -> Payment:
+    """A manager (or a volunteer at the pickup point) records money received: no more than
+    what is still due, unless ``allow_over`` (``orders.billing.counter`` keeps the change
+    as the household's credit)."""
     if method not in {Payment.Method.CASH, Payment.Method.CHEQUE, Payment.Method.TRANSFER}:
         raise OrderError(_("Choose cash, cheque or bank transfer."))
     try:
@@ -463,7 +474,7 @@ def record_payment(*, order: Order, method: str, amount, by) -> Payment:
         if order.payment_method != Order.PaymentMethod.AT_PICKUP:
             raise OrderError(_("This order is paid by card online."))
         due = order.total - paid_amount(order)
-        if amount > due:
+        if amount > due and not allow_over:
             raise OrderError(
                 _("That is more than the %(due)s still due.") % {"due": f"{max(due, 0)} €"}
             )

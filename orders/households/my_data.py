@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from foodhub.hubs.models import Hub
 from orders.checkout import services
-from orders.models import Order, OrderCycle, WeeklyBasket
+from orders.models import Customer, Order, OrderCycle, WeeklyBasket
 from orders.printouts.documents import csv_bytes
 from orders.stock import OrderError
 
@@ -129,6 +129,16 @@ def export(user) -> dict:
             "joined": user.date_joined,
             "last_login": user.last_login,
         },
+        "customer_of": [
+            {
+                "hub": customer.hub.name,
+                "name": customer.full_name,
+                "email": customer.email,
+                "phone": customer.phone,
+                "since": customer.created_at,
+            }
+            for customer in user.customers.select_related("hub").order_by("pk")
+        ],  # fmt: skip
         "orders": orders,
         "weekly_baskets": baskets,
         "shop_opening_emails": list(
@@ -170,8 +180,9 @@ def delete_account(*, user, now: datetime | None = None) -> None:
     1. Refuse while the person still runs a hub or a producer (someone must take over
        first). Nothing is changed when refused.
     2. Cancel its orders of cycles still open (stock back, card payments refunded).
-    3. Anonymise every order, then delete the account: its weekly baskets, e-mail
-       addresses, calendar address and opening alerts go with it.
+    3. Anonymise every order and the hubs' customer records, then delete the account:
+       its weekly baskets, e-mail addresses, calendar address and opening alerts go
+       with it.
     """
     hubs = list(user.hub_memberships.values_list("hub__name", flat=True))
     if hubs:
@@ -199,5 +210,8 @@ def delete_account(*, user, now: datetime | None = None) -> None:
         anonymous = f"deleted-{secrets.token_hex(8)}@invalid.example"
         Order.objects.filter(user=user).update(
             user=None, email=anonymous, full_name=_("Deleted account"), phone="", note=""
+        )
+        Customer.objects.filter(user=user).update(
+            user=None, email="", full_name=_("Deleted account"), phone=""
         )
         user.delete()

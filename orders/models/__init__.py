@@ -6,6 +6,8 @@ only through string foreign keys, never by importing that app's code.
 Every model is importable from ``orders.models``, as the rest of the project names them.
 """
 
+from .billing import BalanceEntry, BalanceEntryQuerySet
+from .customers import Customer
 from .cycles import (
     CycleChange,
     CyclePickupPoint,
@@ -34,10 +36,11 @@ from .weekly import WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun, WeeklyBaske
 from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat
 
 __all__ = [
-    "Basket", "BasketItem", "CalendarFeed", "CycleChange", "CycleDocument",
-    "CyclePickupPoint", "HubClosure", "KeepsCounters", "Offer", "OpeningAlert", "Order",
-    "OrderCycle", "OrderEvent", "OrderLine", "OrderNumberSequence", "OrderQuerySet",
-    "OutgoingEmail", "Payment", "PaymentAnomaly", "PickupSlot", "SchedulePickup",
-    "ScheduleSlot", "StripeEvent", "Weekday", "WeeklyBasket", "WeeklyBasketLine",
-    "WeeklyBasketRun", "WeeklyBasketSkip", "WeeklySchedule", "WorkerHeartbeat",
+    "BalanceEntry", "BalanceEntryQuerySet", "Basket", "BasketItem", "CalendarFeed",
+    "CycleChange", "CycleDocument", "CyclePickupPoint", "Customer", "HubClosure",
+    "KeepsCounters", "Offer", "OpeningAlert", "Order", "OrderCycle", "OrderEvent", "OrderLine",
+    "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "Payment", "PaymentAnomaly",
+    "PickupSlot", "SchedulePickup", "ScheduleSlot", "StripeEvent", "Weekday", "WeeklyBasket",
+    "WeeklyBasketLine", "WeeklyBasketRun", "WeeklyBasketSkip", "WeeklySchedule",
+    "WorkerHeartbeat",
 ]  # fmt: skip

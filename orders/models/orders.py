@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from foodhub.collation import french
 
 from ..pricing import ZERO
+from .customers import Customer
 from .cycles import CyclePickupPoint, Offer, OrderCycle, PickupSlot
 
 
@@ -49,6 +50,16 @@ class Order(models.Model):
         null=True,
         blank=True,
         related_name="orders",
+    )
+    # The household as the hub knows it (orders.customers.customer_for); empty only for
+    # rows written in bulk outside the services (benchmarks).
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("customer"),
     )
     email = models.EmailField(_("e-mail address"))
     full_name = models.CharField(_("name"), max_length=150)

@@ -219,3 +219,8 @@ class PaymentForm(forms.Form):
         localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
+    keep_change = forms.BooleanField(
+        label=_("Keep the change as credit"),
+        required=False,
+        help_text=_("More than what is due: the rest is the household's credit with the hub."),
+    )

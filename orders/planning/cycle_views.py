@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
+from orders.billing import counter
 from orders.checkout import selectors, services
 from orders.emails import close_emails
 from orders.models import Offer, Order, OrderCycle
@@ -429,7 +430,7 @@ def record_payment(request, hub_slug, pk, order_pk):
     form = PaymentForm(request.POST or None, initial={"method": "cash", "amount": due or None})
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_payment(order=order, by=request.user, **form.cleaned_data)
+            counter.record_payment(order=order, by=request.user, **form.cleaned_data)
         except services.OrderError as error:
             form.add_error(None, str(error))
         else:

@@ -24,6 +24,12 @@ def euros(value) -> str:
 
 
 @register.filter
+def absolute(value):
+    """The amount without its sign (a debt of -3.20 shown as "owes 3,20 €")."""
+    return abs(value) if isinstance(value, Decimal | int) else value
+
+
+@register.filter
 def reference_price(variant) -> str:
     """The variant's price per kg or per litre, e.g. "2,25 €/kg", or ""."""
     return reference_price_at(variant, None)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foodhub.text import french_sort_key
+from orders.billing import ledger
 from orders.checkout.services import cancel_order, place_order
 from orders.models import Order, OrderEvent, Payment
 from tests import factories
@@ -322,3 +323,78 @@ def test_nothing_is_handed_over_while_the_cycle_is_open(
     assert "encore ouvert" in response.content.decode()
     order.refresh_from_db()
     assert order.collected_at is None
+
+
+# Change kept as credit (orders.billing.counter)
+
+
+def test_paying_more_with_the_change_kept_gives_the_household_credit(
+    client, volunteer, pickup_point, cycle, orders
+):
+    """20 € in cash for the order: the payment is the 20 € received, the rest is the
+    household's credit with the hub, shown in its ledger."""
+    client.force_login(volunteer)
+    order = orders["Denis Petit"]
+    url = reverse("pickup_points:payment", args=[pickup_point.slug, cycle.pk, order.pk])
+    given = order.total + D("0.60")
+    response = client.post(
+        url, {"method": "cash", "amount": f"{given}".replace(".", ","), "keep_change": "1"},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    assert response.status_code == 200
+    [payment] = order.payments.all()
+    assert payment.amount == given
+    [entry] = order.customer.balance_entries.all()
+    assert (entry.kind, entry.amount, entry.payment, entry.by) == (
+        "overpayment",
+        D("0.60"),
+        payment,
+        volunteer,
+    )
+    order.customer.refresh_from_db()
+    assert order.customer.balance == D("0.60")
+    assert 'name="amount"' not in response.content.decode()  # nothing left to pay
+
+
+def test_paying_more_without_keeping_the_change_is_still_refused(
+    client, volunteer, pickup_point, cycle, orders
+):
+    client.force_login(volunteer)
+    order = orders["Denis Petit"]
+    url = reverse("pickup_points:payment", args=[pickup_point.slug, cycle.pk, order.pk])
+    response = client.post(url, {"method": "cash", "amount": "500"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert not Payment.objects.exists() and order.customer.balance == 0
+
+
+def test_cancelling_a_payment_takes_its_change_back(client, volunteer, pickup_point, cycle, orders):
+    client.force_login(volunteer)
+    order = orders["Denis Petit"]
+    client.post(
+        reverse("pickup_points:payment", args=[pickup_point.slug, cycle.pk, order.pk]),
+        {"method": "cash", "amount": f"{order.total + 1}".replace(".", ","), "keep_change": "1"},
+    )
+    payment = order.payments.get()
+    cancel = reverse(
+        "pickup_points:payment_cancel", args=[pickup_point.slug, cycle.pk, order.pk, payment.pk]
+    )
+    client.post(cancel)
+    client.post(cancel)  # a second tap changes nothing
+    order.customer.refresh_from_db()
+    assert order.customer.balance == 0
+    assert [e.amount for e in order.customer.balance_entries.order_by("pk")] == [D("1"), D("-1")]
+
+
+def test_the_distribution_page_shows_each_households_balance(
+    client, volunteer, pickup_point, cycle, orders
+):
+    ledger.add_entry(
+        customer=orders["Denis Petit"].customer, kind="manual", amount=D("-3.10"),
+        key="seed", reason="Reprise du cahier",
+    )  # fmt: skip
+    client.force_login(volunteer)
+    url = reverse("pickup_points:distribution", args=[pickup_point.slug, cycle.pk])
+    html = client.get(url).content.decode()
+    row = html[html.index("Denis Petit") :]
+    assert "doit 3,10\u00a0€" in row[: row.index("</li>")]
+    assert html.count("doit ") == 1

@@ -1,0 +1,69 @@
+"""Money received at the pickup point, with the change kept as the household's credit.
+
+A household pays 20 € in cash for an order of 19.40 € and asks to keep the change: the
+payment records the 20 € received (what the cash box holds), and a ledger entry gives the
+household 0.60 € of credit, naming that payment. Cancelling the payment (a wrong tap)
+takes the credit back with another entry.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orders.checkout import services as checkout
+from orders.models import BalanceEntry, Order, Payment
+from orders.stock import lock_order
+
+from . import ledger
+from .ledger import BillingError
+
+ZERO = Decimal("0.00")
+
+
+def record_payment(*, order: Order, method: str, amount, by, keep_change: bool = False):
+    """Record ``amount`` received for ``order``; with ``keep_change``, what exceeds the
+    amount still due becomes the household's credit. Returns (payment, credit entry or
+    None)."""
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        if keep_change and locked.customer_id is None:
+            raise BillingError(_("This order has no household record to keep credit for."))
+        due = max(locked.total - checkout.paid_amount(locked), ZERO)
+        payment = checkout.record_payment(
+            order=locked, method=method, amount=amount, by=by, allow_over=keep_change
+        )
+        change = payment.amount - due
+        entry = None
+        if keep_change and change > 0:
+            entry = ledger.add_entry(
+                customer=locked.customer,
+                kind=BalanceEntry.Kind.OVERPAYMENT,
+                amount=change,
+                key=f"overpayment:{payment.pk}",
+                order=locked,
+                payment=payment,
+                by=by,
+            )
+    return payment, entry
+
+
+def cancel_payment(*, payment: Payment, by) -> Payment:
+    """Undo a payment recorded by mistake; the credit its change gave is taken back."""
+    with transaction.atomic():
+        payment = checkout.cancel_payment(payment=payment, by=by)
+        if payment.status != Payment.Status.CANCELLED:
+            return payment
+        for entry in BalanceEntry.objects.filter(
+            payment=payment, kind=BalanceEntry.Kind.OVERPAYMENT
+        ).select_related("customer", "order"):
+            ledger.add_entry(
+                customer=entry.customer,
+                kind=BalanceEntry.Kind.CORRECTION,
+                amount=-entry.amount,
+                key=f"overpayment-cancelled:{payment.pk}",
+                order=entry.order,
+                reason=_("payment cancelled"),
+                by=by,
+            )
+    return payment

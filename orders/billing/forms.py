@@ -1,0 +1,68 @@
+"""Forms of the balances pages. They check input; ``orders.billing.ledger`` decides."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from foodhub import inputs
+
+from .selectors import SHOWN
+
+TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+class BalanceFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        label=_("Show"),
+        choices=[("all", _("everyone")), ("debt", _("in debt")), ("credit", _("in credit"))],
+        required=False,
+    )
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+
+    def filters(self) -> dict:
+        """The filters asked for, or none where the value is not one we know."""
+        data = self.cleaned_data if self.is_valid() else {}
+        show = data.get("show") or "all"
+        return {"show": show if show in SHOWN else "all", "search": data.get("q") or ""}
+
+
+class CorrectionForm(forms.Form):
+    """A manager's correction of a balance: which way, how much, why. ``token`` is made
+    when the form is shown, so that sending it twice corrects once."""
+
+    direction = forms.ChoiceField(
+        label=_("The correction"),
+        choices=[
+            ("credit", _("gives the household credit (the hub owes it)")),
+            ("debit", _("charges the household (it owes the hub)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    amount = inputs.DecimalField(
+        label=_("Amount (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the entry, shown to the other managers."),
+    )
+    token = forms.CharField(widget=forms.HiddenInput, max_length=32)
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if not TOKEN.fullmatch(token):
+            raise ValidationError(_("This form is out of date: load the page again."))
+        return token
+
+    def signed_amount(self):
+        amount = self.cleaned_data["amount"]
+        return amount if self.cleaned_data["direction"] == "credit" else -amount

@@ -1,0 +1,100 @@
+"""Each customer's balance with its hub: entries added, never changed.
+
+``add_entry`` writes an entry and moves ``Customer.balance`` by its amount in the same
+transaction, the customer's row locked first, so entries of one customer are added one
+after the other and the balance is always the sum of its entries (``recount`` checks it).
+An entry is written once for its cause (``key``): a request or a worker run again adds
+nothing twice, and gets the entry already written.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from orders.models import BalanceEntry, Customer
+from orders.stock import OrderError
+
+CENT = Decimal("0.01")
+# What a balance entry holds (DecimalField(max_digits=10, decimal_places=2)).
+LIMIT = Decimal("99999999.99")
+
+
+class BillingError(OrderError):
+    """A balance movement that cannot be made; the message says why."""
+
+
+def add_entry(
+    *,
+    customer: Customer,
+    kind: str,
+    amount: Decimal,
+    key: str,
+    order=None,
+    payment=None,
+    reason: str = "",
+    by=None,
+) -> BalanceEntry:
+    """Add ``amount`` (what the hub owes the household after it; negative: what the
+    household owes) to the customer's balance, for the cause named by ``key``.
+
+    Runs in the caller's transaction when there is one (a weighing, a payment recorded:
+    the entry stands or falls with it), else in its own.
+    """
+    amount = _checked(amount)
+    if kind not in BalanceEntry.Kind.values:
+        raise ValueError(f"unknown kind {kind!r}")
+    reason = reason.strip()
+    if kind == BalanceEntry.Kind.MANUAL and not reason:
+        raise BillingError(_("Say why the balance is corrected."))
+    if order is not None and order.customer_id != customer.pk:
+        raise ValueError("the order is another customer's")
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().only("pk").get(pk=customer.pk)
+        written = BalanceEntry.objects.filter(key=key).first()
+        if written is not None:
+            if written.customer_id != locked.pk:
+                raise ValueError(f"the key {key!r} is another customer's")
+            return written
+        entry = BalanceEntry(
+            customer=locked, kind=kind, amount=amount, order=order, payment=payment,
+            reason=reason[:500], by=by, key=key,
+        )  # fmt: skip
+        entry.save(force_insert=True)
+        Customer.objects.filter(pk=locked.pk).update(balance=F("balance") + amount)
+    customer.balance = Customer.objects.values_list("balance", flat=True).get(pk=customer.pk)
+    return entry
+
+
+def _checked(amount) -> Decimal:
+    """A Decimal amount of euros and cents, not zero, within what an entry holds. Text is
+    read by the forms (``foodhub.inputs.DecimalField``), never here."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise BillingError(_("Enter an amount in euros, such as 12.50."))
+    amount = Decimal(amount)
+    if not amount.is_finite():
+        raise BillingError(_("Enter an amount in euros, such as 12.50."))
+    if abs(amount) > LIMIT:
+        raise BillingError(_("This amount is too large."))
+    if amount != amount.quantize(CENT):
+        raise BillingError(_("An amount has at most two decimals (cents)."))
+    if not amount:
+        raise BillingError(_("An entry of 0.00 € would change nothing."))
+    return amount
+
+
+def recount(hub=None) -> list[tuple[Customer, Decimal, Decimal]]:
+    """The customers whose kept balance is not the sum of their entries, as (customer,
+    kept, sum): none, unless a row was changed outside these functions."""
+    customers = Customer.objects.annotate(entries_sum=Sum("balance_entries__amount"))
+    if hub is not None:
+        customers = customers.filter(hub=hub)
+    found = []
+    for customer in customers.order_by("pk"):
+        # SQLite adds decimals as floating-point numbers: back to cents (exact while a
+        # balance stays under 10**13 €).
+        total = Decimal(customer.entries_sum or 0).quantize(CENT)
+        if customer.balance != total:
+            found.append((customer, customer.balance, total))
+    return found

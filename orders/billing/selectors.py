@@ -1,0 +1,43 @@
+"""The hub's view of its customers' balances: who is owed, who owes, and why."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from foodhub.collation import french
+from orders.models import Customer
+
+SHOWN = ("all", "debt", "credit")
+
+
+def balances(hub, *, show: str = "all", search: str = "") -> QuerySet[Customer]:
+    """The hub's customers, by name: all of them, those in debt, or those in credit;
+    ``search`` in the name, e-mail address or phone."""
+    customers = Customer.objects.filter(hub=hub)
+    if show == "debt":
+        customers = customers.filter(balance__lt=0)
+    elif show == "credit":
+        customers = customers.filter(balance__gt=0)
+    search = search.strip()
+    if search:
+        customers = customers.filter(
+            Q(full_name__icontains=search) | Q(email__icontains=search) | Q(phone__icontains=search)
+        )
+    return customers.order_by(french("full_name"), "pk")
+
+
+def totals(hub) -> dict:
+    """What the hub owes its customers in credit, what they owe it, and how many each."""
+    found = Customer.objects.filter(hub=hub).aggregate(
+        credit=Sum("balance", filter=Q(balance__gt=0)),
+        debt=Sum("balance", filter=Q(balance__lt=0)),
+        in_credit=Count("pk", filter=Q(balance__gt=0)),
+        in_debt=Count("pk", filter=Q(balance__lt=0)),
+    )
+    zero = Decimal("0.00")
+    return {
+        "credit": Decimal(found["credit"] or zero).quantize(zero),
+        "debt": -Decimal(found["debt"] or zero).quantize(zero),
+        "in_credit": found["in_credit"],
+        "in_debt": found["in_debt"],
+    }

@@ -1,0 +1,13 @@
+"""/hubs/<hub>/balances/: the hub managers' balances pages."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("", views.balance_list, name="list"),
+    path("balances.csv", views.balance_export, name="export"),
+    path("<id:pk>/", views.balance_detail, name="detail"),
+]

@@ -1,0 +1,83 @@
+"""The hub managers' balances pages: every customer's balance, one customer's entries and
+a correction, and the CSV export."""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from foodhub import spreadsheets
+from foodhub.hubs.selectors import get_managed_hub
+from orders.models import BalanceEntry, Customer
+
+from . import ledger, selectors
+from .forms import BalanceFilterForm, CorrectionForm
+
+PER_PAGE = 50
+
+
+@login_required
+def balance_list(request, hub_slug):
+    hub = get_managed_hub(request.user, hub_slug)
+    form = BalanceFilterForm(request.GET)
+    filters = form.filters()
+    page = Paginator(selectors.balances(hub, **filters), PER_PAGE).get_page(request.GET.get("page"))
+    kept = {"show": filters["show"] if filters["show"] != "all" else "", "q": filters["search"]}
+    query = urlencode({key: value for key, value in kept.items() if value})
+    return render(
+        request,
+        "orders/billing/balance_list.html",
+        {"hub": hub, "form": form, "page": page, "totals": selectors.totals(hub),
+         "filters": filters, "query": query},
+    )  # fmt: skip
+
+
+@login_required
+def balance_export(request, hub_slug):
+    hub = get_managed_hub(request.user, hub_slug)
+    filters = BalanceFilterForm(request.GET).filters()
+    rows = (
+        [customer.full_name, customer.email, customer.phone, customer.balance]
+        for customer in selectors.balances(hub, **filters).iterator(chunk_size=500)
+    )
+    header = [_("Name"), _("E-mail address"), _("Phone"), _("Balance (€)")]
+    return spreadsheets.csv_response(
+        spreadsheets.csv_bytes(header, rows), f"balances-{hub.slug}.csv"
+    )
+
+
+@login_required
+def balance_detail(request, hub_slug, pk):
+    hub = get_managed_hub(request.user, hub_slug)
+    customer = get_object_or_404(Customer.objects.filter(hub=hub), pk=pk)
+    if request.method == "POST":
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            try:
+                ledger.add_entry(
+                    customer=customer,
+                    kind=BalanceEntry.Kind.MANUAL,
+                    amount=form.signed_amount(),
+                    key=f"manual:{customer.pk}:{form.cleaned_data['token']}",
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ledger.BillingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The balance is corrected."))
+                return redirect("billing:detail", hub_slug=hub.slug, pk=customer.pk)
+    else:
+        form = CorrectionForm(initial={"token": uuid.uuid4().hex, "direction": "credit"})
+    entries = customer.balance_entries.select_related("order", "by").order_by("-created_at", "-pk")
+    return render(
+        request,
+        "orders/billing/balance_detail.html",
+        {"hub": hub, "customer": customer, "form": form,
+         "entries": Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))},
+        status=400 if form.errors else 200,
+    )  # fmt: skip

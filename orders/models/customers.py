@@ -1,0 +1,60 @@
+"""The households a hub knows: one customer per household and hub.
+
+A customer is who orders and, after the close, whose balance the hub keeps
+(``orders.billing``). A household with an account is one customer per hub whatever
+address it orders with; a guest is known by its e-mail address, and becomes the account's
+customer when it orders logged in with that address. A household without any e-mail (a
+relay orders for it) is a customer with neither.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from foodhub.collation import french
+
+
+class Customer(models.Model):
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.PROTECT, related_name="customers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+    )
+    # Lower-case; empty when the household has none, or when the address is another
+    # customer's of the same hub (an account that took over a former account's address).
+    email = models.EmailField(_("e-mail address"), blank=True)
+    full_name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # The sum of the customer's balance entries (orders.models.billing): what the hub owes
+    # the household (negative: what it owes the hub). Changed only with its entries.
+    balance = models.DecimalField(
+        _("balance (€)"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = [french("full_name"), "pk"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hub", "user"],
+                condition=Q(user__isnull=False),
+                name="one_customer_per_account_and_hub",
+            ),
+            models.UniqueConstraint(
+                fields=["hub", "email"],
+                condition=~Q(email=""),
+                name="one_customer_per_address_and_hub",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
