@@ -22,6 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = ROOT / "orders"
+PROJECT = ("foodhub", "orders", "producers", "pickup_points")
 SKIPPED = {"migrations", "management", "templatetags"}
 
 
@@ -153,11 +154,28 @@ def test_an_import_inside_a_function_says_why(tmp_path):
     assert imports_inside_functions_without_a_reason(sample) == [2]
     offenders = [
         f"{path.relative_to(ROOT)}:{line}"
-        for path in sorted(ORDERS.rglob("*.py"))
-        if "migrations" not in path.parts
+        for path in project_files()
         for line in imports_inside_functions_without_a_reason(path)
     ]
     assert offenders == []
+
+
+def project_files() -> list[Path]:
+    """Every module of the project's packages, migrations aside."""
+    return [
+        path
+        for package in PROJECT
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+def test_no_loop_between_any_modules_of_the_project():
+    """Beyond ``orders``: a page model and the selectors it calls, an app and its
+    services... (the content pages' selectors once imported the page models back)."""
+    found = {module_name(path): path for path in project_files()}
+    known = set(found)
+    assert loops({name: imported(path, name, known) for name, path in found.items()}) == []
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -14,7 +14,7 @@ def _ensure_site(sender, apps=None, **kwargs):
         (apps or global_apps).get_model("wagtailcore", "Site")
     except LookupError:
         return
-    from .editors import ensure_site
+    from .editors import ensure_site  # the models it uses are not loaded when apps.py is read
 
     ensure_site()
 

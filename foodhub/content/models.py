@@ -97,9 +97,9 @@ class HomePage(FoodhubPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["hub_cards"] = selectors.hub_cards(self, timezone.now())
+        context["hub_cards"] = selectors.hub_cards(HubPage.objects.child_of(self), timezone.now())
         context["producer_index"] = ProducerIndexPage.objects.child_of(self).live().first()
-        context["news"] = selectors.latest_news(self, limit=3)
+        context["news"] = selectors.latest_news(NewsPage.objects.descendant_of(self), limit=3)
         return context
 
 
@@ -141,7 +141,15 @@ class HubPage(FoodhubPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.hub_page_context(self, timezone.now()))
+        context.update(
+            selectors.hub_page_context(
+                self,
+                timezone.now(),
+                point_pages=PickupPointPage.objects.child_of(self),
+                portraits=ProducerPage.objects.filter(locale_id=self.locale_id),
+                news=NewsPage.objects.descendant_of(self),
+            )
+        )
         return context
 
 

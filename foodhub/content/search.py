@@ -19,7 +19,7 @@ def SearchBackend(params):  # noqa: N802 (the name search backends are looked up
     if connection.vendor == "sqlite" and database.USE_SQLITE_FTS:
         # Only importable on SQLite (its module declares SQLite's index tables), as
         # modelsearch itself imports it.
-        from . import search_sqlite
+        from . import search_sqlite  # SQLite only, see above
 
         return search_sqlite.SQLiteSearchBackend(params)
     return backend

@@ -3,9 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from wagtail.models import Page
 
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
@@ -57,14 +58,12 @@ def _current_cycles(hubs, now: datetime) -> dict[int, OrderCycle]:
     return current
 
 
-def hub_cards(home, now: datetime) -> list[HubCard]:
-    """Every hub, with its page under ``home`` (same language), its cycle and pickup days."""
-    from .models import HubPage
-
+def hub_cards(hub_pages: QuerySet, now: datetime) -> list[HubCard]:
+    """Every hub, with its page among ``hub_pages`` (the home page's, in its language),
+    its cycle and pickup days. The page models hand their querysets in: they build on
+    this module, not the other way round."""
     hubs = list(Hub.objects.order_by(french("name")))
-    pages = {
-        page.hub_id: page for page in HubPage.objects.child_of(home).live().select_related("image")
-    }
+    pages = {page.hub_id: page for page in hub_pages.live().select_related("image")}
     cycles = _current_cycles(hubs, now)
     cards = []
     for hub in hubs:
@@ -81,19 +80,19 @@ def hub_cards(home, now: datetime) -> list[HubCard]:
     return cards
 
 
-def hub_page_context(page, now: datetime) -> dict:
-    """The cycle, pickup days, producers (with portraits) and news a hub page shows."""
-    from .models import NewsPage, PickupPointPage, ProducerPage
-
+def hub_page_context(
+    page, now: datetime, *, point_pages: QuerySet, portraits: QuerySet, news: QuerySet
+) -> dict:
+    """The cycle, pickup days, producers (with portraits) and news a hub page shows: its
+    points' pages, the producers' portraits in its language and its news are the
+    querysets the page hands in."""
     hub = page.hub
     cycle = _current_cycles([hub], now).get(hub.pk)
-    point_pages = {p.pickup_point_id: p for p in PickupPointPage.objects.child_of(page).live()}
+    point_pages = {p.pickup_point_id: p for p in point_pages.live()}
     producers = list(hub.producers.order_by(french("name")))
     portraits = {
         p.producer_id: p
-        for p in ProducerPage.objects.live()
-        .filter(locale_id=page.locale_id, producer__in=producers)
-        .select_related("image")
+        for p in portraits.live().filter(producer__in=producers).select_related("image")
     }
     return {
         "cycle": cycle,
@@ -104,7 +103,7 @@ def hub_page_context(page, now: datetime) -> dict:
         ],
         "point_pages": sorted(point_pages.values(), key=lambda p: french_sort_key(p.title)),
         "producers": [(producer, portraits.get(producer.pk)) for producer in producers],
-        "news": list(NewsPage.objects.descendant_of(page).live().order_by("-date", "-pk")[:3]),
+        "news": list(news.live().order_by("-date", "-pk")[:3]),
         "shop_url": hub.get_absolute_url(),
     }
 
@@ -152,15 +151,8 @@ def next_pickups_at(point, now: datetime) -> list[CyclePickupPoint]:
     )
 
 
-def latest_news(home, *, limit: int):
-    from .models import NewsPage
-
-    return list(
-        NewsPage.objects.descendant_of(home)
-        .live()
-        .select_related("image")
-        .order_by("-date", "-pk")[:limit]
-    )
+def latest_news(news: QuerySet, *, limit: int):
+    return list(news.live().select_related("image").order_by("-date", "-pk")[:limit])
 
 
 def content_lang_attribute(page) -> str:
@@ -169,8 +161,6 @@ def content_lang_attribute(page) -> str:
     "" for a page in its own language."""
     if not page.alias_of_id:
         return ""
-    from wagtail.models import Page
-
     language = (
         Page.objects.filter(pk=page.alias_of_id)
         .values_list("locale__language_code", flat=True)
