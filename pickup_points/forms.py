@@ -1,11 +1,8 @@
-from decimal import Decimal
-
 from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from foodhub import inputs
-from orders.models import Payment
 
 from .models import PickupPoint, SharingRequest
 
@@ -70,31 +67,4 @@ class TeamInviteForm(forms.Form):
     )
     coordinator = forms.BooleanField(
         label=_("Coordinator (may invite volunteers too)"), required=False
-    )
-
-
-class PickupPaymentForm(forms.Form):
-    """Money received at the counter."""
-
-    method = forms.ChoiceField(
-        label=_("Paid by"),
-        choices=[
-            (Payment.Method.CASH.value, Payment.Method.CASH.label),
-            (Payment.Method.CHEQUE.value, Payment.Method.CHEQUE.label),
-            (Payment.Method.TRANSFER.value, Payment.Method.TRANSFER.label),
-        ],
-        initial=Payment.Method.CASH.value,
-    )
-    amount = inputs.DecimalField(
-        label=_("Amount (€)"),
-        min_value=Decimal("0.01"),
-        max_digits=8,
-        decimal_places=2,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 7}),
-    )
-    keep_change = forms.BooleanField(
-        label=_("Keep the change as credit"),
-        required=False,
-        help_text=_("More than what is due: the rest is the household's credit with the hub."),
     )

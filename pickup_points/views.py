@@ -24,12 +24,13 @@ from foodhub.hubs.models import Hub, Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
 from orders.billing import counter
+from orders.billing.forms import PaymentForm
 from orders.checkout import services as order_services
 from orders.models import Order, Payment
 from orders.printouts.document_views import download
 
 from . import documents, selectors, services
-from .forms import PickupPaymentForm, PickupPointForm, SharingRequestForm, TeamInviteForm
+from .forms import PickupPointForm, SharingRequestForm, TeamInviteForm
 from .models import PickupPointMembership, SharingRequest
 
 NOT_A_MANAGER = gettext_lazy(
@@ -385,14 +386,9 @@ def distribution_order(request, point_slug, cycle_pk, order_pk):
             "point": point,
             "cycle": cycle,
             "row": row,
-            "payment_form": _payment_form(row),
             "events": row.order.events.select_related("by").order_by("at", "pk"),
         },
     )
-
-
-def _payment_form(row):
-    return PickupPaymentForm(initial={"amount": row.due}) if row.due > 0 else None
 
 
 def _row_response(request, point, cycle, order_pk, *, error: str = "", status: int = 200):
@@ -441,7 +437,7 @@ def set_collected(request, point_slug, cycle_pk, order_pk):
 def record_payment(request, point_slug, cycle_pk, order_pk):
     point, cycle = _distribution(request, point_slug, cycle_pk)
     order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)
-    form = PickupPaymentForm(request.POST)
+    form = PaymentForm(request.POST)
     if not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _row_response(request, point, cycle, order.pk, error=error, status=422)

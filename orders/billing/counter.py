@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from orders.checkout import services as checkout
 from orders.models import BalanceEntry, Order, Payment
-from orders.stock import lock_order
 
 from . import ledger
 from .ledger import BillingError
@@ -25,23 +24,24 @@ def record_payment(*, order: Order, method: str, amount, by, keep_change: bool =
     """Record ``amount`` received for ``order``; with ``keep_change``, what exceeds the
     amount still due becomes the household's credit. Returns (payment, credit entry or
     None)."""
+    if keep_change and order.customer_id is None:
+        raise BillingError(_("This order has no household record to keep credit for."))
     with transaction.atomic():
-        locked = lock_order(order.pk)
-        if keep_change and locked.customer_id is None:
-            raise BillingError(_("This order has no household record to keep credit for."))
-        due = max(locked.total - checkout.paid_amount(locked), ZERO)
+        # Locks the order and checks what is due; the lock holds until this commits, so
+        # what was paid before it is the sum now less this payment.
         payment = checkout.record_payment(
-            order=locked, method=method, amount=amount, by=by, allow_over=keep_change
+            order=order, method=method, amount=amount, by=by, allow_over=keep_change
         )
-        change = payment.amount - due
+        paid_before = checkout.paid_amount(payment.order) - payment.amount
+        change = payment.amount - max(payment.order.total - paid_before, ZERO)
         entry = None
         if keep_change and change > 0:
             entry = ledger.add_entry(
-                customer=locked.customer,
+                customer=payment.order.customer,
                 kind=BalanceEntry.Kind.OVERPAYMENT,
                 amount=change,
                 key=f"overpayment:{payment.pk}",
-                order=locked,
+                order=payment.order,
                 payment=payment,
                 by=by,
             )

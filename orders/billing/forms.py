@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from foodhub import inputs
+from orders.models import Payment
 
 from .selectors import SHOWN
 
@@ -17,16 +18,15 @@ TOKEN = re.compile(r"[0-9a-f]{32}")
 class BalanceFilterForm(forms.Form):
     show = forms.ChoiceField(
         label=_("Show"),
-        choices=[("all", _("everyone")), ("debt", _("in debt")), ("credit", _("in credit"))],
+        choices=list(zip(SHOWN, [_("everyone"), _("in debt"), _("in credit")], strict=True)),
         required=False,
     )
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
 
     def filters(self) -> dict:
-        """The filters asked for, or none where the value is not one we know."""
+        """The filters asked for; everyone, unsearched, where they are not valid."""
         data = self.cleaned_data if self.is_valid() else {}
-        show = data.get("show") or "all"
-        return {"show": show if show in SHOWN else "all", "search": data.get("q") or ""}
+        return {"show": data.get("show") or "all", "search": data.get("q") or ""}
 
 
 class CorrectionForm(forms.Form):
@@ -66,3 +66,31 @@ class CorrectionForm(forms.Form):
     def signed_amount(self):
         amount = self.cleaned_data["amount"]
         return amount if self.cleaned_data["direction"] == "credit" else -amount
+
+
+class PaymentForm(forms.Form):
+    """Money received for an order paid at pickup, by a manager or at the counter
+    (``orders.billing.counter``)."""
+
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=[
+            (Payment.Method.CASH.value, Payment.Method.CASH.label),
+            (Payment.Method.CHEQUE.value, Payment.Method.CHEQUE.label),
+            (Payment.Method.TRANSFER.value, Payment.Method.TRANSFER.label),
+        ],
+        initial=Payment.Method.CASH.value,
+    )
+    amount = inputs.DecimalField(
+        label=_("Amount (€)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100000"),
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    keep_change = forms.BooleanField(
+        label=_("Keep the change as credit"),
+        required=False,
+        help_text=_("More than what is due: the rest is the household's credit with the hub."),
+    )

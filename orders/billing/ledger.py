@@ -51,7 +51,7 @@ def add_entry(
     if order is not None and order.customer_id != customer.pk:
         raise ValueError("the order is another customer's")
     with transaction.atomic():
-        locked = Customer.objects.select_for_update().only("pk").get(pk=customer.pk)
+        locked = Customer.objects.select_for_update().only("pk", "balance").get(pk=customer.pk)
         written = BalanceEntry.objects.filter(key=key).first()
         if written is not None:
             if written.customer_id != locked.pk:
@@ -63,7 +63,8 @@ def add_entry(
         )  # fmt: skip
         entry.save(force_insert=True)
         Customer.objects.filter(pk=locked.pk).update(balance=F("balance") + amount)
-    customer.balance = Customer.objects.values_list("balance", flat=True).get(pk=customer.pk)
+    # The row was locked: its balance then, plus this entry, is what it holds now.
+    customer.balance = locked.balance + amount
     return entry
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from foodhub import inputs
 from foodhub.collation import french
 from orders import clock
-from orders.models import OrderCycle, Payment
+from orders.models import OrderCycle
 from producers.models import MAX_PRICE, MAX_STOCK
 
 from .cycles import MAX_CLONE_WEEKS, ClosingForecast
@@ -199,28 +199,4 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent to every household with an order."),
-    )
-
-
-class PaymentForm(forms.Form):
-    method = forms.ChoiceField(
-        label=_("Paid by"),
-        choices=[
-            (Payment.Method.CASH, Payment.Method.CASH.label),
-            (Payment.Method.CHEQUE, Payment.Method.CHEQUE.label),
-            (Payment.Method.TRANSFER, Payment.Method.TRANSFER.label),
-        ],
-    )
-    amount = inputs.DecimalField(
-        label=_("Amount (€)"),
-        min_value=Decimal("0.01"),
-        max_value=Decimal("100000"),
-        decimal_places=2,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-    keep_change = forms.BooleanField(
-        label=_("Keep the change as credit"),
-        required=False,
-        help_text=_("More than what is due: the rest is the household's credit with the hub."),
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from orders.billing import counter
+from orders.billing.forms import PaymentForm
 from orders.checkout import selectors, services
 from orders.emails import close_emails
 from orders.models import Offer, Order, OrderCycle
@@ -32,7 +33,6 @@ from .cycle_forms import (
     CycleForm,
     OfferSelectionForm,
     OfferTermsForm,
-    PaymentForm,
     VariantFilterForm,
 )
 from .pickup_editor import CyclePickupForm, edit_pickups
