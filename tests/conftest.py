@@ -13,7 +13,7 @@ import uuid
 import hypothesis
 import pytest
 
-from tests import factories
+from tests import factories, personas
 
 _RUN_ID = uuid.uuid4().hex  # this process's run, when xdist does not give one
 
@@ -79,53 +79,42 @@ def django_db_setup(
 
 @pytest.fixture
 def household(db):
-    return factories.UserFactory(email="foyer@example.org", full_name="Camille Foyer")
+    return personas.household()
 
 
 @pytest.fixture
 def producer(db):
-    return factories.ProducerFactory(name="Ferme du Mélantois", slug="ferme-du-melantois")
+    return personas.producer()
 
 
 @pytest.fixture
 def producer_member(producer):
-    user = factories.UserFactory(email="maraicher@example.org", full_name="Jean Maraîcher")
-    factories.ProducerMembershipFactory(producer=producer, user=user)
-    return user
+    return personas.producer_member(producer)
 
 
 @pytest.fixture
 def other_producer(db):
-    return factories.ProducerFactory(name="Brasserie de Wazemmes", slug="brasserie-wazemmes")
+    return personas.other_producer()
 
 
 @pytest.fixture
 def other_producer_member(other_producer):
-    user = factories.UserFactory(email="brasseur@example.org", full_name="Lucie Brasseur")
-    factories.ProducerMembershipFactory(producer=other_producer, user=user)
-    return user
+    return personas.other_producer_member(other_producer)
 
 
 @pytest.fixture
 def hub(db, producer):
-    hub = factories.HubFactory(name="Drive fermier de Lille", slug="lille")
-    hub.producers.add(producer)
-    return hub
+    return personas.hub(producer)
 
 
 @pytest.fixture
 def manager(hub):
-    user = factories.UserFactory(email="gestion@example.org", full_name="Nadia Gestion")
-    factories.HubMembershipFactory(hub=hub, user=user)
-    return user
+    return personas.manager(hub)
 
 
 @pytest.fixture
 def other_hub_manager(db):
-    other = factories.HubFactory(name="Drive de Roubaix", slug="roubaix")
-    user = factories.UserFactory(email="roubaix@example.org", full_name="Paul Roubaix")
-    factories.HubMembershipFactory(hub=other, user=user)
-    return user
+    return personas.other_hub_manager()
 
 
 @pytest.fixture
@@ -169,12 +158,7 @@ def _fresh_cache():
 
 @pytest.fixture
 def pickup_point(hub):
-    point = factories.PickupPointFactory(
-        name="La Ruche de Fives", slug="ruche-fives", tiers_lieu="Tiers-lieu de Fives",
-        owner_hub=hub,
-    )  # fmt: skip
-    point.hubs.add(hub)
-    return point
+    return personas.pickup_point(hub)
 
 
 @pytest.fixture

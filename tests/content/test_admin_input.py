@@ -12,29 +12,34 @@ written, never a server error.
 
 import pytest
 from django.db import transaction
+from django.test import TestCase
 from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Revision
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
+from foodhub.content import editors
 from foodhub.content.editors import publish
 from foodhub.content.models import (
     EditorGroup,
-    NewsIndexPage,
-    NewsPage,
-    PickupPointPage,
     StandardPage,
 )
-from tests import bad_input
+from tests import bad_input, personas, worlds
+from tests.content.admin_pages import add_news, add_pickup_page
 
 UNREADABLE = "n’a pas pu être lu"  # "could not be read", the admin being in French
 
 
-@pytest.fixture
-def standard_page(hub_page, manager, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):  # indexed for search
-        page = hub_page.add_child(
+def _build():
+    home_page = editors.ensure_site()
+    producer = personas.producer()
+    producer_member = personas.producer_member(producer)
+    hub = personas.hub(producer)
+    manager = personas.manager(hub)
+    hub_page = editors.set_up_hub(hub)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # indexed for search
+        standard_page = hub_page.add_child(
             instance=StandardPage(
                 title="Notre charte",
                 slug="charte",
@@ -42,33 +47,43 @@ def standard_page(hub_page, manager, django_capture_on_commit_callbacks):
                 body=[("heading", "Nos engagements"), ("quote", {"text": "Oui"})],
             )
         )
-        publish(page)
-    return page
-
-
-@pytest.fixture
-def news_page(hub_page):
-    index = hub_page.add_child(
-        instance=NewsIndexPage(title="Actualités", slug="actualites", locale=hub_page.locale)
-    )
-    publish(index)
-    page = index.add_child(
-        instance=NewsPage(title="Les fraises arrivent", slug="fraises", locale=hub_page.locale)
-    )
-    return publish(page)
-
-
-@pytest.fixture
-def pickup_page(hub_page, pickup_point):
-    page = hub_page.add_child(
-        instance=PickupPointPage(
-            title="La Ruche de Fives",
-            slug="ruche-fives-page",
-            locale=hub_page.locale,
-            pickup_point=pickup_point,
+        publish(standard_page)
+        photo = get_image_model().objects.create(
+            title="Pommes du verger",
+            file=get_test_image_file(),
+            collection=EditorGroup.objects.get(hub=hub).collection,
         )
-    )
-    return publish(page)
+    return {
+        "home_page": home_page,
+        "hub": hub,
+        "manager": manager,
+        "hub_page": hub_page,
+        "producer_member": producer_member,
+        "portrait": editors.set_up_producer(producer),
+        "standard_page": standard_page,
+        "news_page": add_news(hub_page),
+        "pickup_page": add_pickup_page(hub_page, personas.pickup_point(hub)),
+        "photo": photo,  # in the hub's collection, indexed for search
+    }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Every kind of page, a photo and their editors, built once for the module
+    (``tests/worlds.py``): each test meets them as they were built."""
+    yield from worlds.shared(django_db_blocker, _build)
+
+
+home_page = worlds.fixture("home_page")
+hub = worlds.fixture("hub")
+manager = worlds.fixture("manager")
+hub_page = worlds.fixture("hub_page")
+producer_member = worlds.fixture("producer_member")
+portrait = worlds.fixture("portrait")
+standard_page = worlds.fixture("standard_page")
+news_page = worlds.fixture("news_page")
+pickup_page = worlds.fixture("pickup_page")
+photo = worlds.fixture("photo")
 
 
 def _common(page, **fields):
@@ -167,8 +182,8 @@ def _written():
 
 
 @pytest.fixture
-def kind_world(request, home_page, hub_page, portrait, standard_page, news_page, pickup_page):
-    """Every kind of page, set up together."""
+def kind_world(world, db):
+    """Every kind of page (the world)."""
 
 
 # 1. An empty POST, and a body sent incomplete.
@@ -339,17 +354,6 @@ def test_a_nul_byte_posted_to_a_page_editor_is_refused_and_writes_nothing(
 
 
 # 3. Numbers, words and quotes where the admin's addresses and search boxes expect others.
-
-
-@pytest.fixture
-def photo(hub, hub_page, django_capture_on_commit_callbacks):
-    """A photo in the hub's collection, indexed for search."""
-    with django_capture_on_commit_callbacks(execute=True):
-        return get_image_model().objects.create(
-            title="Pommes du verger",
-            file=get_test_image_file(),
-            collection=EditorGroup.objects.get(hub=hub).collection,
-        )
 
 
 def _addresses(home_page):
