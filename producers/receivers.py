@@ -19,8 +19,8 @@ def variant_saved(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=Product, dispatch_uid="producers.product_search_text")
-def product_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
+def product_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not raw and not created:  # a new product has no variants yet
         refresh_search_texts(Variant.objects.filter(product=instance))
 
 
