@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from foodhub.accounts.models import User
@@ -28,19 +29,18 @@ DEFAULT_PASSWORD = "correct horse battery staple"
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
+        skip_postgeneration_save = True  # email_address saves what it makes itself
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     full_name = factory.Faker("name", locale="fr_FR")
 
+    password = factory.Transformer(DEFAULT_PASSWORD, transform=make_password)
+
     @factory.post_generation
-    def password(self, create, extracted, **kwargs):
-        self.set_password(extracted or DEFAULT_PASSWORD)
+    def email_address(self, create, extracted, **kwargs):
+        """The address is verified: the person may log in (allauth asks for it)."""
         if create:
-            self.save(update_fields=["password"])
-            EmailAddress.objects.get_or_create(
-                user=self, email=self.email, defaults={"verified": True, "primary": True}
-            )
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
 class HubFactory(factory.django.DjangoModelFactory):
