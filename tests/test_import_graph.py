@@ -11,6 +11,8 @@ moved into a function to dodge a loop is still a loop. A test fails on:
 """
 
 import ast
+import functools
+import json
 import os
 import random
 import subprocess
@@ -39,11 +41,17 @@ def modules() -> dict[str, Path]:
     return found
 
 
+@functools.cache
+def syntax_tree(path: Path) -> ast.Module:
+    """The file's syntax tree, parsed once for all the tests (0.3 s for the project)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imported(path: Path, name: str, known: set[str]) -> set[str]:
     """The project modules ``name`` (at ``path``) imports, wherever the import is."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     targets = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(syntax_tree(path)):
         if isinstance(node, ast.Import):
             targets.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -137,7 +145,7 @@ def imports_inside_functions_without_a_reason(path: Path) -> list[int]:
     """Lines of imports inside a function with no comment on the line, ``ready`` aside."""
     lines = path.read_text(encoding="utf-8").splitlines()
     found = []
-    for function in ast.walk(ast.parse("\n".join(lines))):
+    for function in ast.walk(syntax_tree(path)):
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         if function.name == "ready" and path.name == "apps.py":
@@ -178,21 +186,60 @@ def test_no_loop_between_any_modules_of_the_project():
     assert loops({name: imported(path, name, known) for name, path in found.items()}) == []
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_module_imports_in_any_order(seed):
-    """In a fresh interpreter, the modules of ``orders`` imported one by one in a shuffled
-    order: none needs another to have been imported first."""
-    names = sorted(modules())
-    random.Random(seed).shuffle(names)
-    script = (
-        "import importlib, sys, django\n"
-        "django.setup()\n"
-        "for name in sys.argv[1:]:\n"
-        "    importlib.import_module(name)\n"
-    )
+SEEDS = [1, 2, 3]
+
+# Django is set up once; each order is then imported in a process forked from that one,
+# the same as a fresh interpreter just set up (and 1.6 s cheaper than starting one).
+IMPORT_IN_ORDERS = """
+import importlib, json, os, sys, traceback, django
+django.setup()
+errors = {}
+for seed, names in json.loads(sys.argv[1]).items():
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        code = 0
+        try:
+            for name in names:
+                importlib.import_module(name)
+        except BaseException:
+            os.write(write, traceback.format_exc().encode())
+            code = 1
+        os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        errors[seed] = pipe.read().decode()
+    _, status = os.waitpid(pid, 0)
+    if status and not errors[seed]:
+        errors[seed] = f"exit status {status}"
+print(json.dumps(errors))
+"""
+
+
+@pytest.fixture(scope="module")
+def import_errors() -> dict[str, str]:
+    """Each seed's error (empty: none), importing the modules of ``orders`` one by one in
+    the order the seed shuffles them."""
+    orders = {}
+    for seed in SEEDS:
+        names = sorted(modules())
+        random.Random(seed).shuffle(names)
+        orders[seed] = names
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     result = subprocess.run(
-        [sys.executable, "-c", script, *names], env=env, cwd=ROOT, capture_output=True,
+        [sys.executable, "-c", IMPORT_IN_ORDERS, json.dumps(orders)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
         text=True,
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_module_imports_in_any_order(seed, import_errors):
+    """In a fresh interpreter, the modules of ``orders`` imported one by one in a shuffled
+    order: none needs another to have been imported first."""
+    assert import_errors[str(seed)] == "", import_errors[str(seed)][-2000:]

@@ -17,7 +17,9 @@ from foodhub.demo.files import (
     PRODUCER_MEMBER,
     household_email,
 )
+from foodhub.demo.world import load_demo_data
 from foodhub.hubs.models import Hub
+from orders.models import Order, OrderCycle
 from pickup_points.models import PickupPoint
 from producers.models import Producer, Product, StockMode, Variant, VatRate
 
@@ -104,8 +106,6 @@ def test_producer_member_runs_the_market_gardener(demo_world):
 
 
 def test_the_volunteer_runs_distribution_day_at_a_tiers_lieu_with_orders(demo_world):
-    from orders.models import Order, OrderCycle
-
     volunteer = User.objects.get(email="benevole@demo.foodhub.test")
     assert not volunteer.is_staff
     assert not volunteer.hub_memberships.exists()
@@ -152,6 +152,28 @@ def test_command_prints_the_demo_logins(demo_world):
     for account in DEMO_ACCOUNTS:
         assert account.email in demo_world
     assert DEMO_PASSWORD in demo_world
+
+
+def test_running_twice_changes_nothing(demo_world):
+    before = count_every_model()
+
+    output = run_command()
+
+    assert count_every_model() == before
+    assert "already loaded" in output
+    assert load_demo_data().total_created == 0
+
+
+def test_demo_hubs_have_a_closed_cycle_to_distribute_and_an_open_one_with_orders(demo_world):
+    for hub in Hub.objects.all():
+        phases = sorted(cycle.phase() for cycle in OrderCycle.objects.filter(hub=hub))
+        assert phases == ["closed", "open"]
+        for cycle in OrderCycle.objects.filter(hub=hub):
+            assert Order.objects.filter(cycle=cycle, status="placed").count() >= 10
+            for order in cycle.orders.all():
+                assert order.total == sum(line.total for line in order.lines.all()) + (
+                    order.fee_total
+                )
 
 
 def test_running_again_keeps_what_people_edited(demo_world):

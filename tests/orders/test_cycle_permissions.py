@@ -2,10 +2,15 @@
 
 Only the hub's managers see them; everyone else gets a 404 (nothing revealed), anonymous
 visitors are sent to the log-in page. Each (page, persona) pair runs on a fresh world, so a
-manager's POST (publish, cancel...) cannot change what the next page sees.
+manager's POST (publish, cancel...) cannot change what the next page sees: the world is
+built once for the module and each test runs in a savepoint of it, rolled back at its end.
 """
 
+import copy
+from decimal import Decimal
+
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from orders.checkout.services import place_order
@@ -27,30 +32,75 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def world(hub, manager, other_hub_manager, household, producer_member, cycle, slot, offers):
-    draft = factories.OrderCycleFactory(hub=hub, status=OrderCycle.Status.DRAFT)
-    order = place_order(
-        cycle=cycle,
-        items={offers["bread"].pk: 1},
-        email="voisin@example.org",
-        full_name="Alex Voisin",
-        slot=slot,
-    )
-    return {
-        "hub": hub,
-        "cycle": cycle,
-        "draft": draft,
-        "order": order,
-        "offer": offers["carrots"],
-        "users": {
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    """The personas of tests/conftest.py and an open cycle of their hub (a slot, the three
+    offers of ``offers``, one order), and a draft cycle; built once, rolled back at the
+    module's end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        producer = factories.ProducerFactory(name="Ferme du Mélantois", slug="ferme-du-melantois")
+        hub = factories.HubFactory(name="Drive fermier de Lille", slug="lille")
+        hub.producers.add(producer)
+        users = {
             "anonymous": None,
-            "household": household,
-            "producer_member": producer_member,
-            "manager": manager,
-            "other_hub_manager": other_hub_manager,
-        },
-    }
+            "household": factories.UserFactory(email="foyer@example.org"),
+            "producer_member": factories.UserFactory(email="maraicher@example.org"),
+            "manager": factories.UserFactory(email="gestion@example.org"),
+            "other_hub_manager": factories.UserFactory(email="roubaix@example.org"),
+        }
+        factories.ProducerMembershipFactory(producer=producer, user=users["producer_member"])
+        factories.HubMembershipFactory(hub=hub, user=users["manager"])
+        factories.HubMembershipFactory(
+            hub=factories.HubFactory(name="Drive de Roubaix", slug="roubaix"),
+            user=users["other_hub_manager"],
+        )
+        cycle = factories.OrderCycleFactory(hub=hub, name="Semaine 48")
+        point = factories.PickupPointFactory(name="La Ruche de Fives", owner_hub=hub)
+        point.hubs.add(hub)
+        slot = factories.PickupSlotFactory(
+            cycle_pickup=factories.CyclePickupPointFactory(cycle=cycle, pickup_point=point),
+            capacity=50,
+        )
+        category = factories.CategoryFactory(name="Légumes", slug="legumes")
+        carrots, _apples, bread = (
+            factories.OfferFactory(
+                cycle=cycle,
+                variant=factories.VariantFactory(
+                    product__producer=producer, product__category=category, **variant
+                ),
+                stock_cap=cap,
+            )
+            for variant, cap in (
+                ({"product__name": "Carottes", "price": Decimal("2.40"),
+                  "stock_quantity": 10}, None),
+                ({"product__name": "Pommes Jonagold", "price": Decimal("5.90"),
+                  "stock_quantity": 100}, 5),
+                ({"product__name": "Pain de campagne", "price": Decimal("4.80"),
+                  "stock_mode": "on_demand", "stock_quantity": 0}, None),
+            )
+        )  # fmt: skip
+        order = place_order(
+            cycle=cycle,
+            items={bread.pk: 1},
+            email="voisin@example.org",
+            full_name="Alex Voisin",
+            slot=slot,
+        )
+        yield {
+            "hub": hub,
+            "cycle": cycle,
+            "draft": factories.OrderCycleFactory(hub=hub, status=OrderCycle.Status.DRAFT),
+            "order": order,
+            "offer": carrots,
+            "users": users,
+        }
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(built_world):
+    """The module's world, in instances of this test's own."""
+    return copy.deepcopy(built_world)
 
 
 def _request(w, name):
@@ -149,8 +199,9 @@ def test_refused_posts_change_nothing(client, world, persona):
     assert world["cycle"].offers.filter(pk=world["offer"].pk).exists()
 
 
-def test_another_hubs_cycle_is_hidden_even_under_my_slug(client, world, other_hub_manager):
+def test_another_hubs_cycle_is_hidden_even_under_my_slug(client, world):
     """Tampering with the id in the URL: my hub's slug, another hub's cycle and order."""
+    other_hub_manager = world["users"]["other_hub_manager"]
     client.force_login(other_hub_manager)
     mine = other_hub_manager.hub_memberships.get().hub.slug
     cycle, order = world["cycle"], world["order"]
@@ -165,14 +216,14 @@ def test_another_hubs_cycle_is_hidden_even_under_my_slug(client, world, other_hu
     assert Order.objects.get(pk=order.pk).is_live
 
 
-def test_an_order_of_another_cycle_is_hidden_under_my_cycle(client, world, manager):
-    client.force_login(manager)
+def test_an_order_of_another_cycle_is_hidden_under_my_cycle(client, world):
+    client.force_login(world["users"]["manager"])
     url = reverse("cycles:record_payment", args=[world["hub"].slug, world["draft"].pk,
                                                  world["order"].pk])  # fmt: skip
     assert client.get(url).status_code == 404
 
 
-def test_the_hub_dashboard_links_to_the_cycles(client, world, manager):
-    client.force_login(manager)
+def test_the_hub_dashboard_links_to_the_cycles(client, world):
+    client.force_login(world["users"]["manager"])
     html = client.get(reverse("hubs:dashboard", args=[world["hub"].slug])).content.decode()
     assert reverse("cycles:list", args=[world["hub"].slug]) in html

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.db.models import Count, Q, Sum
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -200,15 +201,24 @@ class Ordering(RuleBasedStateMachine):
 
     # What must hold after every step.
 
+    # Each invariant reads the database in one query or two: they run after every step.
+
     @invariant()
     def stock_adds_up(self):
-        for offer in Offer.objects.filter(cycle=self.cycle).select_related("variant"):
-            held = self.held(offer.pk)
-            live_lines = sum(
-                offer.lines.filter(order__status__in=Order.LIVE_STATUSES).values_list(
-                    "quantity", flat=True
+        offers = (
+            Offer.objects.filter(cycle=self.cycle)
+            .select_related("variant")
+            .annotate(
+                live_lines=Sum(
+                    "lines__quantity",
+                    filter=Q(lines__order__status__in=Order.LIVE_STATUSES),
+                    default=0,
                 )
             )
+        )
+        for offer in offers:
+            held = self.held(offer.pk)
+            live_lines = offer.live_lines
             assert offer.allocated == live_lines == held
             if self.cap[offer.pk] is not None:
                 assert offer.allocated <= self.cap[offer.pk]
@@ -222,9 +232,12 @@ class Ordering(RuleBasedStateMachine):
 
     @invariant()
     def slots_add_up(self):
+        found = PickupSlot.objects.annotate(
+            live=Count("orders", filter=Q(orders__status__in=Order.LIVE_STATUSES))
+        ).in_bulk([slot.pk for slot in self.slots])
         for where, slot in enumerate(self.slots):
-            slot = PickupSlot.objects.get(pk=slot.pk)
-            live = slot.orders.filter(status__in=Order.LIVE_STATUSES).count()
+            slot = found[slot.pk]
+            live = slot.live
             expected = sum(1 for w in self.slot_of.values() if w == where)
             assert slot.booked == live == expected
             assert slot.booked <= slot.capacity

@@ -8,7 +8,7 @@ from django.urls import reverse
 from producers.models import Product, Variant
 from tests import bad_input
 from tests.factories import VariantFactory
-from tests.producers.test_stock_edits import product_form_data
+from tests.producers.test_stock_edits import saved_product_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,9 @@ def test_the_product_form_refuses_what_is_not_a_number(
 ):
     client.force_login(producer_member)
     url = reverse("producers:product_edit", args=[producer.slug, variant.product_id])
-    page = client.get(url)
     before = Variant.objects.values().get(pk=variant.pk)
 
-    response = client.post(url, product_form_data(page, variant, **{name: value}))
+    response = client.post(url, saved_product_form_data(variant, **{name: value}))
 
     assert response.status_code == 400
     assert response.context["formset"].forms[0].errors[name]
@@ -44,7 +43,7 @@ def test_the_product_form_refuses_labels_no_database_holds(
     """A 20-digit label id was a server error on SQLite (OverflowError in ``pk__in``)."""
     client.force_login(producer_member)
     url = reverse("producers:product_edit", args=[producer.slug, variant.product_id])
-    data = product_form_data(client.get(url), variant)
+    data = saved_product_form_data(variant)
     data["labels"] = [str(organic.pk), value]
 
     response = client.post(url, data)
@@ -60,7 +59,7 @@ def test_a_tampered_count_of_variant_rows_builds_no_more_than_a_product_may_have
     """Django's default would build, check and show 1,030 variant forms."""
     client.force_login(producer_member)
     url = reverse("producers:product_edit", args=[producer.slug, variant.product_id])
-    data = product_form_data(client.get(url), variant)
+    data = saved_product_form_data(variant)
     data["variants-TOTAL_FORMS"] = "9" * 20
 
     response = client.post(url, data)

@@ -58,6 +58,18 @@ def product_form_data(page, variant, **changes):
     html = page.content.decode()
     shown = re.search(r'name="variants-0-stock_shown" value="(\d+)"', html).group(1)
     version = re.search(r'name="variants-0-stock_version" value="([^"]+)"', html).group(1)
+    return _form_data(variant, shown, version, **changes)
+
+
+def saved_product_form_data(variant, **changes):
+    """The edit form as the page fills it for the variant as saved (the stock it shows, the
+    version it carries), without rendering the page, with ``changes``."""
+    variant.refresh_from_db()
+    shown, version = str(variant.stock_quantity), variant.updated_at.isoformat()
+    return _form_data(variant, shown, version, **changes)
+
+
+def _form_data(variant, shown: str, version: str, **changes) -> dict:
     data = {
         "name": variant.product.name,
         "description": "",
