@@ -242,7 +242,12 @@ class Variant(models.Model):
             models.CheckConstraint(condition=Q(price__gt=0), name="variant_price_positive"),
             models.CheckConstraint(
                 condition=Q(sold_by_weight=False, price_per_kg__isnull=True)
-                | Q(sold_by_weight=True, price_per_kg__gt=0, unit__in=WEIGHT_UNITS),
+                | Q(
+                    sold_by_weight=True,
+                    price_per_kg__isnull=False,  # a CHECK lets NULL through a comparison
+                    price_per_kg__gt=0,
+                    unit__in=WEIGHT_UNITS,
+                ),
                 name="variant_by_weight_has_a_price_per_kg",
             ),
         ]

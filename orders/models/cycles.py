@@ -343,11 +343,12 @@ class Offer(KeepsCounters):
     @classmethod
     def at_catalogue_price(cls, *, cycle, variant, stock_cap=None) -> "Offer":
         """A new offer of ``variant`` at its catalogue price (per kg if sold by weight)."""
+        per_kg = variant.price_per_kg if variant.sold_by_weight else None
         return cls(
             cycle=cycle,
             variant=variant,
-            price=variant.price,
-            price_per_kg=variant.price_per_kg if variant.sold_by_weight else None,
+            price=variant.price if per_kg is None else variant.estimated_price(per_kg),
+            price_per_kg=per_kg,
             stock_cap=stock_cap,
         )
 

@@ -189,7 +189,13 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(price_per_kg__isnull=True, estimated_weight__isnull=True)
-                | Q(price_per_kg__gt=0, estimated_weight__gt=0),
+                | Q(
+                    # A CHECK lets NULL through a comparison: both are named.
+                    price_per_kg__isnull=False,
+                    estimated_weight__isnull=False,
+                    price_per_kg__gt=0,
+                    estimated_weight__gt=0,
+                ),
                 name="line_by_weight_has_its_price_and_estimate",
             ),
             models.CheckConstraint(
