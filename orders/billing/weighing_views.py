@@ -74,6 +74,7 @@ def _page(request, cycle, producer, page_url, *, row=None, status=200):
             "counts": selectors.weighing_counts(lines),
             "closed": cycle.phase() == OrderCycle.Phase.CLOSED,
             "page_url": page_url,
+            "show_names": _shows_names(cycle, producer),
             "row": row or {},
         },
         status=status,
@@ -108,9 +109,14 @@ def _weigh(request, cycle, producer, line_pk, page_url):
         messages.success(request, _("Weight saved."))
         return redirect(f"{page_url}#line-{line.pk}")
     context = {"line": line, "row": row, "page_url": page_url, "oob": True}
-    context.update(hub=cycle.hub, producer=producer)
+    context["show_names"] = _shows_names(cycle, producer)
     context["counts"] = selectors.weighing_counts(lines)
     return render(request, "orders/billing/_weighing_row.html", context, status=status)
+
+
+def _shows_names(cycle, producer) -> bool:
+    """A producer sees the households' names only if the hub says so (as on pick lists)."""
+    return producer is None or cycle.hub.producers_see_names
 
 
 def _confirmation_text(line, weight) -> str:

@@ -394,3 +394,18 @@ def test_before_the_close_the_page_says_when_lines_are_weighed(client, manager, 
     body = client.get(_page_url(order)).content.decode()
 
     assert "une fois le cycle clos" in body and 'name="weight"' not in body
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_rows_write_amounts_and_weights_as_the_rest_of_the_site(language):
+    from django.utils import translation
+
+    from orders.templatetags.weighing import _Rows
+    from producers.templatetags.money import euros, quantity
+
+    with translation.override(language):
+        rows = _Rows({"page_url": "/", "show_names": True, "csrf_token": "x"})
+        for amount in ("0", "0.5", "12.5", "999.99", "1234.56", "1234567.8"):
+            assert rows.euros(Decimal(amount)) == euros(Decimal(amount)), amount
+        for kg in ("3.000", "1.500", "0.125", "0.001", "12.340", "999.999"):
+            assert rows.weight(Decimal(kg)) == quantity(Decimal(kg)), kg
