@@ -78,11 +78,13 @@ class LineAmounts:
 
 @dataclass(frozen=True)
 class PricedRow:
-    """A line as shown to people: its name, its producer and its amounts."""
+    """A line as shown to people: its name, its producer and its amounts (an estimate
+    when it is sold by weight: ``per_kg`` is then its price per kg)."""
 
     name: str
     producer: str
     amounts: LineAmounts
+    per_kg: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,10 @@ def weighing_row(context, line):
         rows = context.render_context[_Rows] = _Rows(context)
     state = context.get("row") or {}
     return mark_safe(rows.row(line, state if state.get("pk") == line.pk else {}))  # noqa: S308 - escaped above
+
+
+@register.filter
+def estimated(rows) -> bool:
+    """Whether a list of priced rows (``pricing.PricedRow``) holds a line sold by weight,
+    whose price is an estimate until it is weighed."""
+    return any(row.per_kg is not None for row in rows)

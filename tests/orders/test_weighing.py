@@ -409,3 +409,60 @@ def test_the_rows_write_amounts_and_weights_as_the_rest_of_the_site(language):
             assert rows.euros(Decimal(amount)) == euros(Decimal(amount)), amount
         for kg in ("3.000", "1.500", "0.125", "0.001", "12.340", "999.999"):
             assert rows.weight(Decimal(kg)) == quantity(Decimal(kg)), kg
+
+
+# What households see: an estimate, until the weighing.
+
+ESTIMATE_NOTE = "Les produits vendus au poids sont pesés après la clôture"
+
+
+def test_the_shop_shows_an_estimate_and_the_price_per_kg(client, hub, chicken_offer, offers, slot):
+    body = client.get(reverse("hub_public", args=[hub.slug])).content.decode()
+
+    assert "environ 18,00\xa0€" in body
+    assert "12,00\xa0€ le kg, prix définitif après pesée" in body
+    assert "2,40\xa0€" in body  # carrots, at their price
+
+
+def test_the_basket_and_the_order_say_the_total_is_an_estimate(
+    client, hub, household, order, chicken_offer, offers
+):
+    client.force_login(household)
+    client.post(reverse("basket_set", args=[hub.slug, chicken_offer.pk]), {"quantity": 1})
+
+    basket = client.get(reverse("basket", args=[hub.slug])).content.decode()
+    detail = client.get(order.get_absolute_url()).content.decode()
+
+    for body in (basket, detail):
+        assert "Total estimé" in body and ESTIMATE_NOTE in body
+        assert "environ 18,00\xa0€" in body
+    assert "environ 36,00\xa0€" in detail and "Total à payer" not in detail
+
+
+def test_an_order_without_products_sold_by_weight_has_a_total_to_pay(
+    client, household, cycle, slot, offers
+):
+    plain = services.place_order(
+        cycle=cycle, items={offers["carrots"].pk: 1}, slot=slot, email=household.email,
+        full_name=household.full_name, user=household, notify=False,
+    )  # fmt: skip
+    client.force_login(household)
+
+    body = client.get(plain.get_absolute_url()).content.decode()
+
+    assert "Total à payer" in body and "Total estimé" not in body and ESTIMATE_NOTE not in body
+
+
+def test_the_order_e_mail_gives_the_estimate_and_the_price_per_kg(
+    cycle, slot, chicken_offer, household, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_order(
+            cycle=cycle, items={chicken_offer.pk: 2}, slot=slot, email=household.email,
+            full_name=household.full_name, user=household,
+        )  # fmt: skip
+
+    [message] = mailoutbox
+    assert "environ 36,00\xa0€ (12,00\xa0€ le kg, prix définitif après pesée)" in message.body
+    assert "Total estimé : 36,00\xa0€" in message.body or "Total estimé: 36,00\xa0€" in message.body
+    assert ESTIMATE_NOTE in message.body
