@@ -466,3 +466,91 @@ def test_the_order_e_mail_gives_the_estimate_and_the_price_per_kg(
     assert "environ 36,00\xa0€ (12,00\xa0€ le kg, prix définitif après pesée)" in message.body
     assert "Total estimé : 36,00\xa0€" in message.body or "Total estimé: 36,00\xa0€" in message.body
     assert ESTIMATE_NOTE in message.body
+
+
+# The producer's catalogue.
+
+
+def _chicken_form(category, **overrides):
+    from tests.producers.test_catalogue_views import _product_data
+
+    return _product_data(
+        category, **{
+            "name": "Poulet fermier", "variants-0-name": "pièce", "variants-0-unit": "kg",
+            "variants-0-quantity_per_unit": "1,5", "variants-0-price": "",
+            "variants-0-sold_by_weight": "on", "variants-0-price_per_kg": "12,00",
+            "variants-0-sku": "", **overrides,
+        },
+    )  # fmt: skip
+
+
+def test_a_producer_puts_a_product_on_sale_by_weight(client, producer, producer_member, category):
+    client.force_login(producer_member)
+
+    response = client.post(
+        reverse("producers:product_create", args=[producer.slug]), _chicken_form(category)
+    )
+
+    assert response.status_code == 302
+    variant = Variant.objects.get(product__name="Poulet fermier")
+    assert variant.sold_by_weight and variant.price_per_kg == Decimal("12.00")
+    assert variant.price == Decimal("18.00")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"variants-0-price_per_kg": ""}, "Indiquez le prix au kg"),
+        ({"variants-0-unit": "piece"}, "se compte en kg ou en g"),
+        ({"variants-0-price_per_kg": "0"}, ""),
+        ({"variants-0-price_per_kg": "NaN"}, ""),
+        ({"variants-0-price_per_kg": "999999"}, ""),
+        ({"variants-0-sold_by_weight": "", "variants-0-price": ""}, "Indiquez le prix d’une"),
+    ],
+)
+def test_a_product_half_sold_by_weight_is_refused_with_a_message(
+    client, producer, producer_member, category, overrides, message
+):
+    client.force_login(producer_member)
+
+    response = client.post(
+        reverse("producers:product_create", args=[producer.slug]),
+        _chicken_form(category, **overrides),
+    )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Variant.objects.filter(product__name="Poulet fermier").exists()
+
+
+def test_a_product_not_sold_by_weight_forgets_a_price_per_kg_typed(
+    client, producer, producer_member, category
+):
+    client.force_login(producer_member)
+    client.post(
+        reverse("producers:product_create", args=[producer.slug]),
+        _chicken_form(category, **{"variants-0-sold_by_weight": "", "variants-0-price": "17"}),
+    )
+
+    variant = Variant.objects.get(product__name="Poulet fermier")
+    assert not variant.sold_by_weight and variant.price_per_kg is None
+    assert variant.price == Decimal("17.00")
+
+
+def test_the_weekly_editor_changes_the_price_per_kg(client, producer, producer_member, chicken):
+    client.force_login(producer_member)
+    prefix = f"v{chicken.pk}"
+    editor = client.get(reverse("producers:quick_editor", args=[producer.slug])).content.decode()
+    assert "Prix au kg TTC (€)" in editor and 'value="12,00"' in editor
+
+    response = client.post(
+        reverse("producers:quick_update", args=[producer.slug, chicken.pk]),
+        {f"{prefix}-price": "13,00", f"{prefix}-stock_quantity": "20",
+         f"{prefix}-is_active": "on", f"{prefix}-stock_shown": "20",
+         f"{prefix}-stock_version": chicken.updated_at.isoformat()},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+
+    assert response.status_code == 200
+    chicken.refresh_from_db()
+    assert (chicken.price_per_kg, chicken.price) == (Decimal("13.00"), Decimal("19.50"))
