@@ -15,6 +15,11 @@ All prices are in euros, VAT included (French retail). Every amount is a ``Decim
    line, so the line figures may differ by a cent from the per-rate figure of rule 5, which
    is the one that counts), the producer's share (line total less its VAT) and its share
    of the percentage fee (rounded per line, for information only).
+7. A product sold by weight is ordered by the unit at an estimate: the unit price is the
+   price per kg × the unit's estimated weight, rounded half-up to the cent (never under a
+   cent), and rules 1 to 6 apply to that estimate. Once weighed, the line costs its weight
+   (kg, to the gram) × the price per kg, rounded half-up to the cent (``weighed_price``);
+   the difference is settled through the household's balance, not by changing the order.
 """
 
 from collections import defaultdict
@@ -37,6 +42,11 @@ def vat_included(gross: Decimal, rate: Decimal) -> Decimal:
     """The VAT contained in an amount that includes VAT at ``rate`` %."""
     rate = Decimal(rate)
     return money(Decimal(gross) * rate / (HUNDRED + rate))
+
+
+def weighed_price(weight: Decimal, price_per_kg: Decimal) -> Decimal:
+    """What ``weight`` kg cost at ``price_per_kg`` (rule 7)."""
+    return money(Decimal(weight) * Decimal(price_per_kg))
 
 
 def to_cents(amount: Decimal) -> int:
@@ -68,11 +78,13 @@ class LineAmounts:
 
 @dataclass(frozen=True)
 class PricedRow:
-    """A line as shown to people: its name, its producer and its amounts."""
+    """A line as shown to people: its name, its producer and its amounts (an estimate
+    when it is sold by weight: ``per_kg`` is then its price per kg)."""
 
     name: str
     producer: str
     amounts: LineAmounts
+    per_kg: Decimal | None = None
 
 
 @dataclass(frozen=True)

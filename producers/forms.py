@@ -5,7 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from foodhub import inputs
 
-from .models import MAX_PRICE, MAX_STOCK, Category, Label, Producer, Product, StockMode, Variant
+from .models import (
+    MAX_PRICE,
+    MAX_STOCK,
+    WEIGHT_UNITS,
+    Category,
+    Label,
+    Producer,
+    Product,
+    StockMode,
+    Variant,
+)
 from .selectors import sku_taken
 from .services import set_stock
 
@@ -116,6 +126,12 @@ class StockEditMixin:
         return variant
 
 
+def _checked_price(price):
+    if price is not None and price >= MAX_PRICE:
+        raise forms.ValidationError(_("This price looks wrong: check it."))
+    return price
+
+
 class VariantForm(StockEditMixin, inputs.ModelForm):
     class Meta:
         model = Variant
@@ -124,6 +140,8 @@ class VariantForm(StockEditMixin, inputs.ModelForm):
             "unit",
             "quantity_per_unit",
             "price",
+            "sold_by_weight",
+            "price_per_kg",
             "vat_rate",
             "stock_mode",
             "stock_quantity",
@@ -131,10 +149,15 @@ class VariantForm(StockEditMixin, inputs.ModelForm):
             "is_active",
         ]
         # Localised so that "3,50" is accepted in French.
-        localized_fields = ["quantity_per_unit", "price"]
+        localized_fields = ["quantity_per_unit", "price", "price_per_kg"]
         widgets = {
             "quantity_per_unit": forms.TextInput(attrs={"inputmode": "decimal"}),
             "price": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "price_per_kg": forms.TextInput(attrs={"inputmode": "decimal"}),
+        }
+        help_texts = {
+            "price": _("Of one unit. Sold by weight: left empty, the estimate is worked out."),
+            "price_per_kg": _("Sold by weight only; the quantity is then the estimated weight."),
         }
 
     def __init__(self, *args, producer: Producer, **kwargs):
@@ -142,13 +165,38 @@ class VariantForm(StockEditMixin, inputs.ModelForm):
         self.producer = producer
         self.fields["stock_quantity"].max_value = MAX_STOCK
         self.fields["stock_quantity"].widget.attrs["max"] = MAX_STOCK
+        self.fields["price"].required = False  # worked out for a variant sold by weight
         self.add_stock_shown()
 
     def clean_price(self):
-        price = self.cleaned_data["price"]
-        if price is not None and price >= MAX_PRICE:
-            raise forms.ValidationError(_("This price looks wrong: check it."))
-        return price
+        return _checked_price(self.cleaned_data["price"])
+
+    def clean_price_per_kg(self):
+        return _checked_price(self.cleaned_data["price_per_kg"])
+
+    def clean(self):
+        """Sold by weight: a price per kg and a unit of weight, and the unit's price is the
+        estimate; otherwise a price, and no price per kg."""
+        data = super().clean()
+        if data.get("sold_by_weight"):
+            unit, per_kg = data.get("unit"), data.get("price_per_kg")
+            if per_kg is None and "price_per_kg" not in self.errors:
+                message = _("Give the price per kg of a product sold by weight.")
+                self.add_error("price_per_kg", message)
+            if unit and unit not in WEIGHT_UNITS:
+                self.add_error(
+                    "unit",
+                    _("A product sold by weight is counted in kg or g: its estimated weight."),
+                )
+            quantity = data.get("quantity_per_unit")
+            if per_kg is not None and unit in WEIGHT_UNITS and quantity:
+                estimate = Variant(unit=unit, quantity_per_unit=quantity, sold_by_weight=True)
+                data["price"] = estimate.estimated_price(per_kg)
+        else:
+            data["price_per_kg"] = None
+            if data.get("price") is None and "price" not in self.errors:
+                self.add_error("price", _("Give the price of one unit."))
+        return data
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -226,13 +274,18 @@ class QuickVariantForm(StockEditMixin, inputs.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["stock_quantity"].max_value = MAX_STOCK
         self.fields["stock_quantity"].required = False
+        if self.instance.sold_by_weight:  # the price typed is per kg
+            self.fields["price"].label = _("Price per kg incl. VAT (€)")
+            self.initial["price"] = self.instance.price_per_kg
         self.add_stock_shown()
 
     def clean_price(self):
-        price = self.cleaned_data["price"]
-        if price is not None and price >= MAX_PRICE:
-            raise forms.ValidationError(_("This price looks wrong: check it."))
-        return price
+        return _checked_price(self.cleaned_data["price"])
+
+    def save(self, commit=True):
+        if self.instance.sold_by_weight:
+            self.instance.price_per_kg = self.cleaned_data["price"]  # save() works out price
+        return super().save(commit)
 
     def clean_stock_quantity(self):
         stock = self.cleaned_data.get("stock_quantity")

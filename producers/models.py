@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, MinValueValidator
@@ -161,6 +161,9 @@ class StockMode(models.TextChoices):
     ON_DEMAND = "on_demand", _("on demand (unlimited)")
 
 
+# The units a variant sold by weight may be counted in (its estimate per unit).
+WEIGHT_UNITS = ("kg", "g")
+
 # How many grams or litres one unit holds, to show the price per kg or per litre.
 REFERENCE_UNITS = {
     Unit.KG: ("kg", Decimal("1")),
@@ -204,6 +207,25 @@ class Variant(models.Model):
     # Unique within a producer's catalogue when set (checked by the forms and the import,
     # which use it to match rows to existing variants).
     sku = models.CharField(_("reference (SKU)"), max_length=50, blank=True, db_index=True)
+    # Sold by weight: the household orders units ("a chicken of about 1.5 kg", the unit's
+    # quantity in kg or g), each line is weighed after the close and costs its real weight
+    # at ``price_per_kg``; ``price`` is then the estimate of one unit (``save`` keeps it).
+    sold_by_weight = models.BooleanField(
+        _("sold by weight"),
+        default=False,
+        help_text=_(
+            "The price is per kg: each unit is weighed after the close and the household "
+            "pays its real weight."
+        ),
+    )
+    price_per_kg = models.DecimalField(
+        _("price per kg incl. VAT (€)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
     is_active = models.BooleanField(_("on sale"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
     # What the shop's search looks in: the product, variant, producer, category and label
@@ -218,10 +240,44 @@ class Variant(models.Model):
         verbose_name_plural = _("variants")
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="variant_price_positive"),
+            models.CheckConstraint(
+                condition=Q(sold_by_weight=False, price_per_kg__isnull=True)
+                | Q(
+                    sold_by_weight=True,
+                    price_per_kg__isnull=False,  # a CHECK lets NULL through a comparison
+                    price_per_kg__gt=0,
+                    unit__in=WEIGHT_UNITS,
+                ),
+                name="variant_by_weight_has_a_price_per_kg",
+            ),
         ]
 
     def __str__(self):
         return f"{self.product.name} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.sold_by_weight and self.price_per_kg is not None:
+            self.price = self.estimated_price(self.price_per_kg)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "price"}
+        super().save(*args, **kwargs)
+
+    @property
+    def weight_per_unit(self) -> Decimal | None:
+        """The estimated weight of one unit in kg, for a variant sold by weight."""
+        if not self.sold_by_weight or self.unit not in WEIGHT_UNITS:
+            return None
+        return self.quantity_per_unit * REFERENCE_UNITS[self.unit][1]
+
+    def estimated_price(self, price_per_kg: Decimal) -> Decimal:
+        """What one unit costs at ``price_per_kg`` if it weighs its estimate (never under a
+        cent: the shop's prices are positive)."""
+        if self.weight_per_unit is None:
+            raise ValueError(f"{self} is not sold by weight")
+        estimate = (price_per_kg * self.weight_per_unit).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        return max(estimate, Decimal("0.01"))
 
     @property
     def vat_rate_decimal(self) -> Decimal:

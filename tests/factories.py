@@ -183,4 +183,7 @@ class OfferFactory(factory.django.DjangoModelFactory):
     cycle = factory.SubFactory(OrderCycleFactory)
     variant = factory.SubFactory(VariantFactory)
     price = factory.LazyAttribute(lambda o: o.variant.price)
+    price_per_kg = factory.LazyAttribute(
+        lambda o: o.variant.price_per_kg if o.variant.sold_by_weight else None
+    )
     stock_cap = None

@@ -55,7 +55,7 @@ from foodhub.content import editors
 from foodhub.hubs.services import invite
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
-from orders.models import CalendarFeed, CycleDocument, Order, Weekday
+from orders.models import CalendarFeed, CycleDocument, Order, OrderCycle, Weekday
 from orders.planning.schedules import add_closure, create_schedule
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
@@ -75,6 +75,8 @@ USERS = {
     "hubs:": ["manager"],
     "cycles:": ["manager"],
     "billing:": ["manager"],
+    "weighing:hub": ["manager"],
+    "weighing:producer": ["producer_member"],
     "pickup_points:": ["coordinator", "manager"],
     "pickup_points:my_points": ["coordinator"],
     "pickup_points:hub_points": ["manager"],
@@ -150,6 +152,8 @@ TOKEN_OF = {
     "orders:opening_alert_unsubscribe": "unsubscribe_token",
 }
 WHOLE_PATH = {"wagtail_serve": "portrait_path"}
+# Arguments filled from another of the world's values, by the start of the URL name.
+ARGUMENTS_OF = {"weighing:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk"}}
 
 # Values for the arguments of addresses: ids no database holds, digits Python reads as digits.
 KWARG_VALUES = [*bad_input.HUGE_IDS, *bad_input.UNICODE_DIGITS, "0", "-1", *bad_input.WITH_NUL,
@@ -229,6 +233,24 @@ def _build_world() -> dict:
         mode="draft", weeks_ahead=1, starts_on=None, message="", fee_percent="0",
         fee_fixed="0", fee_vat_rate="20.0", producers=[producer],
     )  # fmt: skip
+    # Last week's cycle, closed, with a chicken sold by weight to weigh.
+    chicken = factories.VariantFactory(
+        product__producer=producer, product__name="Poulet fermier", product__category=category,
+        name="pièce", unit="kg", quantity_per_unit=Decimal("1.5"), sold_by_weight=True,
+        price_per_kg=Decimal("12.00"), price=Decimal("18.00"),
+    )  # fmt: skip
+    closed = factories.OrderCycleFactory(hub=hub, name="Semaine 47")
+    closed_slot = factories.PickupSlotFactory(
+        cycle_pickup=factories.CyclePickupPointFactory(cycle=closed, pickup_point=point)
+    )
+    weighed = order_services.place_order(
+        cycle=closed, items={factories.OfferFactory(cycle=closed, variant=chicken).pk: 1},
+        email=household.email, full_name=household.full_name, slot=closed_slot,
+        user=household, notify=False,
+    )  # fmt: skip
+    OrderCycle.objects.filter(pk=closed.pk).update(
+        opens_at=timezone.now() - timedelta(days=3), closes_at=timezone.now() - timedelta(hours=1)
+    )
     today = timezone.localdate()
     closure, _affected = add_closure(
         hub=hub, starts_on=today + timedelta(days=60), ends_on=today + timedelta(days=67)
@@ -248,6 +270,8 @@ def _build_world() -> dict:
             "cycle_pk": cycle.pk,
             "pk": cycle.pk,
             "order_pk": order.pk,
+            "closed_cycle_pk": closed.pk,
+            "weighed_line_pk": weighed.lines.get().pk,
             "offer_pk": offer.pk,
             "offer_id": offer.pk,
             "payment_pk": payment.pk,
@@ -484,6 +508,9 @@ def _sweep_arguments(runner: Runner, route, values: dict, htmx: bool):
 
 def _arguments(route, values: dict) -> dict:
     filled = {}
+    renamed = next(
+        (names for start, names in ARGUMENTS_OF.items() if route.name.startswith(start)), {}
+    )
     for name in route.kwargs:
         if name == "pk":
             key = PK_OF.get(route.name)
@@ -493,7 +520,7 @@ def _arguments(route, values: dict) -> dict:
         elif name == "token":
             filled[name] = values[TOKEN_OF.get(route.name, "token")]
         else:
-            filled[name] = values[name]
+            filled[name] = values[renamed.get(name, name)]
     return filled
 
 

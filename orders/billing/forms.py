@@ -94,3 +94,17 @@ class PaymentForm(forms.Form):
         required=False,
         help_text=_("More than what is due: the rest is the household's credit with the hub."),
     )
+
+
+class WeightForm(forms.Form):
+    """A line's real weight, in kg (``1,250`` or ``1.250``); ``confirm`` when it is far
+    from the estimate. ``orders.billing.weighing`` checks the rest."""
+
+    weight = inputs.DecimalField(
+        label=_("Weight (kg)"),
+        max_digits=9,
+        decimal_places=3,
+        localize=True,
+        error_messages={"required": _("Enter a weight in kg, such as 1.250.")},
+    )
+    confirm = forms.BooleanField(required=False)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from foodhub.collation import french
-from orders.models import Customer
+from orders.models import Customer, Order, OrderLine
 
 SHOWN = ("all", "debt", "credit")
 
@@ -41,3 +41,21 @@ def totals(hub) -> dict:
         "in_credit": found["in_credit"],
         "in_debt": found["in_debt"],
     }
+
+
+def lines_to_weigh(cycle, producer=None) -> QuerySet[OrderLine]:
+    """The lines sold by weight of the cycle's live orders (``producer``'s only, when
+    given), by product, variant and household, with what the weighing page shows."""
+    lines = OrderLine.objects.filter(
+        order__cycle=cycle, order__status__in=Order.LIVE_STATUSES, price_per_kg__isnull=False
+    )
+    if producer is not None:
+        lines = lines.filter(producer=producer)
+    return lines.select_related("order").order_by(
+        french("product_name"), french("variant_name"), french("order__full_name"), "pk"
+    )
+
+
+def weighing_counts(lines: QuerySet[OrderLine]) -> dict:
+    """How many of ``lines`` there are, and how many are still to weigh."""
+    return lines.aggregate(total=Count("pk"), left=Count("pk", filter=Q(actual_weight=None)))

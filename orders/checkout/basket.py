@@ -85,6 +85,7 @@ def rows_of(items: list[BasketItem], amounts: pricing.OrderAmounts) -> list[pric
             name=f"{item.offer.variant.product.name} — {item.offer.variant.name}",
             producer=item.offer.variant.product.producer.name,
             amounts=line,
+            per_kg=item.offer.price_per_kg,
         )
         for item, line in zip(items, amounts.lines, strict=True)
     ]

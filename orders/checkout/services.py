@@ -205,6 +205,7 @@ def rows_of(order: Order, amounts: pricing.OrderAmounts) -> list[pricing.PricedR
             name=f"{line.product_name} — {line.variant_name}",
             producer=line.producer_name,
             amounts=amounts_line,
+            per_kg=line.price_per_kg,
         )
         for line, amounts_line in zip(order.lines.all(), amounts.lines, strict=True)
     ]
@@ -236,7 +237,18 @@ def _new_line(order: Order, offer: Offer, quantity: int) -> OrderLine:
         unit_price=offer.price,
         vat_rate=variant.vat_rate_decimal,
         total=offer.price * quantity,
+        **_weight_estimate(offer, quantity),
     )
+
+
+def _weight_estimate(offer: Offer, quantity: int) -> dict:
+    """A line sold by weight keeps its price per kg and its estimated weight (kg)."""
+    if not offer.is_by_weight:
+        return {"price_per_kg": None, "estimated_weight": None}
+    return {
+        "price_per_kg": offer.price_per_kg,
+        "estimated_weight": offer.variant.weight_per_unit * quantity,
+    }
 
 
 def place_order(
@@ -393,10 +405,13 @@ def update_order(
                 changed.append(f"-{line.quantity} {line}")
                 line.delete()
             elif wanted[offer_id] != line.quantity:
+                old = line.quantity
                 changed.append(f"{line.quantity}→{wanted[offer_id]} {line.product_name}")
                 line.quantity = wanted[offer_id]
                 line.total = line.unit_price * line.quantity
-                line.save(update_fields=["quantity", "total"])
+                if line.is_by_weight:
+                    line.estimated_weight = line.estimated_weight / old * line.quantity
+                line.save(update_fields=["quantity", "total", "estimated_weight"])
         new_lines = [_new_line(order, offers[i], wanted[i]) for i in sorted(new_offer_ids)]
         OrderLine.objects.bulk_create(new_lines)
         changed += [f"+{line}" for line in new_lines]

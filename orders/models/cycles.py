@@ -294,6 +294,16 @@ class Offer(KeepsCounters):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
+    # A variant sold by weight is offered at a price per kg (its catalogue's by default);
+    # ``price`` is then the estimate of one unit at that price (``save`` keeps it).
+    price_per_kg = models.DecimalField(
+        _("price per kg incl. VAT (€)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
     stock_cap = models.PositiveIntegerField(
         _("most sold in this cycle"),
         null=True,
@@ -311,6 +321,10 @@ class Offer(KeepsCounters):
             models.UniqueConstraint(fields=["cycle", "variant"], name="unique_offer_per_cycle"),
             models.CheckConstraint(condition=Q(price__gt=0), name="offer_price_positive"),
             models.CheckConstraint(
+                condition=Q(price_per_kg__isnull=True) | Q(price_per_kg__gt=0),
+                name="offer_price_per_kg_positive",
+            ),
+            models.CheckConstraint(
                 condition=Q(stock_cap__isnull=True) | Q(allocated__lte=models.F("stock_cap")),
                 name="offer_never_over_cap",
             ),
@@ -318,6 +332,29 @@ class Offer(KeepsCounters):
 
     def __str__(self):
         return str(self.variant)
+
+    def save(self, *args, **kwargs):
+        if self.price_per_kg is not None:
+            self.price = self.variant.estimated_price(self.price_per_kg)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "price"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def at_catalogue_price(cls, *, cycle, variant, stock_cap=None) -> "Offer":
+        """A new offer of ``variant`` at its catalogue price (per kg if sold by weight)."""
+        per_kg = variant.price_per_kg if variant.sold_by_weight else None
+        return cls(
+            cycle=cycle,
+            variant=variant,
+            price=variant.price if per_kg is None else variant.estimated_price(per_kg),
+            price_per_kg=per_kg,
+            stock_cap=stock_cap,
+        )
+
+    @property
+    def is_by_weight(self) -> bool:
+        return self.price_per_kg is not None
 
     def available(self) -> int | None:
         """Units still for sale, or None when unlimited. Needs ``variant__product`` loaded."""

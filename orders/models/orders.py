@@ -3,6 +3,7 @@ the basket an order is made from."""
 
 import secrets
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foodhub.collation import french
 
-from ..pricing import ZERO
+from ..pricing import ZERO, weighed_price
 from .customers import Customer
 from .cycles import CyclePickupPoint, Offer, OrderCycle, PickupSlot
 
@@ -161,6 +162,23 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=8, decimal_places=2)
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
     total = models.DecimalField(max_digits=10, decimal_places=2)
+    # Sold by weight: the price per kg and the estimated weight of the whole line (kg) when
+    # ordered, ``unit_price`` and ``total`` being the estimate; after the close the line is
+    # weighed (``actual_weight``, kg) and costs ``final_total``. The difference with the
+    # estimate is an entry of the household's balance (orders.billing.weighing).
+    price_per_kg = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    estimated_weight = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
+    actual_weight = models.DecimalField(
+        _("weight (kg)"), max_digits=9, decimal_places=3, null=True, blank=True
+    )
+    weighed_at = models.DateTimeField(null=True, blank=True)
+    weighed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = [french("producer_name"), french("product_name"), french("variant_name"), "pk"]
@@ -169,10 +187,42 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "offer"], name="one_line_per_offer"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(price_per_kg__isnull=True, estimated_weight__isnull=True)
+                | Q(
+                    # A CHECK lets NULL through a comparison: both are named.
+                    price_per_kg__isnull=False,
+                    estimated_weight__isnull=False,
+                    price_per_kg__gt=0,
+                    estimated_weight__gt=0,
+                ),
+                name="line_by_weight_has_its_price_and_estimate",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_weight__isnull=True)
+                | Q(actual_weight__gt=0, price_per_kg__isnull=False),
+                name="line_weighed_only_by_weight",
+            ),
         ]
 
     def __str__(self):
         return f"{self.quantity} × {self.product_name} — {self.variant_name}"
+
+    @property
+    def is_by_weight(self) -> bool:
+        return self.price_per_kg is not None
+
+    @property
+    def is_weighed(self) -> bool:
+        return self.actual_weight is not None
+
+    @property
+    def final_total(self) -> Decimal:
+        """What the line costs: its weighed price once weighed, else its total (the
+        estimate, for a line sold by weight)."""
+        if self.actual_weight is None:
+            return self.total
+        return weighed_price(self.actual_weight, self.price_per_kg)
 
 
 class OrderEvent(models.Model):

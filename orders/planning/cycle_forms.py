@@ -127,19 +127,22 @@ class OfferSelectionForm(forms.Form):
 
 
 class OfferTermsForm(forms.Form):
-    """Price and cap of every offer of the cycle, in one form (``price_<pk>``, ``cap_<pk>``)."""
+    """Price and cap of every offer of the cycle, in one form (``price_<pk>``, ``cap_<pk>``);
+    an offer sold by weight is priced per kg."""
 
     def __init__(self, *args, offers, **kwargs):
         super().__init__(*args, **kwargs)
         self.offers = list(offers)
         for offer in self.offers:
             self.fields[f"price_{offer.pk}"] = inputs.DecimalField(
-                label=_("Price incl. VAT (€)"),
+                label=_("Price per kg incl. VAT (€)")
+                if offer.is_by_weight
+                else _("Price incl. VAT (€)"),
                 min_value=Decimal("0.01"),
                 max_value=MAX_PRICE,
                 decimal_places=2,
                 localize=True,
-                initial=offer.price,
+                initial=offer.price_per_kg if offer.is_by_weight else offer.price,
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
             self.fields[f"cap_{offer.pk}"] = inputs.IntegerField(

@@ -494,7 +494,7 @@ def add_offers(
             raise CycleError(_("Some of these products cannot be offered by this hub."))
         offered = set(cycle.offers.filter(variant__in=ids).values_list("variant_id", flat=True))
         new = [
-            Offer(cycle=cycle, variant=variant, price=variant.price, stock_cap=cap)
+            Offer.at_catalogue_price(cycle=cycle, variant=variant, stock_cap=cap)
             for pk, variant in sorted(found.items())
             if pk not in offered
         ]
@@ -582,7 +582,8 @@ def update_offers(
     by=None,
     now: datetime | None = None,
 ) -> None:
-    """Change offers' price and cap: ``{offer id: (price, stock_cap or None)}``.
+    """Change offers' price and cap: ``{offer id: (price, stock_cap or None)}``; the price
+    of an offer sold by weight is its price per kg.
 
     The offer rows are locked (in pk order, as ``orders.stock`` does) so a cap is checked
     against what is sold at that moment: never below it. All offers change, or none.
@@ -609,10 +610,15 @@ def update_offers(
                     _("%(name)s: %(count)d already sold, the cap cannot be lower.")
                     % {"name": name, "count": offer.allocated}
                 )
-            if (price, cap) != (offer.price, offer.stock_cap):
+            if offer.is_by_weight:  # the price typed is per kg
+                if (price, cap) != (offer.price_per_kg, offer.stock_cap):
+                    offer.price_per_kg, offer.stock_cap = price, cap
+                    offer.price = offer.variant.estimated_price(price)
+                    changed.append(offer)
+            elif (price, cap) != (offer.price, offer.stock_cap):
                 offer.price, offer.stock_cap = price, cap
                 changed.append(offer)
-        Offer.objects.bulk_update(changed, ["price", "stock_cap"])
+        Offer.objects.bulk_update(changed, ["price", "price_per_kg", "stock_cap"])
 
 
 # Pickup points and slots
@@ -835,8 +841,7 @@ def clone_cycle(*, cycle: OrderCycle, weeks: int, by, name: str | None = None) -
         )
         on_sale = set(selectors.variants_for_hub(hub).values_list("pk", flat=True))
         Offer.objects.bulk_create(
-            Offer(cycle=clone, variant=offer.variant, price=offer.variant.price,
-                  stock_cap=offer.stock_cap)
+            Offer.at_catalogue_price(cycle=clone, variant=offer.variant, stock_cap=offer.stock_cap)
             for offer in source.offers.select_related("variant").order_by("pk")
             if offer.variant_id in on_sale
         )  # fmt: skip

@@ -7,7 +7,7 @@ pickup_points). Everyone else gets a 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -18,7 +18,7 @@ from foodhub import spreadsheets
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
 from orders.checkout.views import _order_or_404
-from orders.models import CycleDocument, CyclePickupPoint, OrderCycle
+from orders.models import CycleDocument, CyclePickupPoint, OrderCycle, OrderLine
 from producers.models import Producer
 from producers.selectors import get_producer_for
 
@@ -180,8 +180,12 @@ def producer_pick_lists(request, producer_slug):
     pickups = CyclePickupPoint.objects.select_related("pickup_point").order_by(
         "pickup_date", french("pickup_point__name")
     )
+    by_weight = OrderLine.objects.filter(
+        order__cycle=OuterRef("pk"), producer=producer, price_per_kg__isnull=False
+    )
     cycles = (
         _cycles_of_producer(producer)
+        .annotate(by_weight=Exists(by_weight))  # its lines to weigh, after the close
         .prefetch_related(Prefetch("pickups", queryset=pickups))
         .order_by("-closes_at")[:20]
     )
