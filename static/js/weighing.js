@@ -1,10 +1,12 @@
 // The weighing page: after a weight is saved with Enter, the next line's field is ready;
 // a weight far from the estimate puts the focus on its "Confirm" button, an error on its
-// field. (Tab moves on by itself: the saved row is swapped without taking the focus.)
-document.addEventListener("htmx:afterSwap", (event) => {
+// field. (Tab moves on by itself: the saved row is swapped without taking the focus; htmx
+// gives the focus back to the same field of the row it swapped, which is left here.)
+document.addEventListener("htmx:afterSettle", (event) => {
   const row = document.getElementById(event.detail.target.id);
   if (!row || !row.classList.contains("weigh-row")) return;
-  if (document.activeElement && document.activeElement !== document.body) return;
+  const focused = document.activeElement;
+  if (focused && focused !== document.body && !row.contains(focused)) return;
   if (row.classList.contains("needs-confirmation")) {
     row.querySelector(".weigh-confirm").focus();
   } else if (row.classList.contains("has-error")) {
