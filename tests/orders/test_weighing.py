@@ -1,11 +1,13 @@
 """Products sold by weight: ordered at an estimate, weighed after the close, the difference
 settled through the household's balance (orders.billing.weighing, pricing rule 7)."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -554,3 +556,33 @@ def test_the_weekly_editor_changes_the_price_per_kg(client, producer, producer_m
     assert response.status_code == 200
     chicken.refresh_from_db()
     assert (chicken.price_per_kg, chicken.price) == (Decimal("13.00"), Decimal("19.50"))
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent writers are tested"
+)
+@pytest.mark.django_db(transaction=True)
+def test_packers_weighing_one_line_at_once_leave_its_entries_adding_up(order, manager):
+    """Six connections weigh the same line at the same instant, each a different weight:
+    the line ends with one of them, and its entries add up to its estimate less its price."""
+    _close(order.cycle)
+    line = _line(order)
+    barrier = threading.Barrier(6)
+    weights = [Decimal("2.500") + Decimal(n) / 10 for n in range(6)]
+
+    def work(weight):
+        try:
+            barrier.wait(timeout=30)
+            weighing.record_weight(line=line.pk, weight=weight, by=manager)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(work, weights))
+    line.refresh_from_db()
+    assert line.actual_weight in weights
+    entries = BalanceEntry.objects.filter(order=order)
+    assert sum(entries.values_list("amount", flat=True)) == line.total - line.final_total
+    keys = set(entries.values_list("key", flat=True))
+    assert len(keys) == entries.count()
+    assert Customer.objects.get(pk=order.customer_id).balance == line.total - line.final_total
