@@ -30,6 +30,7 @@ from .models import (
     MAX_PRICE,
     MAX_QUANTITY,
     MAX_STOCK,
+    WEIGHT_UNITS,
     Category,
     Label,
     Producer,
@@ -40,6 +41,7 @@ from .models import (
     VatRate,
 )
 from .services import refresh_search_texts, stock_after_edit
+from .templatetags.money import euros
 
 COLUMNS: list[str] = [
     "product",
@@ -850,11 +852,41 @@ def _set_variant(variant, product, row, errors, stock_notes) -> bool:
     for name, value in values.items():
         setattr(variant, name, value)
     variant.product = product
+    if variant.sold_by_weight and not _sold_by_weight_ok(variant, before, row.line, errors):
+        return False
     _validate(
         variant, [name for name in VARIANT_SAVED_FIELDS if name != "product"], row.line, errors
     )
     after = dict(values, product=product.pk or -1)  # -1: a product created by this import
     return before != after
+
+
+def _sold_by_weight_ok(variant, before: dict, line, errors) -> bool:
+    """A variant sold by weight (set in the catalogue; the file has no column for it) keeps
+    a unit of weight, and its price is the estimate at its price per kg, worked out again
+    when its estimated weight changes; a file asking for another price is refused,
+    saying where the price per kg is changed."""
+    if variant.unit not in WEIGHT_UNITS:
+        errors.append(
+            RowError(
+                line,
+                _("Line %(line)s: this variant is sold by weight: its unit is kg or g.")
+                % {"line": line},
+                "unit",
+            )
+        )
+        return False
+    estimate = variant.estimated_price(variant.price_per_kg)
+    if variant.price == before.get("price", variant.price):  # the file's price unchanged
+        variant.price = estimate
+    if variant.price != estimate:
+        message = _(
+            "Line %(line)s: this variant is sold by weight at %(per_kg)s per kg, its price is "
+            "the estimate %(estimate)s: change its price per kg in the catalogue."
+        ) % {"line": line, "per_kg": euros(variant.price_per_kg), "estimate": euros(estimate)}
+        errors.append(RowError(line, message, "price"))
+        return False
+    return True
 
 
 def _stock(variant, row, values, stock_notes) -> int:

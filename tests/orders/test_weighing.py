@@ -9,15 +9,20 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orders.billing import weighing
 from orders.billing.weighing import WeighingError
 from orders.checkout import services
 from orders.models import BalanceEntry, Customer, Offer, OrderCycle, OrderLine
 from orders.planning import cycles
+from orders.templatetags.weighing import _Rows
+from producers.catalogue_csv import CatalogueImportError, import_catalogue
 from producers.models import Variant
+from producers.templatetags.money import euros, quantity
 from tests import bad_input, factories
+from tests.producers.test_catalogue_csv import make_csv, row
+from tests.producers.test_catalogue_views import _product_data
 
 
 @pytest.fixture
@@ -400,11 +405,6 @@ def test_before_the_close_the_page_says_when_lines_are_weighed(client, manager, 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_the_rows_write_amounts_and_weights_as_the_rest_of_the_site(language):
-    from django.utils import translation
-
-    from orders.templatetags.weighing import _Rows
-    from producers.templatetags.money import euros, quantity
-
     with translation.override(language):
         rows = _Rows({"page_url": "/", "show_names": True, "csrf_token": "x"})
         for amount in ("0", "0.5", "12.5", "999.99", "1234.56", "1234567.8"):
@@ -474,8 +474,6 @@ def test_the_order_e_mail_gives_the_estimate_and_the_price_per_kg(
 
 
 def _chicken_form(category, **overrides):
-    from tests.producers.test_catalogue_views import _product_data
-
     return _product_data(
         category, **{
             "name": "Poulet fermier", "variants-0-name": "pièce", "variants-0-unit": "kg",
@@ -586,3 +584,37 @@ def test_packers_weighing_one_line_at_once_leave_its_entries_adding_up(order, ma
     keys = set(entries.values_list("key", flat=True))
     assert len(keys) == entries.count()
     assert Customer.objects.get(pk=order.customer_id).balance == line.total - line.final_total
+
+
+# The catalogue file (CSV): sold by weight is set in the catalogue, the file keeps it.
+
+
+def _chicken_row(**values):
+    chicken = {"product": "Poulet fermier", "category": "Légumes", "variant": "pièce",
+               "unit": "kg", "quantity": "1,5", "price": "18,00"}  # fmt: skip
+    return row(**{**chicken, **values})
+
+
+def test_a_catalogue_file_keeps_a_variant_sold_by_weight_and_its_estimate(producer, chicken):
+    import_catalogue(producer=producer, data=make_csv(_chicken_row(quantity="2", stock="7")))
+
+    chicken.refresh_from_db()
+    assert chicken.sold_by_weight and chicken.price_per_kg == Decimal("12.00")
+    assert (chicken.quantity_per_unit, chicken.price) == (Decimal("2"), Decimal("24.00"))
+    assert chicken.stock_quantity == 7
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"unit": "pièce"}, "son unité est le kg ou le g"),
+        ({"price": "20,00"}, "changez son prix au kg dans le catalogue"),
+    ],
+)
+def test_a_catalogue_file_cannot_undo_the_weight_of_a_variant(producer, chicken, values, message):
+    with pytest.raises(CatalogueImportError) as refused:
+        import_catalogue(producer=producer, data=make_csv(_chicken_row(**values)))
+
+    assert message in str(refused.value.errors)
+    chicken.refresh_from_db()
+    assert (chicken.unit, chicken.price) == ("kg", Decimal("18.00"))
