@@ -16,8 +16,10 @@ request rolled back afterwards (``_world_place``), so that every request meets t
    field in turn, the others keeping theirs. Fields holding numbers or ids (number inputs,
    hidden ids, choices of objects) get every value (``bad_input.NUMERIC``), other fields one
    of each kind (``bad_input.SAMPLE``, ``bad_input.TEXT`` for free text), ``next`` fields
-   the bad addresses. Forms htmx posts are posted as htmx too, with a sample of the values.
-   A form of the same kind (each row's, creating and editing) is swept once.
+   the bad addresses. A form is sent as a browser sends it: urlencoded, or
+   ``multipart/form-data`` when its ``enctype`` says so. Forms htmx posts are posted as
+   htmx too, with a sample of the values. A form of the same kind (each row's, creating
+   and editing) is swept once.
 3. Each page is also fetched in English (``/en/...``: the same forms). The query parameters
    of the page's links (pagination, formats) get the numeric values, and each argument of
    each address the values its converter lets through (huge ids, NUL characters...), as
@@ -60,7 +62,7 @@ from orders.planning.schedules import add_closure, create_schedule
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
 from tests import bad_input, dbcache, factories
-from tests.sweep import Writes, discover_routes, parse_page
+from tests.sweep import Writes, discover_routes, form_body, parse_page
 
 # Tell pytest-django to set the test database up; the data itself is the module's world.
 pytestmark = pytest.mark.django_db
@@ -359,16 +361,22 @@ class Runner:
     def __init__(self, sweep: Sweep, persona: str, client: Client):
         self.sweep, self.persona, self.client = sweep, persona, client
 
-    def send(self, method: str, path: str, data=None, *, value="", htmx=False, blame=None):
+    def send(self, method, path, data=None, *, value="", htmx=False, multipart=False, blame=None):
+        """``data`` is sent as a browser sends it: a GET's in the query string, a POST's
+        urlencoded, or as ``multipart/form-data`` when the form says so (``multipart``)."""
         self.sweep.requests += 1
         cache.clear()  # allauth's rate limits: each request is the first
         headers = {"HX-Request": "true"} if htmx else {}
+        if method == "post":
+            sent = form_body(data or {}, multipart=multipart)
+        else:
+            sent = {"data": data or {}}
         writes = Writes(ignored_tables={"django_session"})  # any visit may save its session
         response = problem = None
         with transaction.atomic():
             try:
                 with connection.execute_wrapper(writes):
-                    response = getattr(self.client, method)(path, data or {}, headers=headers)
+                    response = getattr(self.client, method)(path, headers=headers, **sent)
             except Exception as error:  # noqa: BLE001 - every exception is a finding
                 problem = f"{type(error).__name__}: {str(error)[:150]}"
             else:
@@ -417,9 +425,10 @@ def _sweep_form(runner: Runner, form, sweep: Sweep):
             if form.method != "post":
                 runner.send("get", form.action, data, value=value, blame=blame)
                 continue
-            runner.send("post", form.action, data, value=value, blame=blame)
+            sent = {"value": value, "multipart": form.multipart, "blame": blame}
+            runner.send("post", form.action, data, **sent)
             if form.htmx and value in HTMX_VALUES:
-                runner.send("post", form.action, data, value=value, htmx=True, blame=blame)
+                runner.send("post", form.action, data, htmx=True, **sent)
 
 
 def _signature(form) -> tuple:
