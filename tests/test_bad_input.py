@@ -36,6 +36,7 @@ size and duration are printed (``-s``) on a ``SWEEP`` line; ``SWEEP_ONLY=<regex 
 names>`` and ``SWEEP_PROGRESS=1`` help when working on it.
 """
 
+import logging
 import os
 import re
 from collections import defaultdict
@@ -579,12 +580,30 @@ def _templates_not_recorded():
         yield
 
 
+@contextmanager
+def _refusals_not_logged():
+    """The sweep's 2,500 refusals (4xx) are not logged: ``django.request`` warns of each,
+    and every handler formats the warning. Server errors are still logged."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 @pytest.fixture(scope="module")
 def sweep(django_db_setup, django_db_blocker):
     """The whole sweep, run once; the world is gone at the end of the module."""
     result = Sweep()
     started, cpu = monotonic(), process_time()
-    with django_db_blocker.unblock(), _templates_not_recorded(), _world_place() as building:
+    with (
+        django_db_blocker.unblock(),
+        _templates_not_recorded(),
+        _refusals_not_logged(),
+        _world_place() as building,
+    ):
         with building():
             world = _build_world()
             runners = {}
