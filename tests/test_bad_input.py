@@ -279,35 +279,6 @@ def _build_world() -> dict:
     }
 
 
-def _fill(route, values) -> str | None:
-    """The address of ``route`` in the world, or None when the sweep cannot fill it."""
-    if route.name in WHOLE_PATH:
-        return values[WHOLE_PATH[route.name]]
-    if route.is_regex:
-        return None
-    filled = {}
-    for name in route.kwargs:
-        if name == "pk":
-            key = PK_OF.get(route.name)
-            if key is None and route.name.startswith("orders:weekly_"):
-                key = "weekly_basket"
-            filled[name] = values[key or "pk"]
-        elif name == "token":
-            filled[name] = values[TOKEN_OF.get(route.name, "token")]
-        elif name in values:
-            filled[name] = values[name]
-        else:
-            return None
-    return route.path(filled)
-
-
-def _not_swept(route) -> str | None:
-    for key, reason in NOT_SWEPT.items():
-        if route.name == key or route.route.startswith(key):
-            return reason
-    return None
-
-
 # The sweep
 
 
