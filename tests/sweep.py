@@ -1,12 +1,12 @@
 """The machinery of the bad-input sweep (``tests/test_bad_input.py``): the project's
-addresses read from its URL configuration, the forms read from a page's HTML, and a cheap
-fingerprint of the database to tell whether a request wrote anything.
+addresses read from its URL configuration, the forms read from a page's HTML and sent as a
+browser sends them, and a cheap record of what a request wrote in the database.
 """
 
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -105,6 +105,7 @@ class Form:
     method: str
     action: str  # path and query, resolved against the page's address
     htmx: bool  # posted by htmx too (hx-post on the form or its button)
+    multipart: bool = False  # enctype="multipart/form-data"; else sent urlencoded, as browsers do
     fields: list[FormField] = field(default_factory=list)
     # Buttons that send the form elsewhere (formaction): (action, name, value).
     formactions: list[tuple[str, str, str]] = field(default_factory=list)
@@ -153,6 +154,7 @@ class PageParser(HTMLParser):
                 method=(attrs.get("method") or "get").lower(),
                 action=parts.path + (f"?{parts.query}" if parts.query else ""),
                 htmx="hx-post" in attrs,
+                multipart=(attrs.get("enctype") or "").lower() == "multipart/form-data",
             )
             self._fields = {}
             self._button_taken = False
@@ -237,6 +239,17 @@ class PageParser(HTMLParser):
             self._form = None
 
 
+def form_body(data: dict[str, list[str]], *, multipart: bool) -> dict:
+    """The test client's ``post`` arguments that send ``data`` as a browser sends a form:
+    urlencoded, unless the form's ``enctype`` is ``multipart/form-data``."""
+    if multipart:
+        return {"data": data}
+    return {
+        "data": urlencode(data, doseq=True),
+        "content_type": "application/x-www-form-urlencoded",
+    }
+
+
 def parse_page(page_url: str, html: str) -> PageParser:
     """The page's forms (a button with ``formaction`` makes a form of its own, sent to its
     address with that button pressed) and the query parameters of its links."""
@@ -248,7 +261,7 @@ def parse_page(page_url: str, html: str) -> PageParser:
             fields = [f for f in form.fields if f.kind != "button"]
             if name:
                 fields.append(FormField(name, "button", [value]))
-            parser.forms.append(Form(form.method, action, form.htmx, fields))
+            parser.forms.append(Form(form.method, action, form.htmx, form.multipart, fields))
     return parser
 
 

@@ -16,8 +16,10 @@ request rolled back afterwards (``_world_place``), so that every request meets t
    field in turn, the others keeping theirs. Fields holding numbers or ids (number inputs,
    hidden ids, choices of objects) get every value (``bad_input.NUMERIC``), other fields one
    of each kind (``bad_input.SAMPLE``, ``bad_input.TEXT`` for free text), ``next`` fields
-   the bad addresses. Forms htmx posts are posted as htmx too, with a sample of the values.
-   A form of the same kind (each row's, creating and editing) is swept once.
+   the bad addresses. A form is sent as a browser sends it: urlencoded, or
+   ``multipart/form-data`` when its ``enctype`` says so. Forms htmx posts are posted as
+   htmx too, with a sample of the values. A form of the same kind (each row's, creating
+   and editing) is swept once.
 3. Each page is also fetched in English (``/en/...``: the same forms). The query parameters
    of the page's links (pagination, formats) get the numeric values, and each argument of
    each address the values its converter lets through (huge ids, NUL characters...), as
@@ -34,6 +36,7 @@ size and duration are printed (``-s``) on a ``SWEEP`` line; ``SWEEP_ONLY=<regex 
 names>`` and ``SWEEP_PROGRESS=1`` help when working on it.
 """
 
+import logging
 import os
 import re
 from collections import defaultdict
@@ -42,12 +45,15 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from decimal import Decimal
 from time import monotonic, process_time
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.template.base import Template
 from django.test import Client
+from django.test.utils import _TestState
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 
@@ -60,7 +66,7 @@ from orders.planning.schedules import add_closure, create_schedule
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
 from tests import bad_input, dbcache, factories
-from tests.sweep import Writes, discover_routes, parse_page
+from tests.sweep import Writes, discover_routes, form_body, parse_page
 
 # Tell pytest-django to set the test database up; the data itself is the module's world.
 pytestmark = pytest.mark.django_db
@@ -297,35 +303,6 @@ def _build_world() -> dict:
     }
 
 
-def _fill(route, values) -> str | None:
-    """The address of ``route`` in the world, or None when the sweep cannot fill it."""
-    if route.name in WHOLE_PATH:
-        return values[WHOLE_PATH[route.name]]
-    if route.is_regex:
-        return None
-    filled = {}
-    for name in route.kwargs:
-        if name == "pk":
-            key = PK_OF.get(route.name)
-            if key is None and route.name.startswith("orders:weekly_"):
-                key = "weekly_basket"
-            filled[name] = values[key or "pk"]
-        elif name == "token":
-            filled[name] = values[TOKEN_OF.get(route.name, "token")]
-        elif name in values:
-            filled[name] = values[name]
-        else:
-            return None
-    return route.path(filled)
-
-
-def _not_swept(route) -> str | None:
-    for key, reason in NOT_SWEPT.items():
-        if route.name == key or route.route.startswith(key):
-            return reason
-    return None
-
-
 # The sweep
 
 
@@ -383,16 +360,22 @@ class Runner:
     def __init__(self, sweep: Sweep, persona: str, client: Client):
         self.sweep, self.persona, self.client = sweep, persona, client
 
-    def send(self, method: str, path: str, data=None, *, value="", htmx=False, blame=None):
+    def send(self, method, path, data=None, *, value="", htmx=False, multipart=False, blame=None):
+        """``data`` is sent as a browser sends it: a GET's in the query string, a POST's
+        urlencoded, or as ``multipart/form-data`` when the form says so (``multipart``)."""
         self.sweep.requests += 1
         cache.clear()  # allauth's rate limits: each request is the first
         headers = {"HX-Request": "true"} if htmx else {}
+        if method == "post":
+            sent = form_body(data or {}, multipart=multipart)
+        else:
+            sent = {"data": data or {}}
         writes = Writes(ignored_tables={"django_session"})  # any visit may save its session
         response = problem = None
         with transaction.atomic():
             try:
                 with connection.execute_wrapper(writes):
-                    response = getattr(self.client, method)(path, data or {}, headers=headers)
+                    response = getattr(self.client, method)(path, headers=headers, **sent)
             except Exception as error:  # noqa: BLE001 - every exception is a finding
                 problem = f"{type(error).__name__}: {str(error)[:150]}"
             else:
@@ -441,9 +424,10 @@ def _sweep_form(runner: Runner, form, sweep: Sweep):
             if form.method != "post":
                 runner.send("get", form.action, data, value=value, blame=blame)
                 continue
-            runner.send("post", form.action, data, value=value, blame=blame)
+            sent = {"value": value, "multipart": form.multipart, "blame": blame}
+            runner.send("post", form.action, data, **sent)
             if form.htmx and value in HTMX_VALUES:
-                runner.send("post", form.action, data, value=value, htmx=True, blame=blame)
+                runner.send("post", form.action, data, htmx=True, **sent)
 
 
 def _signature(form) -> tuple:
@@ -584,12 +568,40 @@ def _committed_without_side_effects():
         connection.run_on_commit.clear()
 
 
+@contextmanager
+def _templates_not_recorded():
+    """Templates rendered as outside tests: under pytest, each template a response renders
+    is recorded by the test client with a copy of its context (Django's
+    ``instrumented_test_render``: some 140,000 renders in the sweep, a tenth of its time),
+    and the sweep reads neither ``response.templates`` nor ``response.context``."""
+    with mock.patch.object(Template, "_render", _TestState.saved_data.template_render):
+        yield
+
+
+@contextmanager
+def _refusals_not_logged():
+    """The sweep's 2,500 refusals (4xx) are not logged: ``django.request`` warns of each,
+    and every handler formats the warning. Server errors are still logged."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 @pytest.fixture(scope="module")
 def sweep(django_db_setup, django_db_blocker):
     """The whole sweep, run once; the world is gone at the end of the module."""
     result = Sweep()
     started, cpu = monotonic(), process_time()
-    with django_db_blocker.unblock(), _world_place() as building:
+    with (
+        django_db_blocker.unblock(),
+        _templates_not_recorded(),
+        _refusals_not_logged(),
+        _world_place() as building,
+    ):
         with building():
             world = _build_world()
             runners = {}
