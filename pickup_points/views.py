@@ -23,6 +23,7 @@ from foodhub.collation import french
 from foodhub.hubs.models import Hub, Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
+from foodhub.shortcuts import render_form
 from orders.billing import counter
 from orders.billing.forms import PaymentForm
 from orders.checkout import services as order_services
@@ -173,11 +174,8 @@ def _point_form(request, hub, *, point):
             done = _("Pickup point “%(name)s” saved.")
         messages.success(request, done % {"name": point.name})
         return redirect("pickup_points:hub_points", hub_slug=hub.slug)
-    return render(
-        request,
-        "pickup_points/point_form.html",
-        {"hub": hub, "form": form, "point": point},
-        status=400 if request.method == "POST" else 200,
+    return render_form(
+        request, "pickup_points/point_form.html", {"hub": hub, "form": form, "point": point}
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
+from foodhub.shortcuts import render_form
 from producers.models import Producer
 from producers.selectors import get_producer_for, producers_of
 
@@ -74,12 +75,7 @@ def hub_settings(request, hub_slug):
             return redirect("hubs:dashboard", hub_slug=hub.slug)
     else:
         form = HubForm(instance=hub)
-    return render(
-        request,
-        "hubs/settings.html",
-        {"hub": hub, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return render_form(request, "hubs/settings.html", {"hub": hub, "form": form})
 
 
 @login_required

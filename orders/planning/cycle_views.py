@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
+from foodhub.shortcuts import render_form
 from orders.billing import counter
 from orders.billing.forms import PaymentForm
 from orders.checkout import selectors, services
@@ -95,11 +96,10 @@ def cycle_create(request, hub_slug):
         else:
             messages.success(request, _("Draft cycle created: now choose the products."))
             return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
-    return render(
+    return render_form(
         request,
         "orders/manage/cycle_form.html",
         {"hub": hub, "cycle": None, "form": form, "step": 1},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -125,12 +125,11 @@ def cycle_edit(request, hub_slug, pk):
         else:
             messages.success(request, _("Dates and fee saved."))
             return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
-    return render(
+    return render_form(
         request,
         "orders/manage/cycle_form.html",
         {"hub": hub, "cycle": cycle, "form": form, "step": 1, "phase": cycle.phase(),
          "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60)},
-        status=400 if request.method == "POST" else 200,
     )  # fmt: skip
 
 
@@ -350,11 +349,8 @@ def cycle_clone(request, hub_slug, pk):
             if other is not None:
                 messages.warning(request, cycles.overlap_message(other))
             return redirect("cycles:detail", hub_slug=hub.slug, pk=clone.pk)
-    return render(
-        request,
-        "orders/manage/cycle_clone.html",
-        {"hub": hub, "cycle": cycle, "form": form},
-        status=400 if request.method == "POST" else 200,
+    return render_form(
+        request, "orders/manage/cycle_clone.html", {"hub": hub, "cycle": cycle, "form": form}
     )
 
 
@@ -410,11 +406,10 @@ def cycle_cancel(request, hub_slug, pk):
             messages.success(request, _("The cycle is cancelled; the households are told."))
             return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
     live = cycle.orders.live().count()
-    return render(
+    return render_form(
         request,
         "orders/manage/cycle_cancel.html",
         {"hub": hub, "cycle": cycle, "phase": cycle.phase(), "form": form, "live_count": live},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -438,9 +433,8 @@ def record_payment(request, hub_slug, pk, order_pk):
                 request, _("Payment recorded for order %(number)s.") % {"number": order.number}
             )
             return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
-    return render(
+    return render_form(
         request,
         "orders/manage/record_payment.html",
         {"hub": hub, "cycle": cycle, "order": order, "form": form, "paid": paid, "due": due},
-        status=400 if request.method == "POST" else 200,
     )

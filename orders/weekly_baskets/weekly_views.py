@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
+from foodhub.shortcuts import render_form
 from orders import clock
 from orders.checkout.selectors import variants_for_hub
 from orders.models import Order, OrderCycle, WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun
@@ -121,11 +122,8 @@ def basket_create(request, hub_slug):
         else:
             messages.success(request, _("Your weekly basket is set up."))
             return _after_save(basket)
-    return render(
-        request,
-        "orders/weekly/basket_form.html",
-        {"hub": hub, "basket": None, "form": form},
-        status=400 if request.method == "POST" else 200,
+    return render_form(
+        request, "orders/weekly/basket_form.html", {"hub": hub, "basket": None, "form": form}
     )
 
 
@@ -143,11 +141,10 @@ def basket_edit(request, pk):
         else:
             messages.success(request, _("Your weekly basket is saved."))
             return _after_save(basket)
-    return render(
+    return render_form(
         request,
         "orders/weekly/basket_form.html",
         {"hub": basket.hub, "basket": basket, "form": form},
-        status=400 if request.method == "POST" else 200,
     )
 
 
