@@ -184,3 +184,17 @@ class OfferFactory(factory.django.DjangoModelFactory):
     variant = factory.SubFactory(VariantFactory)
     price = factory.LazyAttribute(lambda o: o.variant.price)
     stock_cap = None
+
+
+def coming_cycle(hub, pickup_point, variants, *, days: int, **fields):
+    """A published cycle of ``hub`` opening in ``days`` days (for four days), with a slot at
+    ``pickup_point``, offering ``variants``."""
+    opens = timezone.now().replace(microsecond=0) + timedelta(days=days)
+    cycle = OrderCycleFactory(
+        hub=hub, opens_at=opens, closes_at=opens + timedelta(days=4), **fields
+    )
+    cycle_pickup = CyclePickupPointFactory(cycle=cycle, pickup_point=pickup_point)
+    PickupSlotFactory(cycle_pickup=cycle_pickup)
+    for variant in variants:
+        OfferFactory(cycle=cycle, variant=variant)
+    return cycle

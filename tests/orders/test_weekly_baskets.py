@@ -69,19 +69,6 @@ def make_basket(household, hub, pickup_point, lines, **kwargs):
     )
 
 
-def later_cycle(hub, pickup_point, variants, *, days, name="Semaine 50"):
-    """A published cycle of ``hub`` opening in ``days`` days, offering ``variants``."""
-    opens = timezone.now().replace(microsecond=0) + timedelta(days=days)
-    cycle = factories.OrderCycleFactory(
-        hub=hub, name=name, opens_at=opens, closes_at=opens + timedelta(days=4)
-    )
-    cycle_pickup = factories.CyclePickupPointFactory(cycle=cycle, pickup_point=pickup_point)
-    factories.PickupSlotFactory(cycle_pickup=cycle_pickup)
-    for variant in variants:
-        factories.OfferFactory(cycle=cycle, variant=variant)
-    return cycle
-
-
 def owed(kind="weekly_basket_placed"):
     return list(OutgoingEmail.objects.filter(kind=kind).order_by("pk"))
 
@@ -266,7 +253,7 @@ def test_skip_next_week_is_the_week_of_the_next_cycle_not_yet_opened(
 ):
     cycle.opened_at = timezone.now()
     cycle.save()
-    later = later_cycle(hub, pickup_point, [offers["carrots"].variant], days=9)
+    later = factories.coming_cycle(hub, pickup_point, [offers["carrots"].variant], days=9)
 
     week = weekly.skip_week(basket, household)
 
@@ -408,7 +395,7 @@ def test_a_skipped_week_gives_a_skipped_run_and_no_order(basket, household, cycl
 def test_a_paused_basket_waits_until_its_date_then_comes_back(
     basket, household, hub, cycle, slot, offers, pickup_point
 ):
-    later = later_cycle(hub, pickup_point, [offers["carrots"].variant], days=6)
+    later = factories.coming_cycle(hub, pickup_point, [offers["carrots"].variant], days=6)
     weekly.pause(basket, household, timezone.localdate(later.opens_at))
 
     assert weekly.place_baskets(cycle)[Run.PLACED] == 0
@@ -1216,7 +1203,7 @@ def test_basket_pages_show_the_history_in_bounded_queries(
     basket = make_basket(household, hub, pickup_point, {offers["carrots"]: 12})
     weekly.place_baskets(cycle)
     for days in range(1, 6):
-        later = later_cycle(hub, pickup_point, [], days=7 * days, name=f"Semaine {days}")
+        later = factories.coming_cycle(hub, pickup_point, [], days=7 * days, name=f"Semaine {days}")
         WeeklyBasketRun.objects.create(
             basket=basket, cycle=later, status=Run.NOT_PLACED, reason="not_served"
         )
