@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from foodhub.accounts.models import User
 from foodhub.hubs.models import Hub, HubMembership
+from orders.checkout.services import place_order
 from pickup_points.models import PickupPoint
 from producers.models import (
     Category,
@@ -198,3 +199,15 @@ def coming_cycle(hub, pickup_point, variants, *, days: int, **fields):
     for variant in variants:
         OfferFactory(cycle=cycle, variant=variant)
     return cycle
+
+
+def place(cycle, slot, items, *, email="voisin@example.org", full_name="Alex Voisin", **kwargs):
+    """An order placed by checkout's ``place_order``; ``items`` maps offers to quantities."""
+    return place_order(
+        cycle=cycle,
+        slot=slot,
+        items={offer.pk: qty for offer, qty in items.items()},
+        email=email,
+        full_name=full_name,
+        **kwargs,
+    )
