@@ -86,21 +86,13 @@ def cycle_list(request, hub_slug):
 
 @login_required
 def cycle_create(request, hub_slug):
-    hub = get_managed_hub(request.user, hub_slug)
-    form = CycleForm(request.POST or None, initial={"fee_vat_rate": VatRate.STANDARD})
-    if request.method == "POST" and form.is_valid():
-        try:
-            cycle = cycles.create_cycle(hub=hub, by=request.user, **form.cleaned_data)
-        except services.OrderError as error:
-            form.add_error(getattr(error, "field", None), str(error))
-        else:
-            messages.success(request, _("Draft cycle created: now choose the products."))
-            return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
-    return render_form(
-        request,
-        "orders/manage/cycle_form.html",
-        {"hub": hub, "cycle": None, "form": form, "step": 1},
-    )
+    return _cycle_page(request, get_managed_hub(request.user, hub_slug), cycle=None)
+
+
+@login_required
+def cycle_edit(request, hub_slug, pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    return _cycle_page(request, hub, cycle=cycle)
 
 
 def _changed_terms(form, cycle) -> dict:
@@ -113,24 +105,35 @@ def _changed_terms(form, cycle) -> dict:
     return terms
 
 
-@login_required
-def cycle_edit(request, hub_slug, pk):
-    hub, cycle = _cycle_of(request, hub_slug, pk)
-    form = CycleForm(request.POST or None, initial=CycleForm.initial_for(cycle))
+def _cycle_page(request, hub, *, cycle):
+    """Step 1, the dates and fee: of a new draft (``cycle`` None), or of the cycle."""
+    if cycle is None:
+        initial, context = {"fee_vat_rate": VatRate.STANDARD}, {}
+    else:
+        initial = CycleForm.initial_for(cycle)
+        context = {
+            "phase": cycle.phase(),
+            "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60),
+        }
+    form = CycleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            cycles.update_cycle(cycle=cycle, by=request.user, **_changed_terms(form, cycle))
+            if cycle is None:
+                cycle = cycles.create_cycle(hub=hub, by=request.user, **form.cleaned_data)
+                done = _("Draft cycle created: now choose the products.")
+            else:
+                cycles.update_cycle(cycle=cycle, by=request.user, **_changed_terms(form, cycle))
+                done = _("Dates and fee saved.")
         except services.OrderError as error:
             form.add_error(getattr(error, "field", None), str(error))
         else:
-            messages.success(request, _("Dates and fee saved."))
+            messages.success(request, done)
             return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
     return render_form(
         request,
         "orders/manage/cycle_form.html",
-        {"hub": hub, "cycle": cycle, "form": form, "step": 1, "phase": cycle.phase(),
-         "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60)},
-    )  # fmt: skip
+        {"hub": hub, "cycle": cycle, "form": form, "step": 1, **context},
+    )
 
 
 @login_required

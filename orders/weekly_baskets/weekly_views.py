@@ -113,18 +113,7 @@ def basket_create(request, hub_slug):
     if existing is not None:
         messages.info(request, _("You already have a weekly basket at this hub."))
         return redirect("orders:weekly_detail", pk=existing.pk)
-    form = _basket_form(request, hub)
-    if request.method == "POST" and form.is_valid():
-        try:
-            basket = weekly.create_basket(user=request.user, hub=hub, **_terms(form))
-        except weekly.WeeklyBasketError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Your weekly basket is set up."))
-            return _after_save(basket)
-    return render_form(
-        request, "orders/weekly/basket_form.html", {"hub": hub, "basket": None, "form": form}
-    )
+    return _basket_page(request, hub, basket=None)
 
 
 @login_required
@@ -132,19 +121,27 @@ def basket_edit(request, pk):
     basket = _basket_or_404(request, pk)
     if basket.status == WeeklyBasket.Status.CANCELLED:
         raise Http404
-    form = _basket_form(request, basket.hub, basket)
+    return _basket_page(request, basket.hub, basket=basket)
+
+
+def _basket_page(request, hub, *, basket):
+    """The build page: of a new basket (``basket`` None), or of the household's basket."""
+    form = _basket_form(request, hub, basket)
     if request.method == "POST" and form.is_valid():
         try:
-            basket = weekly.update_basket(basket, request.user, **_terms(form))
+            if basket is None:
+                basket = weekly.create_basket(user=request.user, hub=hub, **_terms(form))
+                done = _("Your weekly basket is set up.")
+            else:
+                basket = weekly.update_basket(basket, request.user, **_terms(form))
+                done = _("Your weekly basket is saved.")
         except weekly.WeeklyBasketError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Your weekly basket is saved."))
+            messages.success(request, done)
             return _after_save(basket)
     return render_form(
-        request,
-        "orders/weekly/basket_form.html",
-        {"hub": basket.hub, "basket": basket, "form": form},
+        request, "orders/weekly/basket_form.html", {"hub": hub, "basket": basket, "form": form}
     )
 
 
