@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
-from foodhub.shortcuts import render_form
+from foodhub.shortcuts import outcome_message, render_form
 from orders.billing import counter
 from orders.billing.forms import PaymentForm
 from orders.checkout import selectors, services
@@ -238,12 +238,9 @@ def offer_remove(request, hub_slug, pk, offer_pk):
     offer = get_object_or_404(
         Offer.objects.filter(cycle=cycle).select_related("variant__product"), pk=offer_pk
     )
-    try:
+    done = _("“%(name)s” removed.") % {"name": offer.variant}
+    with outcome_message(request, done, services.OrderError):
         cycles.remove_offer(offer=offer, by=request.user)
-    except services.OrderError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("“%(name)s” removed.") % {"name": offer.variant})
     return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
 
 
@@ -326,12 +323,8 @@ def cycle_detail(request, hub_slug, pk):
 @require_POST
 def cycle_publish(request, hub_slug, pk):
     hub, cycle = _cycle_of(request, hub_slug, pk)
-    try:
+    with outcome_message(request, _("The cycle is published."), services.OrderError):
         cycles.publish_cycle(cycle=cycle, by=request.user)
-    except services.OrderError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The cycle is published."))
     return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
-from foodhub.shortcuts import render_form
+from foodhub.shortcuts import outcome_message, render_form
 from orders import clock
 from orders.checkout.selectors import variants_for_hub
 from orders.models import Order, OrderCycle, WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun
@@ -217,12 +217,8 @@ def basket_detail(request, pk):
 def _act(request, pk, action, success: str):
     """Run a use case on the household's basket; say how it went; back to the basket."""
     basket = _basket_or_404(request, pk)
-    try:
+    with outcome_message(request, success, weekly.WeeklyBasketError):
         action(basket)
-    except weekly.WeeklyBasketError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, success)
     return redirect("orders:weekly_detail", pk=basket.pk)
 
 
