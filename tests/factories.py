@@ -1,7 +1,8 @@
 """factory_boy factories for volume; named personas live in conftest.py."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 from allauth.account.models import EmailAddress
@@ -135,6 +136,14 @@ class PickupPointMembershipFactory(factory.django.DjangoModelFactory):
     pickup_point = factory.SubFactory(PickupPointFactory)
     user = factory.SubFactory(UserFactory)
     role = "volunteer"
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(*args) -> datetime:
+    """A moment on the Paris wall clock: ``paris(2026, 3, 11, 18, 0)``."""
+    return datetime(*args, tzinfo=PARIS)
 
 
 def _in_days(days: int, hour: int = 12):

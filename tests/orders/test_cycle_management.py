@@ -30,16 +30,11 @@ from orders.planning import cycles
 from orders.planning.cycle_forms import CycleForm
 from orders.planning.cycles import CycleError, PickupSpec, SlotSpec
 from tests import factories
-from tests.factories import place
+from tests.factories import PARIS, paris, place
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(*args) -> datetime:
-    return datetime(*args, tzinfo=PARIS)
 
 
 def url(name, cycle, *args):
