@@ -76,13 +76,9 @@ def basket_start(request):
     return render(request, "orders/weekly/basket_start.html", {"hubs": hubs, "taken": taken})
 
 
-BASKET_TERMS = ("pickup_point", "lines", "slot_starts_at", "payment_method", "full_name",
-                "phone", "note")  # fmt: skip
-
-
 def _terms(form) -> dict:
     """What the basket form says, as the use cases take it."""
-    return {name: form.cleaned_data[name] for name in BASKET_TERMS}
+    return {name: form.cleaned_data[name] for name in ("lines", *BasketForm.BASKET_FIELDS)}
 
 
 def _basket_form(request, hub, basket=None):
