@@ -229,19 +229,10 @@ def reminder_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
         Order.objects.live()
         .filter(cycle_pickup=cycle_pickup)
         .exclude(cycle__status=OrderCycle.Status.CANCELLED)
-        .order_by("pk")
-        .values_list("pk", "email", "language")
     )
-    return [
-        outbox.Owed(
-            key=f"remind:{order_id}:{cycle_pickup.pickup_date}",
-            kind="pickup_reminder",
-            to=email,
-            params={"order_id": order_id},
-            language=language,  # the order's
-        )
-        for order_id, email, language in orders
-    ]
+    return outbox.one_per_order(
+        orders, kind="pickup_reminder", key=lambda pk: f"remind:{pk}:{cycle_pickup.pickup_date}"
+    )
 
 
 @outbox.builder("pickup_reminder")
