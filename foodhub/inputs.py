@@ -76,6 +76,17 @@ class IdConverter:
 # Form fields
 
 
+def _number_text(field, value, pattern) -> str:
+    """The text typed in a number ``field``, once it matches ``pattern`` (else the field's
+    "invalid" error); a localized field reads the separators of the active language."""
+    text = str(value).strip()
+    if field.localize:
+        text = formats.sanitize_separators(text)
+    if not pattern.fullmatch(text):
+        raise ValidationError(field.error_messages["invalid"], code="invalid")
+    return text
+
+
 class IntegerField(forms.IntegerField):
     """A whole number typed with ASCII digits (Django also reads "١٢", "1_000" and numbers
     of any length), within what the database holds unless the field says less."""
@@ -91,12 +102,7 @@ class IntegerField(forms.IntegerField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).strip()
-        if self.localize:
-            text = formats.sanitize_separators(text)
-        if not _WHOLE_NUMBER.fullmatch(text):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return int(text)
+        return int(_number_text(self, value, _WHOLE_NUMBER))
 
 
 class DecimalField(forms.DecimalField):
@@ -116,12 +122,7 @@ class DecimalField(forms.DecimalField):
             if not value.is_finite():
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
             return value
-        text = str(value).strip()
-        if self.localize:
-            text = formats.sanitize_separators(text)
-        if not _DECIMAL.fullmatch(text):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return Decimal(text)
+        return Decimal(_number_text(self, value, _DECIMAL))
 
 
 # Dates: what a food hub plans, keeps and reports on. Django reads any year from 1 to 9999,
@@ -211,25 +212,29 @@ class ModelMultipleChoiceField(_IdChoices, forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+# The form field above that reads each kind of model field: the first that matches (a
+# DateTimeField is a DateField too). A model field with choices gets Django's choice field
+# whatever the form class.
+FORM_FIELDS = [
+    (models.DecimalField, DecimalField),
+    (models.ForeignKey, ModelChoiceField),
+    (models.ManyToManyField, ModelMultipleChoiceField),
+    (models.IntegerField, IntegerField),
+    (models.DateTimeField, DateTimeField),
+    (models.DateField, DateField),
+    (models.EmailField, EmailField),
+]
+
+
 def formfield(model_field, **kwargs):
     """``formfield_callback`` of the project's model forms: each model field gets the form
     field above that reads it (numbers, amounts, dates, e-mail addresses, choices of
     objects); web addresses typed without their scheme ("ferme.fr") mean https."""
-    if isinstance(model_field, models.DecimalField):
-        kwargs.setdefault("form_class", DecimalField)
-    elif isinstance(model_field, models.ForeignKey):
-        kwargs.setdefault("form_class", ModelChoiceField)
-    elif isinstance(model_field, models.ManyToManyField):
-        kwargs.setdefault("form_class", ModelMultipleChoiceField)
-    elif isinstance(model_field, models.IntegerField) and not model_field.choices:
-        kwargs.setdefault("form_class", IntegerField)
-    elif isinstance(model_field, models.DateTimeField):
-        kwargs.setdefault("form_class", DateTimeField)
-    elif isinstance(model_field, models.DateField):
-        kwargs.setdefault("form_class", DateField)
-    elif isinstance(model_field, models.EmailField):
-        kwargs.setdefault("form_class", EmailField)
-    elif isinstance(model_field, models.URLField):
+    for model_class, form_class in FORM_FIELDS:
+        if isinstance(model_field, model_class):
+            kwargs.setdefault("form_class", form_class)
+            break
+    if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return model_field.formfield(**kwargs)
 

@@ -71,6 +71,16 @@ class Owed:
     language: str = ""
 
 
+def one_per_order(orders, *, kind: str, key: Callable[[int], str]) -> list[Owed]:
+    """One e-mail of ``kind`` per order of ``orders`` (a queryset), to its household in the
+    order's language, built from the order's id and keyed ``key(order_id)``."""
+    rows = orders.order_by("pk").values_list("pk", "email", "language")
+    return [
+        Owed(key=key(pk), kind=kind, to=email, params={"order_id": pk}, language=language)
+        for pk, email, language in rows
+    ]
+
+
 # How managers see an e-mail's state ("unknown": a worker died while sending it).
 SHOWN_STATES = {
     OutgoingEmail.Status.SENT: "sent",

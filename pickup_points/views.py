@@ -23,6 +23,7 @@ from foodhub.collation import french
 from foodhub.hubs.models import Hub, Invitation
 from foodhub.hubs.selectors import get_managed_hub
 from foodhub.hubs.services import InvitationError, invite
+from foodhub.shortcuts import outcome_message, render_form
 from orders.billing import counter
 from orders.billing.forms import PaymentForm
 from orders.checkout import services as order_services
@@ -126,15 +127,9 @@ def request_withdraw(request, hub_slug, request_pk):
     sharing = get_object_or_404(
         SharingRequest.objects.select_related("pickup_point"), pk=request_pk, hub=hub
     )
-    try:
+    done = _("Request to use %(point)s withdrawn.") % {"point": sharing.pickup_point.name}
+    with outcome_message(request, done, services.SharingError):
         services.withdraw_sharing_request(request=sharing, by=request.user)
-    except services.SharingError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            _("Request to use %(point)s withdrawn.") % {"point": sharing.pickup_point.name},
-        )
     return redirect("pickup_points:hub_points", hub_slug=hub.slug)
 
 
@@ -173,11 +168,8 @@ def _point_form(request, hub, *, point):
             done = _("Pickup point “%(name)s” saved.")
         messages.success(request, done % {"name": point.name})
         return redirect("pickup_points:hub_points", hub_slug=hub.slug)
-    return render(
-        request,
-        "pickup_points/point_form.html",
-        {"hub": hub, "form": form, "point": point},
-        status=400 if request.method == "POST" else 200,
+    return render_form(
+        request, "pickup_points/point_form.html", {"hub": hub, "form": form, "point": point}
     )
 
 
@@ -265,14 +257,9 @@ def team_invite(request, point_slug):
 def team_remove(request, point_slug, member_pk):
     point = _managed_point(request, point_slug)
     membership = get_object_or_404(PickupPointMembership, pk=member_pk, pickup_point=point)
-    try:
+    done = _("%(name)s left the team.") % {"name": membership.user.get_full_name()}
+    with outcome_message(request, done, services.TeamError):
         services.remove_member(membership=membership, by=request.user)
-    except services.TeamError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request, _("%(name)s left the team.") % {"name": membership.user.get_full_name()}
-        )
     return redirect("pickup_points:team", point_slug=point.slug)
 
 
@@ -286,15 +273,10 @@ def request_answer(request, point_slug, request_pk, accept):
     sharing = get_object_or_404(
         SharingRequest.objects.select_related("hub"), pk=request_pk, pickup_point=point
     )
-    try:
+    done = _("%(point)s now serves %(hub)s too.") if accept else _("Request of %(hub)s declined.")
+    done %= {"point": point.name, "hub": sharing.hub.name}
+    with outcome_message(request, done, services.SharingError):
         services.answer_sharing_request(request=sharing, accept=accept, by=request.user)
-    except services.SharingError as error:
-        messages.error(request, str(error))
-    else:
-        done = (
-            _("%(point)s now serves %(hub)s too.") if accept else _("Request of %(hub)s declined.")
-        )
-        messages.success(request, done % {"point": point.name, "hub": sharing.hub.name})
     return redirect(reverse("pickup_points:team", args=[point.slug]) + "#sharing")
 
 
@@ -310,15 +292,9 @@ def point_end_sharing(request, point_slug, hub_slug):
 def _end_sharing(request, point, hub, *, back: str):
     """Either side: what ending the sharing does (or why it cannot end now), then do it."""
     if request.method == "POST":
-        try:
+        done = _("%(point)s no longer serves %(hub)s.") % {"point": point.name, "hub": hub.name}
+        with outcome_message(request, done, services.SharingError):
             services.end_sharing(point=point, hub=hub, by=request.user)
-        except services.SharingError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                _("%(point)s no longer serves %(hub)s.") % {"point": point.name, "hub": hub.name},
-            )
         return redirect(back)
     try:
         services.check_end_sharing(point, hub)
@@ -460,12 +436,8 @@ def cancel_payment(request, point_slug, cycle_pk, order_pk, payment_pk):
     point, cycle = _distribution(request, point_slug, cycle_pk)
     order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)
     payment = get_object_or_404(Payment, pk=payment_pk, order=order)
-    try:
+    with outcome_message(request, _("Payment cancelled."), order_services.OrderError):
         counter.cancel_payment(payment=payment, by=request.user)
-    except order_services.OrderError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Payment cancelled."))
     return redirect(
         "pickup_points:order", point_slug=point.slug, cycle_pk=cycle.pk, order_pk=order.pk
     )

@@ -2,17 +2,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from foodhub.collation import french
+from foodhub.members import managed_by
 
 from .models import Producer, Product, Variant
 
 
 def producers_of(user) -> QuerySet[Producer]:
     """Producers whose catalogue ``user`` may manage."""
-    if not user.is_authenticated:
-        return Producer.objects.none()
-    if user.is_superuser:
-        return Producer.objects.all()
-    return Producer.objects.filter(memberships__user=user).distinct()
+    return managed_by(user, Producer.objects.all(), memberships__user=user)
 
 
 def get_producer_for(user, slug: str) -> Producer:

@@ -1,7 +1,8 @@
 """factory_boy factories for volume; named personas live in conftest.py."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 from allauth.account.models import EmailAddress
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from foodhub.accounts.models import User
 from foodhub.hubs.models import Hub, HubMembership
+from orders.checkout.services import place_order
 from pickup_points.models import PickupPoint
 from producers.models import (
     Category,
@@ -136,6 +138,14 @@ class PickupPointMembershipFactory(factory.django.DjangoModelFactory):
     role = "volunteer"
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(*args) -> datetime:
+    """A moment on the Paris wall clock: ``paris(2026, 3, 11, 18, 0)``."""
+    return datetime(*args, tzinfo=PARIS)
+
+
 def _in_days(days: int, hour: int = 12):
     return timezone.now().replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(
         days=days
@@ -187,3 +197,29 @@ class OfferFactory(factory.django.DjangoModelFactory):
         lambda o: o.variant.price_per_kg if o.variant.sold_by_weight else None
     )
     stock_cap = None
+
+
+def coming_cycle(hub, pickup_point, variants, *, days: int, **fields):
+    """A published cycle of ``hub`` opening in ``days`` days (for four days), with a slot at
+    ``pickup_point``, offering ``variants``."""
+    opens = timezone.now().replace(microsecond=0) + timedelta(days=days)
+    cycle = OrderCycleFactory(
+        hub=hub, opens_at=opens, closes_at=opens + timedelta(days=4), **fields
+    )
+    cycle_pickup = CyclePickupPointFactory(cycle=cycle, pickup_point=pickup_point)
+    PickupSlotFactory(cycle_pickup=cycle_pickup)
+    for variant in variants:
+        OfferFactory(cycle=cycle, variant=variant)
+    return cycle
+
+
+def place(cycle, slot, items, *, email="voisin@example.org", full_name="Alex Voisin", **kwargs):
+    """An order placed by checkout's ``place_order``; ``items`` maps offers to quantities."""
+    return place_order(
+        cycle=cycle,
+        slot=slot,
+        items={offer.pk: qty for offer, qty in items.items()},
+        email=email,
+        full_name=full_name,
+        **kwargs,
+    )

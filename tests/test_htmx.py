@@ -47,6 +47,12 @@ def shop(hub):
     return reverse("hub_public", args=[hub.slug])
 
 
+def add_from_shop(client, hub, offer):
+    """What htmx sends when one unit of ``offer`` is added on the shop's page."""
+    url = reverse("basket_set", args=[hub.slug, offer.pk])
+    return client.post(url, {"quantity": 1}, headers=htmx(shop(hub)))
+
+
 # The shop's basket.
 
 
@@ -96,28 +102,16 @@ def test_a_server_error_in_an_htmx_request_leads_back_with_a_message(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(basket, "set_quantity", broken)
-    client = Client(raise_request_exception=False)
-    page = shop(hub)
-    response = client.post(
-        reverse("basket_set", args=[hub.slug, offers["carrots"].pk]),
-        {"quantity": 1},
-        headers=htmx(page),
-    )
+    response = add_from_shop(Client(raise_request_exception=False), hub, offers["carrots"])
     assert response.status_code == 500
-    assert_client_redirect(response, to=page)
+    assert_client_redirect(response, to=shop(hub))
     assert "Une erreur s’est produite de notre côté" in messages_of(response)[0]
 
 
 def test_an_expired_csrf_token_leads_back_with_a_message(hub, offers, slot):
-    client = Client(enforce_csrf_checks=True)
-    page = shop(hub)
-    response = client.post(
-        reverse("basket_set", args=[hub.slug, offers["carrots"].pk]),
-        {"quantity": 1},
-        headers=htmx(page),
-    )
+    response = add_from_shop(Client(enforce_csrf_checks=True), hub, offers["carrots"])
     assert response.status_code == 403
-    assert_client_redirect(response, to=page)
+    assert_client_redirect(response, to=shop(hub))
     assert messages_of(response)
 
 

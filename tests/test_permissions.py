@@ -38,6 +38,20 @@ def world(
     }
 
 
+@pytest.fixture(params=PERSONAS)
+def persona(request, client, world):
+    """Each persona in turn, logged in on ``client`` (but the anonymous visitor)."""
+    if user := world["users"][request.param]:
+        client.force_login(user)
+    return request.param
+
+
+def only(*personas) -> dict:
+    """Who may see a page: ``personas``; it is hidden from the others, and anonymous
+    visitors are sent to log in."""
+    return {p: ALLOWED if p in personas else HIDDEN for p in PERSONAS} | {"anonymous": LOGIN}
+
+
 def _catalogue_urls(w):
     p, product, variant = w["producer"].slug, w["product"].pk, w["variant"].pk
     return [
@@ -56,21 +70,10 @@ def _catalogue_urls(w):
 
 
 # Who may manage a producer's catalogue: its members only (not even its hubs' managers).
-CATALOGUE_EXPECTED = {
-    "anonymous": LOGIN,
-    "household": HIDDEN,
-    "producer_member": ALLOWED,
-    "other_producer_member": HIDDEN,
-    "manager": HIDDEN,
-    "other_hub_manager": HIDDEN,
-}
+CATALOGUE_EXPECTED = only("producer_member")
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
 def test_catalogue_pages_are_for_the_producers_members_only(client, world, persona):
-    user = world["users"][persona]
-    if user:
-        client.force_login(user)
     for method, url in _catalogue_urls(world):
         response = getattr(client, method)(url)
         status = response.status_code
@@ -99,21 +102,10 @@ def test_another_producers_product_is_hidden_even_under_my_slug(
     assert world["variant"].price == price_before
 
 
-HUB_EXPECTED = {
-    "anonymous": LOGIN,
-    "household": HIDDEN,
-    "producer_member": HIDDEN,
-    "other_producer_member": HIDDEN,
-    "manager": ALLOWED,
-    "other_hub_manager": HIDDEN,
-}
+HUB_EXPECTED = only("manager")
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
 def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
-    user = world["users"][persona]
-    if user:
-        client.force_login(user)
     hub = world["hub"].slug
     urls = [
         reverse("hubs:dashboard", args=[hub]),
@@ -126,23 +118,15 @@ def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
         assert client.get(url).status_code == HUB_EXPECTED[persona], url
 
 
-TEAM_EXPECTED = {**HUB_EXPECTED, "producer_member": ALLOWED}
+TEAM_EXPECTED = only("manager", "producer_member")
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
 def test_producer_team_is_for_its_members_and_its_hubs_managers(client, world, persona):
-    user = world["users"][persona]
-    if user:
-        client.force_login(user)
     url = reverse("producer_team", args=[world["producer"].slug])
     assert client.get(url).status_code == TEAM_EXPECTED[persona]
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
 def test_public_pages_are_open_to_everyone(client, world, persona):
-    user = world["users"][persona]
-    if user:
-        client.force_login(user)
     assert client.get(reverse("home")).status_code == 200
     assert client.get(world["hub"].get_absolute_url()).status_code == 200
 

@@ -96,25 +96,13 @@ def test_email_verification_is_mandatory_outside_debug():
 
 
 def test_settings_default_to_a_sqlite_file_without_database_url():
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
-    env["DJANGO_SETTINGS_MODULE"] = "foodhub.settings"
-    code = READ_SETTINGS.format(
-        "settings.DATABASES['default']['ENGINE'], settings.HUEY['huey_class']"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "huey.SqliteHuey"]
+    values = _settings_value("settings.DATABASES['default']['ENGINE'], settings.HUEY['huey_class']")
+    assert values.split() == ["django.db.backends.sqlite3", "huey.SqliteHuey"]
 
 
 def test_redis_url_switches_huey_to_redis():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "foodhub.settings"}
-    env["REDIS_URL"] = "redis://127.0.0.1:6399/0"
-    code = READ_SETTINGS.format("settings.HUEY['huey_class']")
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.stdout.strip() == "huey.RedisHuey", result.stderr
+    huey = _settings_value("settings.HUEY['huey_class']", REDIS_URL="redis://127.0.0.1:6399/0")
+    assert huey == "huey.RedisHuey"
 
 
 @pytest.mark.django_db

@@ -9,22 +9,20 @@ from django.utils import translation
 from foodhub import spreadsheets
 
 
-def test_french_files_use_semicolons_and_decimal_commas():
-    data = spreadsheets.csv_bytes(
-        ["produit", "prix"], [["Pommes", Decimal("2.50")], ["Avoir", Decimal("-2.50")]],
-        language="fr",
-    )  # fmt: skip
+@pytest.mark.parametrize(
+    ("language", "header", "names", "expected"),
+    [
+        ("fr", ["produit", "prix"], ["Pommes", "Avoir"],
+         "\ufeffproduit;prix\r\nPommes;2,50\r\nAvoir;-2,50\r\n"),
+        ("en", ["product", "price"], ["Apples, red", "Credit"],
+         '\ufeffproduct,price\r\n"Apples, red",2.50\r\nCredit,-2.50\r\n'),
+    ],
+    ids=["french: semicolons and decimal commas", "english: commas and decimal points"],
+)  # fmt: skip
+def test_files_use_the_separators_of_their_language(language, header, names, expected):
+    rows = [[names[0], Decimal("2.50")], [names[1], Decimal("-2.50")]]
 
-    assert data == "\ufeffproduit;prix\r\nPommes;2,50\r\nAvoir;-2,50\r\n".encode()
-
-
-def test_english_files_use_commas_and_decimal_points():
-    data = spreadsheets.csv_bytes(
-        ["product", "price"], [["Apples, red", Decimal("2.50")], ["Credit", Decimal("-2.50")]],
-        language="en",
-    )  # fmt: skip
-
-    assert data == '\ufeffproduct,price\r\n"Apples, red",2.50\r\nCredit,-2.50\r\n'.encode()
+    assert spreadsheets.csv_bytes(header, rows, language=language) == expected.encode()
 
 
 def test_the_active_language_chooses_by_default():

@@ -114,17 +114,22 @@ class ChoicesByNumber:
         super().__init__(data, *args, **kwargs)
 
 
-class OwnPagesFilters(ChoicesByNumber):
-    """Wagtail's filters of a page list, offering the owners and editors of own pages."""
+class PeopleOfOwnPages(ChoicesByNumber):
+    """Wagtail's filters, whose choices of people are those of the editor's own pages:
+    ``people`` maps a filter's name to the function (of the request) that lists them."""
+
+    people: dict = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["owner"].queryset = owners_of_own_pages
-        self.filters["edited_by"].queryset = editors_of_own_pages
+        for name, choices in self.people.items():
+            self.filters[name].queryset = choices
 
 
-class OwnGenericPageFilterSet(OwnPagesFilters, GenericPageFilterSet):
-    pass
+class OwnGenericPageFilterSet(PeopleOfOwnPages, GenericPageFilterSet):
+    """A page list's filters, offering the owners and editors of own pages."""
+
+    people = {"owner": owners_of_own_pages, "edited_by": editors_of_own_pages}
 
 
 class OwnPagesExplorer(ExplorableIndexView):
@@ -238,20 +243,16 @@ class SiteHistory(LogEntriesView):
         return queryset
 
 
-class OwnLockedPagesFilterSet(ChoicesByNumber, LockedPagesReportFilterSet):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["locked_by"].queryset = lockers_of_own_pages
+class OwnLockedPagesFilterSet(PeopleOfOwnPages, LockedPagesReportFilterSet):
+    people = {"locked_by": lockers_of_own_pages}
 
 
 class LockedPages(LockedPagesView):
     filterset_class = OwnLockedPagesFilterSet
 
 
-class OwnWorkflowFilterSet(ChoicesByNumber, WorkflowReportFilterSet):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["requested_by"].queryset = requesters_on_own_pages
+class OwnWorkflowFilterSet(PeopleOfOwnPages, WorkflowReportFilterSet):
+    people = {"requested_by": requesters_on_own_pages}
 
 
 class Workflows(WorkflowView):

@@ -2,16 +2,13 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from foodhub.collation import french
+from foodhub.members import managed_by
 
 from .models import Hub
 
 
 def hubs_managed_by(user) -> QuerySet[Hub]:
-    if not user.is_authenticated:
-        return Hub.objects.none()
-    if user.is_superuser:
-        return Hub.objects.all()
-    return Hub.objects.filter(memberships__user=user).distinct()
+    return managed_by(user, Hub.objects.all(), memberships__user=user)
 
 
 def get_managed_hub(user, slug: str) -> Hub:

@@ -64,7 +64,8 @@ def invite(
         raise ValueError("Invite to exactly one hub, producer or pickup point.")
     email = _normalise(email)
     target = targets[0]
-    if _is_member(email=email, hub=hub, producer=producer, pickup_point=pickup_point):
+    place = {"hub": hub, "producer": producer, "pickup_point": pickup_point}
+    if _is_member(email=email, **place):
         raise InvitationError(
             _("%(email)s is already a member of %(target)s.") % {"email": email, "target": target}
         )
@@ -78,20 +79,11 @@ def invite(
         kind = Invitation.Kind.PICKUP_VOLUNTEER
     with transaction.atomic():
         # A pending invitation to the same place is replaced (whatever role it offered).
-        Invitation.objects.filter(
-            hub=hub,
-            producer=producer,
-            pickup_point=pickup_point,
-            email=email,
-            accepted_at__isnull=True,
-        ).update(expires_at=timezone.now())
+        Invitation.objects.filter(email=email, accepted_at__isnull=True, **place).update(
+            expires_at=timezone.now()
+        )
         invitation = Invitation.objects.create(
-            kind=kind,
-            email=email,
-            hub=hub,
-            producer=producer,
-            pickup_point=pickup_point,
-            invited_by=invited_by,
+            kind=kind, email=email, invited_by=invited_by, **place
         )
         language = translation.get_language()
         transaction.on_commit(lambda: send_invitation_email(invitation, language=language))

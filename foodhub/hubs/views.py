@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
+from foodhub.shortcuts import outcome_message, render_form
 from producers.models import Producer
 from producers.selectors import get_producer_for, producers_of
 
@@ -74,12 +75,7 @@ def hub_settings(request, hub_slug):
             return redirect("hubs:dashboard", hub_slug=hub.slug)
     else:
         form = HubForm(instance=hub)
-    return render(
-        request,
-        "hubs/settings.html",
-        {"hub": hub, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return render_form(request, "hubs/settings.html", {"hub": hub, "form": form})
 
 
 @login_required
@@ -88,14 +84,10 @@ def invite_hub_manager(request, hub_slug):
     hub = get_managed_hub(request.user, hub_slug)
     form = InviteForm(request.POST)
     if form.is_valid():
-        try:
-            services.invite(email=form.cleaned_data["email"], hub=hub, invited_by=request.user)
-        except services.InvitationError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
-            )
+        email = form.cleaned_data["email"]
+        done = _("Invitation sent to %(email)s.") % {"email": email}
+        with outcome_message(request, done, services.InvitationError):
+            services.invite(email=email, hub=hub, invited_by=request.user)
     else:
         messages.error(request, _("Enter a valid e-mail address."))
     return redirect("hubs:dashboard", hub_slug=hub.slug)

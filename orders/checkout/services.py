@@ -474,7 +474,7 @@ def record_payment(*, order: Order, method: str, amount, by, allow_over: bool = 
     """A manager (or a volunteer at the pickup point) records money received: no more than
     what is still due, unless ``allow_over`` (``orders.billing.counter`` keeps the change
     as the household's credit)."""
-    if method not in {Payment.Method.CASH, Payment.Method.CHEQUE, Payment.Method.TRANSFER}:
+    if method not in Payment.AT_PICKUP_METHODS:
         raise OrderError(_("Choose cash, cheque or bank transfer."))
     try:
         amount = pricing.money(Decimal(str(amount).strip().replace(",", ".")))
@@ -500,13 +500,15 @@ def record_payment(*, order: Order, method: str, amount, by, allow_over: bool = 
             status=Payment.Status.SUCCEEDED,
             recorded_by=by,
         )
-        OrderEvent.objects.create(
-            order=order,
-            kind=OrderEvent.Kind.PAYMENT,
-            by=by,
-            detail=f"{payment.get_method_display()} {amount}",
-        )
+        _log_payment(order, payment, OrderEvent.Kind.PAYMENT, by)
     return payment
+
+
+def _log_payment(order: Order, payment: Payment, kind: str, by) -> None:
+    """The order's event for a payment recorded by hand, or for its cancelling."""
+    OrderEvent.objects.create(
+        order=order, kind=kind, by=by, detail=f"{payment.get_method_display()} {payment.amount}"
+    )
 
 
 def set_collected(*, order: Order, collected: bool, by, now: datetime | None = None) -> Order:
@@ -541,22 +543,13 @@ def cancel_payment(*, payment: Payment, by) -> Payment:
     with transaction.atomic():
         order = lock_order(payment.order_id)
         payment = Payment.objects.get(pk=payment.pk, order=order)
-        if payment.method not in {
-            Payment.Method.CASH,
-            Payment.Method.CHEQUE,
-            Payment.Method.TRANSFER,
-        }:
+        if payment.method not in Payment.AT_PICKUP_METHODS:
             raise OrderError(_("Only a payment recorded at pickup can be undone here."))
         if payment.status != Payment.Status.SUCCEEDED:
             return payment
         payment.status = Payment.Status.CANCELLED
         payment.save(update_fields=["status", "updated_at"])
-        OrderEvent.objects.create(
-            order=order,
-            kind=OrderEvent.Kind.PAYMENT_CANCELLED,
-            by=by,
-            detail=f"{payment.get_method_display()} {payment.amount}",
-        )
+        _log_payment(order, payment, OrderEvent.Kind.PAYMENT_CANCELLED, by)
     return payment
 
 

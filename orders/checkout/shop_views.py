@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.inputs import redirect_next
+from foodhub.shortcuts import render_form
 from orders.models import OrderCycle
 from producers.models import Producer
 
@@ -183,12 +184,7 @@ def checkout(request, hub_slug):
     )
     context.update(form=form, order=order)
     if request.method != "POST" or not form.is_valid():
-        return render(
-            request,
-            "orders/checkout.html",
-            context,
-            status=400 if request.method == "POST" else 200,
-        )
+        return render_form(request, "orders/checkout.html", context)
     data = form.cleaned_data
     context["slot_label"] = dict(form.fields["slot"].choices)[data["slot"]]
     if "confirm" not in request.POST:

@@ -67,18 +67,11 @@ def closing_emails(cycle: OrderCycle) -> dict[str, int]:
 
 def household_emails(cycle: OrderCycle) -> list[outbox.Owed]:
     """One e-mail per live order: the final order, what is left to pay, where and when."""
-    return [
-        outbox.Owed(
-            key=f"close:{cycle.pk}:order:{pk}",
-            kind="cycle_closed_household",
-            to=email,
-            params={"order_id": pk},
-            language=language,
-        )
-        for pk, email, language in cycle.orders.live()
-        .order_by("pk")
-        .values_list("pk", "email", "language")
-    ]
+    return outbox.one_per_order(
+        cycle.orders.live(),
+        kind="cycle_closed_household",
+        key=lambda pk: f"close:{cycle.pk}:order:{pk}",
+    )
 
 
 @outbox.builder("cycle_closed_producer")

@@ -48,22 +48,32 @@ def _users():
     return get_user_model().objects.filter(is_active=True).exclude(email="")
 
 
+def _one_each(users, *, key: str, kind: str, params: dict) -> list[outbox.Owed]:
+    """One e-mail of ``kind`` to each of ``users``, in the language they read: its key
+    and its builder's params end with the user's id."""
+    return [
+        outbox.Owed(
+            key=f"{key}:{user.pk}",
+            kind=kind,
+            to=user.email,
+            params={**params, "user_id": user.pk},
+            language=_language_of(user),
+        )
+        for user in users.only("pk", "email", "language").order_by("pk")
+    ]
+
+
 # The shop is open.
 
 
 def opening_emails(cycle: OrderCycle) -> list[outbox.Owed]:
     """One "the shop is open" e-mail per household that asked for the hub's."""
-    users = _users().filter(opening_alerts__hub=cycle.hub_id).only("pk", "email", "language")
-    return [
-        outbox.Owed(
-            key=f"open:{cycle.pk}:{user.pk}",
-            kind="shop_open",
-            to=user.email,
-            params={"cycle_id": cycle.pk, "user_id": user.pk},
-            language=_language_of(user),
-        )
-        for user in users.order_by("pk")
-    ]
+    return _one_each(
+        _users().filter(opening_alerts__hub=cycle.hub_id),
+        key=f"open:{cycle.pk}",
+        kind="shop_open",
+        params={"cycle_id": cycle.pk},
+    )
 
 
 class _SmallCache:
@@ -219,19 +229,10 @@ def reminder_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
         Order.objects.live()
         .filter(cycle_pickup=cycle_pickup)
         .exclude(cycle__status=OrderCycle.Status.CANCELLED)
-        .order_by("pk")
-        .values_list("pk", "email", "language")
     )
-    return [
-        outbox.Owed(
-            key=f"remind:{order_id}:{cycle_pickup.pickup_date}",
-            kind="pickup_reminder",
-            to=email,
-            params={"order_id": order_id},
-            language=language,  # the order's
-        )
-        for order_id, email, language in orders
-    ]
+    return outbox.one_per_order(
+        orders, kind="pickup_reminder", key=lambda pk: f"remind:{pk}:{cycle_pickup.pickup_date}"
+    )
 
 
 @outbox.builder("pickup_reminder")
@@ -278,17 +279,13 @@ def build_pickup_reminder(params: dict) -> EmailMessage:
 def volunteer_list_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
     """One volunteer list per coordinator of the pickup point (built by
     ``pickup_points.notifications``)."""
-    users = _users().filter(
+    coordinators = _users().filter(
         pickup_memberships__pickup_point=cycle_pickup.pickup_point_id,
         pickup_memberships__role=COORDINATOR,
     )
-    return [
-        outbox.Owed(
-            key=f"volunteers:{cycle_pickup.pk}:{user.pk}",
-            kind="volunteer_list",
-            to=user.email,
-            params={"cycle_pickup_id": cycle_pickup.pk, "user_id": user.pk},
-            language=_language_of(user),
-        )
-        for user in users.only("pk", "email", "language").order_by("pk").distinct()
-    ]
+    return _one_each(
+        coordinators.distinct(),
+        key=f"volunteers:{cycle_pickup.pk}",
+        kind="volunteer_list",
+        params={"cycle_pickup_id": cycle_pickup.pk},
+    )

@@ -23,6 +23,9 @@ class Payment(models.Model):
         TRANSFER = "transfer", _("bank transfer")
         CARD = "card", _("card")
 
+    # Recorded by hand at the pickup point (a card payment is recorded by Stripe's webhook).
+    AT_PICKUP_METHODS = (Method.CASH, Method.CHEQUE, Method.TRANSFER)
+
     class Kind(models.TextChoices):
         PAYMENT = "payment", _("payment")
         REFUND = "refund", _("refund")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from foodhub.collation import french
 from foodhub.hubs.selectors import get_managed_hub
+from foodhub.shortcuts import outcome_message, render_form
 from orders.billing import counter
 from orders.billing.forms import PaymentForm
 from orders.checkout import selectors, services
@@ -85,22 +86,13 @@ def cycle_list(request, hub_slug):
 
 @login_required
 def cycle_create(request, hub_slug):
-    hub = get_managed_hub(request.user, hub_slug)
-    form = CycleForm(request.POST or None, initial={"fee_vat_rate": VatRate.STANDARD})
-    if request.method == "POST" and form.is_valid():
-        try:
-            cycle = cycles.create_cycle(hub=hub, by=request.user, **form.cleaned_data)
-        except services.OrderError as error:
-            form.add_error(getattr(error, "field", None), str(error))
-        else:
-            messages.success(request, _("Draft cycle created: now choose the products."))
-            return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
-    return render(
-        request,
-        "orders/manage/cycle_form.html",
-        {"hub": hub, "cycle": None, "form": form, "step": 1},
-        status=400 if request.method == "POST" else 200,
-    )
+    return _cycle_page(request, get_managed_hub(request.user, hub_slug), cycle=None)
+
+
+@login_required
+def cycle_edit(request, hub_slug, pk):
+    hub, cycle = _cycle_of(request, hub_slug, pk)
+    return _cycle_page(request, hub, cycle=cycle)
 
 
 def _changed_terms(form, cycle) -> dict:
@@ -113,25 +105,35 @@ def _changed_terms(form, cycle) -> dict:
     return terms
 
 
-@login_required
-def cycle_edit(request, hub_slug, pk):
-    hub, cycle = _cycle_of(request, hub_slug, pk)
-    form = CycleForm(request.POST or None, initial=CycleForm.initial_for(cycle))
+def _cycle_page(request, hub, *, cycle):
+    """Step 1, the dates and fee: of a new draft (``cycle`` None), or of the cycle."""
+    if cycle is None:
+        initial, context = {"fee_vat_rate": VatRate.STANDARD}, {}
+    else:
+        initial = CycleForm.initial_for(cycle)
+        context = {
+            "phase": cycle.phase(),
+            "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60),
+        }
+    form = CycleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            cycles.update_cycle(cycle=cycle, by=request.user, **_changed_terms(form, cycle))
+            if cycle is None:
+                cycle = cycles.create_cycle(hub=hub, by=request.user, **form.cleaned_data)
+                done = _("Draft cycle created: now choose the products.")
+            else:
+                cycles.update_cycle(cycle=cycle, by=request.user, **_changed_terms(form, cycle))
+                done = _("Dates and fee saved.")
         except services.OrderError as error:
             form.add_error(getattr(error, "field", None), str(error))
         else:
-            messages.success(request, _("Dates and fee saved."))
+            messages.success(request, done)
             return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
-    return render(
+    return render_form(
         request,
         "orders/manage/cycle_form.html",
-        {"hub": hub, "cycle": cycle, "form": form, "step": 1, "phase": cycle.phase(),
-         "notice_minutes": int(cycles.CHANGE_NOTICE.total_seconds() // 60)},
-        status=400 if request.method == "POST" else 200,
-    )  # fmt: skip
+        {"hub": hub, "cycle": cycle, "form": form, "step": 1, **context},
+    )
 
 
 @login_required
@@ -236,12 +238,9 @@ def offer_remove(request, hub_slug, pk, offer_pk):
     offer = get_object_or_404(
         Offer.objects.filter(cycle=cycle).select_related("variant__product"), pk=offer_pk
     )
-    try:
+    done = _("“%(name)s” removed.") % {"name": offer.variant}
+    with outcome_message(request, done, services.OrderError):
         cycles.remove_offer(offer=offer, by=request.user)
-    except services.OrderError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("“%(name)s” removed.") % {"name": offer.variant})
     return redirect("cycles:offers", hub_slug=hub.slug, pk=cycle.pk)
 
 
@@ -324,12 +323,8 @@ def cycle_detail(request, hub_slug, pk):
 @require_POST
 def cycle_publish(request, hub_slug, pk):
     hub, cycle = _cycle_of(request, hub_slug, pk)
-    try:
+    with outcome_message(request, _("The cycle is published."), services.OrderError):
         cycles.publish_cycle(cycle=cycle, by=request.user)
-    except services.OrderError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The cycle is published."))
     return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
 
 
@@ -350,11 +345,8 @@ def cycle_clone(request, hub_slug, pk):
             if other is not None:
                 messages.warning(request, cycles.overlap_message(other))
             return redirect("cycles:detail", hub_slug=hub.slug, pk=clone.pk)
-    return render(
-        request,
-        "orders/manage/cycle_clone.html",
-        {"hub": hub, "cycle": cycle, "form": form},
-        status=400 if request.method == "POST" else 200,
+    return render_form(
+        request, "orders/manage/cycle_clone.html", {"hub": hub, "cycle": cycle, "form": form}
     )
 
 
@@ -410,11 +402,10 @@ def cycle_cancel(request, hub_slug, pk):
             messages.success(request, _("The cycle is cancelled; the households are told."))
             return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
     live = cycle.orders.live().count()
-    return render(
+    return render_form(
         request,
         "orders/manage/cycle_cancel.html",
         {"hub": hub, "cycle": cycle, "phase": cycle.phase(), "form": form, "live_count": live},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -438,9 +429,8 @@ def record_payment(request, hub_slug, pk, order_pk):
                 request, _("Payment recorded for order %(number)s.") % {"number": order.number}
             )
             return redirect("cycles:detail", hub_slug=hub.slug, pk=cycle.pk)
-    return render(
+    return render_form(
         request,
         "orders/manage/record_payment.html",
         {"hub": hub, "cycle": cycle, "order": order, "form": form, "paid": paid, "due": due},
-        status=400 if request.method == "POST" else 200,
     )

@@ -175,25 +175,30 @@ def _clean_terms(
             raise CycleError(_("Give the opening and closing date and time."))
     if closes_at <= opens_at:
         raise CycleError(_("The cycle must close after it opens."))
-    try:
-        fee_percent = Decimal(str(fee_percent)).quantize(pricing.CENT)
-        fee_fixed = pricing.money(Decimal(str(fee_fixed)))
-    except (ArithmeticError, InvalidOperation, ValueError):
-        raise CycleError(_("Enter the hub fee as a number, such as 5 or 1,50.")) from None
-    if not Decimal("0") <= fee_percent <= Decimal("100"):
-        raise CycleError(_("The hub fee percentage must be between 0 and 100."))
-    if not Decimal("0") <= fee_fixed <= MAX_FEE_FIXED:
-        raise CycleError(_("The fixed hub fee must be between 0 and 1000 €."))
-    if fee_vat_rate not in VatRate.values:
-        raise CycleError(_("Choose the VAT rate of the hub fee."))
     return {
         "name": name,
         "opens_at": opens_at,
         "closes_at": closes_at,
-        "fee_percent": fee_percent,
-        "fee_fixed": fee_fixed,
-        "fee_vat_rate": fee_vat_rate,
+        **clean_fee(fee_percent, fee_fixed, fee_vat_rate),
     }
+
+
+def clean_fee(fee_percent, fee_fixed, fee_vat_rate: str, *, error=CycleError) -> dict:
+    """The hub fee (``FEE_FIELDS``) of a cycle or of a weekly schedule, as it is saved:
+    the percentage and the fixed fee to the cent, each within bounds, a known VAT rate.
+    Raises ``error`` (the caller's kind of ``CycleError``) saying what is wrong."""
+    try:
+        fee_percent = Decimal(str(fee_percent)).quantize(pricing.CENT)
+        fee_fixed = pricing.money(Decimal(str(fee_fixed)))
+    except (ArithmeticError, InvalidOperation, ValueError):
+        raise error(_("Enter the hub fee as a number, such as 5 or 1,50.")) from None
+    if not Decimal("0") <= fee_percent <= Decimal("100"):
+        raise error(_("The hub fee percentage must be between 0 and 100."))
+    if not Decimal("0") <= fee_fixed <= MAX_FEE_FIXED:
+        raise error(_("The fixed hub fee must be between 0 and 1000 €."))
+    if fee_vat_rate not in VatRate.values:
+        raise error(_("Choose the VAT rate of the hub fee."))
+    return {"fee_percent": fee_percent, "fee_fixed": fee_fixed, "fee_vat_rate": fee_vat_rate}
 
 
 def create_cycle(
@@ -656,18 +661,11 @@ def set_pickups(
         cycle = _lock_cycle(cycle)
         _check_editable(cycle, now)
         points = {p.pk: p for p in cycle.hub.pickup_points.all()}
-        seen = set()
-        for spec in pickups:
-            if spec.pickup_point_id not in points or spec.pickup_point_id in seen:
-                raise CycleError(_("Choose pickup points of this hub, each once."))
-            seen.add(spec.pickup_point_id)
+        for spec, point in each_point_once(pickups, points):
             if not isinstance(spec.pickup_date, date):
-                raise CycleError(
-                    _("Give the pickup date at %(point)s.")
-                    % {"point": points[spec.pickup_point_id]}
-                )
+                raise CycleError(_("Give the pickup date at %(point)s.") % {"point": point})
             for slot in spec.slots:
-                _check_slot_spec(slot, points[spec.pickup_point_id])
+                _check_slot_spec(slot, point)
         _check_pickup_dates(
             cycle,
             closes_at=cycle.closes_at,
@@ -760,6 +758,17 @@ def set_pickups(
             and not PickupSlot.objects.filter(cycle_pickup__cycle=cycle).exists()
         ):
             raise CycleError(_("A published order cycle needs at least one pickup slot."))
+
+
+def each_point_once(pickups, points: dict, *, error=CycleError):
+    """Each pickup spec (of a cycle or a weekly schedule) with its point, once checked to
+    be one of ``points`` (the hub's, by id) and named once; else ``error``."""
+    seen = set()
+    for spec in pickups:
+        if spec.pickup_point_id not in points or spec.pickup_point_id in seen:
+            raise error(_("Choose pickup points of this hub, each once."))
+        seen.add(spec.pickup_point_id)
+        yield spec, points[spec.pickup_point_id]
 
 
 def _check_slot_spec(slot: SlotSpec, point) -> None:

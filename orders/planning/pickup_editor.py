@@ -11,12 +11,13 @@ from typing import NamedTuple
 
 from django import forms
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from foodhub import inputs
 from foodhub.collation import french
+from foodhub.shortcuts import render_form
 from orders.models import Weekday
 from orders.stock import OrderError
 
@@ -201,9 +202,8 @@ def edit_pickups(
                 return redirect(done_url)
         else:
             error = _("Please correct the errors below.")
-    return render(
+    return render_form(
         request,
         "orders/manage/pickups.html",
         {"hub": hub, "rows": rows, "error": error, "cancel_url": done_url, **context},
-        status=400 if data is not None else 200,
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub.hubs.selectors import get_managed_hub
+from foodhub.shortcuts import render_form
 from orders.checkout import services
 from orders.models import OrderCycle, SchedulePickup, WeeklySchedule
 from producers.models import VatRate
@@ -217,12 +218,7 @@ def closure_create(request, hub_slug):
                     % {"names": ", ".join(cycle.name for cycle in affected)},
                 )
             return redirect("cycles:schedule_list", hub_slug=hub.slug)
-    return render(
-        request,
-        "orders/manage/schedule_closure.html",
-        {"hub": hub, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return render_form(request, "orders/manage/schedule_closure.html", {"hub": hub, "form": form})
 
 
 @login_required

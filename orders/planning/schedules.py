@@ -20,7 +20,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -31,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders import clock, outbox, pricing
+from orders import clock, outbox
 from orders.checkout import selectors
 from orders.models import (
     HubClosure,
@@ -42,7 +41,6 @@ from orders.models import (
     Weekday,
     WeeklySchedule,
 )
-from producers.models import VatRate
 
 from . import cycles
 from .cycles import CycleError, PickupSpec, SlotSpec
@@ -529,17 +527,7 @@ def _clean_schedule(
         raise ScheduleError(_("Create the cycles 1 to 8 weeks ahead."))
     if starts_on is not None and not isinstance(starts_on, date):
         raise ScheduleError(_("Give the first week as a date."))
-    try:
-        fee_percent = Decimal(str(fee_percent)).quantize(pricing.CENT)
-        fee_fixed = pricing.money(Decimal(str(fee_fixed)))
-    except (ArithmeticError, InvalidOperation, ValueError):
-        raise ScheduleError(_("Enter the hub fee as a number, such as 5 or 1,50.")) from None
-    if not Decimal("0") <= fee_percent <= Decimal("100"):
-        raise ScheduleError(_("The hub fee percentage must be between 0 and 100."))
-    if not Decimal("0") <= fee_fixed <= cycles.MAX_FEE_FIXED:
-        raise ScheduleError(_("The fixed hub fee must be between 0 and 1000 €."))
-    if fee_vat_rate not in VatRate.values:
-        raise ScheduleError(_("Choose the VAT rate of the hub fee."))
+    fee = cycles.clean_fee(fee_percent, fee_fixed, fee_vat_rate, error=ScheduleError)
     ids = {getattr(producer, "pk", producer) for producer in producers}
     found = list(hub.producers.filter(pk__in=ids))
     if len(found) != len(ids):
@@ -555,9 +543,7 @@ def _clean_schedule(
         "weeks_ahead": weeks_ahead,
         "starts_on": starts_on,
         "message": (message or "").strip(),
-        "fee_percent": fee_percent,
-        "fee_fixed": fee_fixed,
-        "fee_vat_rate": fee_vat_rate,
+        **fee,
     }
     return terms, found
 
@@ -685,12 +671,7 @@ def set_schedule_pickups(
             .get(pk=schedule.pk)
         )
         points = {point.pk: point for point in schedule.hub.pickup_points.all()}
-        seen = set()
-        for spec in pickups:
-            if spec.pickup_point_id not in points or spec.pickup_point_id in seen:
-                raise ScheduleError(_("Choose pickup points of this hub, each once."))
-            seen.add(spec.pickup_point_id)
-            point = points[spec.pickup_point_id]
+        for spec, point in cycles.each_point_once(pickups, points, error=ScheduleError):
             if not _is_weekday(spec.weekday):
                 raise ScheduleError(_("Choose the pickup day at %(point)s.") % {"point": point})
             for slot in spec.slots:

@@ -4,6 +4,7 @@ again: these only turn the browser's fields into clean values and clear messages
 from itertools import groupby
 
 from django import forms
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +16,10 @@ from orders.models import Order
 
 class BasketForm(forms.Form):
     """Build or change a weekly basket: products with quantities, pickup, payment."""
+
+    # The basket's own fields this form edits, beside its lines (``qty_<variant>`` fields).
+    BASKET_FIELDS = ("pickup_point", "slot_starts_at", "payment_method", "full_name", "phone",
+                     "note")  # fmt: skip
 
     pickup_point = inputs.ModelChoiceField(
         label=gettext_lazy("Pickup point"), queryset=None, empty_label=None
@@ -58,14 +63,7 @@ class BasketForm(forms.Form):
         quantities = {}
         if basket is not None:
             quantities = {line.variant_id: line.quantity for line in basket.lines.all()}
-            self.initial.update(
-                pickup_point=basket.pickup_point_id,
-                slot_starts_at=basket.slot_starts_at,
-                payment_method=basket.payment_method,
-                full_name=basket.full_name,
-                phone=basket.phone,
-                note=basket.note,
-            )
+            self.initial.update(model_to_dict(basket, fields=self.BASKET_FIELDS))
         else:
             self.initial.update(full_name=user.full_name, phone=user.phone)
         for variant in self.variants:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.hubs.selectors import get_managed_hub
+from foodhub.shortcuts import outcome_message, render_form
 from orders import clock
 from orders.checkout.selectors import variants_for_hub
 from orders.models import Order, OrderCycle, WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun
@@ -75,13 +76,9 @@ def basket_start(request):
     return render(request, "orders/weekly/basket_start.html", {"hubs": hubs, "taken": taken})
 
 
-BASKET_TERMS = ("pickup_point", "lines", "slot_starts_at", "payment_method", "full_name",
-                "phone", "note")  # fmt: skip
-
-
 def _terms(form) -> dict:
     """What the basket form says, as the use cases take it."""
-    return {name: form.cleaned_data[name] for name in BASKET_TERMS}
+    return {name: form.cleaned_data[name] for name in ("lines", *BasketForm.BASKET_FIELDS)}
 
 
 def _basket_form(request, hub, basket=None):
@@ -112,21 +109,7 @@ def basket_create(request, hub_slug):
     if existing is not None:
         messages.info(request, _("You already have a weekly basket at this hub."))
         return redirect("orders:weekly_detail", pk=existing.pk)
-    form = _basket_form(request, hub)
-    if request.method == "POST" and form.is_valid():
-        try:
-            basket = weekly.create_basket(user=request.user, hub=hub, **_terms(form))
-        except weekly.WeeklyBasketError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Your weekly basket is set up."))
-            return _after_save(basket)
-    return render(
-        request,
-        "orders/weekly/basket_form.html",
-        {"hub": hub, "basket": None, "form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return _basket_page(request, hub, basket=None)
 
 
 @login_required
@@ -134,20 +117,27 @@ def basket_edit(request, pk):
     basket = _basket_or_404(request, pk)
     if basket.status == WeeklyBasket.Status.CANCELLED:
         raise Http404
-    form = _basket_form(request, basket.hub, basket)
+    return _basket_page(request, basket.hub, basket=basket)
+
+
+def _basket_page(request, hub, *, basket):
+    """The build page: of a new basket (``basket`` None), or of the household's basket."""
+    form = _basket_form(request, hub, basket)
     if request.method == "POST" and form.is_valid():
         try:
-            basket = weekly.update_basket(basket, request.user, **_terms(form))
+            if basket is None:
+                basket = weekly.create_basket(user=request.user, hub=hub, **_terms(form))
+                done = _("Your weekly basket is set up.")
+            else:
+                basket = weekly.update_basket(basket, request.user, **_terms(form))
+                done = _("Your weekly basket is saved.")
         except weekly.WeeklyBasketError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Your weekly basket is saved."))
+            messages.success(request, done)
             return _after_save(basket)
-    return render(
-        request,
-        "orders/weekly/basket_form.html",
-        {"hub": basket.hub, "basket": basket, "form": form},
-        status=400 if request.method == "POST" else 200,
+    return render_form(
+        request, "orders/weekly/basket_form.html", {"hub": hub, "basket": basket, "form": form}
     )
 
 
@@ -223,12 +213,8 @@ def basket_detail(request, pk):
 def _act(request, pk, action, success: str):
     """Run a use case on the household's basket; say how it went; back to the basket."""
     basket = _basket_or_404(request, pk)
-    try:
+    with outcome_message(request, success, weekly.WeeklyBasketError):
         action(basket)
-    except weekly.WeeklyBasketError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, success)
     return redirect("orders:weekly_detail", pk=basket.pk)
 
 

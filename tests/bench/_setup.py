@@ -4,6 +4,8 @@ import os
 import statistics
 import tempfile
 import time
+from datetime import timedelta
+from decimal import Decimal
 
 _DB_DIR = tempfile.mkdtemp(prefix="foodhub-bench-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings")
@@ -37,10 +39,47 @@ def median_seconds(fn, *, runs: int) -> float:
     return statistics.median(timings)
 
 
+def kilo_variants(products, per_product: int, *, stock: int, sku: bool = False) -> list:
+    """Unsaved variants of 1, 2... kg of each product at 2.50 € a kilo, for ``bulk_create``."""
+    from producers.models import Variant
+
+    return [
+        Variant(
+            product=product,
+            name=f"{n + 1} kg",
+            unit="kg",
+            quantity_per_unit=Decimal(n + 1),
+            price=Decimal("2.50") * (n + 1),
+            stock_quantity=stock,
+            sku=f"P{product.pk}-{n}" if sku else "",
+        )
+        for product in products
+        for n in range(per_product)
+    ]
+
+
+def open_cycle(hub, name: str, *, closes_in: timedelta, **fields):
+    """A published cycle of ``hub``, opened yesterday, with a 5 % hub fee."""
+    from django.utils import timezone
+
+    from orders.models import OrderCycle
+
+    now = timezone.now()
+    return OrderCycle.objects.create(
+        hub=hub, name=name, opens_at=now - timedelta(days=1), closes_at=now + closes_in,
+        status=OrderCycle.Status.PUBLISHED, fee_percent=Decimal("5"), **fields,
+    )  # fmt: skip
+
+
+def offer_at_their_price(cycle, variants) -> list:
+    """Every variant offered in ``cycle`` at its catalogue price."""
+    from orders.models import Offer
+
+    return Offer.objects.bulk_create(Offer(cycle=cycle, variant=v, price=v.price) for v in variants)
+
+
 def random_lines(orders, offers, rng, per_order: int) -> list:
     """Order lines for generated orders: ``per_order`` random offers each, 1 to 3 units."""
-    from decimal import Decimal
-
     from orders.models import OrderLine
 
     lines = []

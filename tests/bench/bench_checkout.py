@@ -54,7 +54,7 @@ def drop_postgres(url: str, name: str) -> None:
 ORIGINAL_URL = os.environ.get("BENCH_POSTGRES_URL", "")
 SCRATCH_DB = scratch_postgres()
 
-from tests.bench._setup import migrate, report  # noqa: E402
+from tests.bench._setup import migrate, open_cycle, report  # noqa: E402
 
 
 def build_world():
@@ -64,7 +64,7 @@ def build_world():
     from django.utils import timezone
 
     from foodhub.hubs.models import Hub
-    from orders.models import CyclePickupPoint, Offer, OrderCycle, PickupSlot
+    from orders.models import CyclePickupPoint, Offer, PickupSlot
     from pickup_points.models import PickupPoint
     from producers.models import Category, Producer, Product, Variant
 
@@ -72,14 +72,8 @@ def build_world():
     hub = Hub.objects.create(
         name="Drive du banc d'essai", slug="bench-checkout", order_prefix="BEN"
     )
-    cycle = OrderCycle.objects.create(
-        hub=hub,
-        name="Semaine de charge",
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=1),
-        status=OrderCycle.Status.PUBLISHED,
-        fee_percent=Decimal("5"),
-        fee_fixed=Decimal("0.50"),
+    cycle = open_cycle(
+        hub, "Semaine de charge", closes_in=timedelta(days=1), fee_fixed=Decimal("0.50")
     )
     point = PickupPoint.objects.create(
         name="Tiers-lieu", slug="bench-tiers-lieu", address="1 rue du Test, Lille"

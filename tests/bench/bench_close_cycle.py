@@ -19,7 +19,7 @@ from datetime import time as clock
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.bench._setup import migrate, random_lines, report
+from tests.bench._setup import migrate, offer_at_their_price, random_lines, report
 
 ORDERS = 10_000
 PRODUCERS = 60
@@ -32,7 +32,7 @@ def build_world() -> int:
 
     from foodhub.accounts.models import User
     from foodhub.hubs.models import Hub, HubMembership
-    from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, PickupSlot
+    from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, PickupSlot
     from pickup_points.models import PickupPoint
     from producers.models import Category, Producer, Product, Variant
 
@@ -61,9 +61,7 @@ def build_world() -> int:
                 stock_quantity=10**6)
         for product in products
     )  # fmt: skip
-    offers = Offer.objects.bulk_create(
-        Offer(cycle=cycle, variant=v, price=v.price) for v in variants
-    )
+    offers = offer_at_their_price(cycle, variants)
     slots = []
     for n in range(POINTS):
         point = PickupPoint.objects.create(

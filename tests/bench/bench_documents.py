@@ -18,7 +18,7 @@ import sys
 import time
 from decimal import Decimal
 
-from tests.bench._setup import migrate, random_lines, report
+from tests.bench._setup import migrate, offer_at_their_price, random_lines, report
 
 ORDERS = 1_000
 AT_FIRST_POINT = 200
@@ -48,7 +48,7 @@ def build_world():
     from django.utils import timezone
 
     from foodhub.hubs.models import Hub
-    from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, PickupSlot
+    from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, PickupSlot
     from pickup_points.models import PickupPoint
     from producers.models import Category, Producer, Product, Variant
 
@@ -74,9 +74,7 @@ def build_world():
         )
         for product in products
     )
-    offers = Offer.objects.bulk_create(
-        Offer(cycle=cycle, variant=v, price=v.price) for v in variants
-    )
+    offers = offer_at_their_price(cycle, variants)
     slots = []
     for n in range(POINTS):
         point = PickupPoint.objects.create(

@@ -6,9 +6,8 @@ BENCH shop_page_queries  SQL queries of a shop page (target: a constant ≤ 12)
 """
 
 from datetime import timedelta
-from decimal import Decimal
 
-from tests.bench._setup import median_seconds, migrate, report
+from tests.bench._setup import kilo_variants, median_seconds, migrate, open_cycle, report
 
 PRODUCERS = 60
 OFFERS = 10_000
@@ -19,7 +18,7 @@ def build_cycle():
     from django.utils import timezone
 
     from foodhub.hubs.models import Hub
-    from orders.models import CyclePickupPoint, Offer, OrderCycle, PickupSlot
+    from orders.models import CyclePickupPoint, Offer, PickupSlot
     from pickup_points.models import PickupPoint
     from producers.models import Category, Label, Producer, Product, Variant
     from producers.services import refresh_search_texts
@@ -48,30 +47,13 @@ def build_cycle():
         Product.labels.through(product_id=product.pk, label_id=label.pk)
         for product in products[::3]
     )
-    variants = Variant.objects.bulk_create(
-        Variant(
-            product=product,
-            name=f"{n + 1} kg",
-            unit="kg",
-            quantity_per_unit=Decimal(n + 1),
-            price=Decimal("2.50") * (n + 1),
-            stock_quantity=20,
-        )
-        for product in products
-        for n in range(VARIANTS_PER_PRODUCT)
-    )[:OFFERS]
+    variants = kilo_variants(products, VARIANTS_PER_PRODUCT, stock=20)
+    variants = Variant.objects.bulk_create(variants)[:OFFERS]
     # Rows made in bulk skip the services that keep the shop's search text: as the demo
     # data and the catalogue import do, it is refreshed once for them all.
     refresh_search_texts(Variant.objects.filter(product__producer__in=producers))
     now = timezone.now()
-    cycle = OrderCycle.objects.create(
-        hub=hub,
-        name="Semaine du banc",
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=5),
-        status=OrderCycle.Status.PUBLISHED,
-        fee_percent=Decimal("5"),
-    )
+    cycle = open_cycle(hub, "Semaine du banc", closes_in=timedelta(days=5))
     Offer.objects.bulk_create(
         Offer(cycle=cycle, variant=v, price=v.price, stock_cap=5 if v.pk % 9 == 0 else None)
         for v in variants

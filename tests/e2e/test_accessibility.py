@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from orders.checkout import services
 from tests import factories
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.browser import log_in, set_quantity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,14 +28,6 @@ def assert_accessible(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
 
 
-def log_in(page: Page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", user.email)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 @pytest.fixture(autouse=True)
 def _phone(page: Page):
     page.set_viewport_size({"width": 360, "height": 740})
@@ -50,10 +42,7 @@ def test_the_households_pages_are_accessible(page: Page, live_server, hub, house
 
     log_in(page, live_server, household)
     page.goto(f"{live_server.url}/{hub.slug}/")
-    row = page.locator(f"#offer-{offers['carrots'].pk}")
-    row.locator("input[name=quantity]").fill("2")
-    row.locator("button[type=submit]").click()
-    expect(page.locator(f"#offer-{offers['carrots'].pk} .saved")).to_be_visible()
+    set_quantity(page, offers["carrots"], 2)
     assert_accessible(page)  # after the htmx swap
 
     page.locator("#basket-summary a").click()

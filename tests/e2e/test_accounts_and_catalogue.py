@@ -8,7 +8,8 @@ from playwright.sync_api import Page, expect
 
 from foodhub.accounts.models import User
 from producers.models import Product, Variant
-from tests.factories import DEFAULT_PASSWORD, CategoryFactory
+from tests.e2e.browser import log_in
+from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,19 +42,11 @@ def test_sign_up_then_log_in_with_an_email_code(page: Page, live_server, mailout
     assert not user.has_usable_password()
 
 
-def _log_in(page: Page, live_server, email):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", email)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/spaces/"))
-
-
 def test_producer_creates_a_product_then_updates_its_stock_inline(
     page: Page, live_server, producer, producer_member
 ):
     CategoryFactory(name="Fruits", slug="fruits")
-    _log_in(page, live_server, producer_member.email)
+    log_in(page, live_server, producer_member, lands_on=re.compile(r"/spaces/"))
     page.get_by_role("link", name=producer.name).click()
     page.goto(f"{live_server.url}/producers/{producer.slug}/products/new/")
     page.fill("#id_name", "Pommes Jonagold")

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from orders.checkout.services import place_order
 from orders.models import OrderEvent
 from tests import factories
+from tests.e2e.browser import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,11 +33,7 @@ def test_volunteer_ticks_collected_and_records_cash_on_a_phone(
     cycle.save(update_fields=["closes_at"])
 
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", volunteer.email)
-    page.fill("#id_password", factories.DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/spaces/"))
+    log_in(page, live_server, volunteer, lands_on=re.compile(r"/spaces/"))
     page.goto(f"{live_server.url}/points/{pickup_point.slug}/cycles/{cycle.pk}/")
     expect(page.locator("#counts")).to_contain_text("2 attendus")
     names = page.locator(".household-name strong").all_inner_texts()

@@ -13,6 +13,7 @@ from foodhub.accounts.models import User
 from orders.checkout import services
 from orders.models import Order
 from tests import factories
+from tests.e2e.browser import place_basket, set_quantity
 from tests.e2e.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,10 +25,7 @@ DESKTOP = {"width": 1280, "height": 900}
 def _fill_basket(page: Page, live_server, hub, offers) -> None:
     page.goto(f"{live_server.url}/{hub.slug}/")
     for offer in offers.values():
-        row = page.locator(f"#offer-{offer.pk}")
-        row.locator("input[name=quantity]").fill("2")
-        row.locator("button[type=submit]").click()
-        expect(page.locator(f"#offer-{offer.pk} .saved")).to_be_visible()
+        set_quantity(page, offer, 2)
 
 
 def _width(locator) -> float:
@@ -109,15 +107,8 @@ def test_a_household_without_a_password_finds_its_orders_changes_one_and_deletes
     expect(page.locator("h1")).to_contain_text(order.number)
     page.locator("form[action$='/change/'] button").click()
     page.wait_for_url(re.compile(rf"/{hub.slug}/$"))
-    row = page.locator(f"#offer-{offers['carrots'].pk}")
-    row.locator("input[name=quantity]").fill("2")
-    row.locator("button[type=submit]").click()
-    expect(page.locator(f"#offer-{offers['carrots'].pk} .saved")).to_be_visible()
-    page.locator("#basket-summary a").click()
-    page.locator(f"main a[href$='/{hub.slug}/checkout/']").click()
-    page.locator("main form button[type=submit]").click()
-    page.locator("#place-order-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/orders/o/"))
+    set_quantity(page, offers["carrots"], 2)
+    place_basket(page, hub)
     order.refresh_from_db()
     assert order.lines.get().quantity == 2
 

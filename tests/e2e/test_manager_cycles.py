@@ -8,18 +8,14 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from orders.models import OrderCycle
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.browser import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_manager_clones_a_cycle_to_next_week(page: Page, live_server, hub, manager, offers, slot):
     cycle = offers["carrots"].cycle
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", manager.email)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/spaces/"))
+    log_in(page, live_server, manager, lands_on=re.compile(r"/spaces/"))
 
     page.goto(f"{live_server.url}/hubs/{hub.slug}/")
     page.locator(f"a[href='/hubs/{hub.slug}/cycles/']").click()
@@ -49,7 +45,7 @@ def test_manager_closes_a_cycle_now_from_a_phone_after_seeing_what_it_sets_off(
 ):
     from orders.checkout import services
     from tests import factories
-    from tests.e2e.test_accessibility import assert_accessible, log_in
+    from tests.e2e.test_accessibility import assert_accessible
 
     page.set_viewport_size({"width": 360, "height": 740})
     cycle = offers["carrots"].cycle

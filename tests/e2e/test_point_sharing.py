@@ -6,7 +6,8 @@ from playwright.sync_api import Page, expect
 
 from pickup_points.models import PickupPointMembership
 from tests import factories
-from tests.e2e.test_accessibility import assert_accessible, log_in
+from tests.e2e.browser import log_in
+from tests.e2e.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

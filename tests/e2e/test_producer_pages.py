@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 
 from orders.checkout.services import place_order
 from tests import factories
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.browser import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,14 +63,6 @@ def catalogue(producer, producer_member, category, hub, cycle, slot):
     return product
 
 
-def _log_in(page: Page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", user.email)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 def _fits(page: Page, name: str) -> bool:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"producer-{name}.png"), full_page=True)
@@ -81,7 +73,7 @@ def test_every_producer_page_fits_a_360_px_phone(
     page: Page, live_server, producer, producer_member, catalogue, tmp_path
 ):
     page.set_viewport_size({"width": 360, "height": 740})
-    _log_in(page, live_server, producer_member)
+    log_in(page, live_server, producer_member)
     base = f"{live_server.url}/producers/{producer.slug}"
     pages = {
         "catalogue": f"{base}/",

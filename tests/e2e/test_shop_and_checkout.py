@@ -7,20 +7,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from orders.models import Order
+from tests.e2e.browser import place_basket, set_quantity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def _set_quantity(page: Page, offer, quantity: int):
-    row = page.locator(f"#offer-{offer.pk}")
-    row.locator("input[name=quantity]").fill(str(quantity))
-    row.locator("button[type=submit]").click()
-    # htmx swaps the row in place; the summary follows out of band.
-    expect(page.locator(f"#offer-{offer.pk} .saved")).to_be_visible()
 
 
 def test_household_orders_changes_then_cancels_on_a_phone(
@@ -32,8 +25,8 @@ def test_household_orders_changes_then_cancels_on_a_phone(
     assert _no_horizontal_scroll(page)
     shop_url = page.url
 
-    _set_quantity(page, offers["carrots"], 2)
-    _set_quantity(page, offers["bread"], 1)
+    set_quantity(page, offers["carrots"], 2)
+    set_quantity(page, offers["bread"], 1)
     assert page.url == shop_url  # no navigation: htmx did it
     expect(page.locator("#basket-summary")).to_contain_text("9,60\xa0€")  # 2 × 2,40 + 4,80
 
@@ -58,12 +51,8 @@ def test_household_orders_changes_then_cancels_on_a_phone(
     # Change: three carrots instead of two.
     page.locator("form[action$='/change/'] button").click()
     page.wait_for_url(re.compile(rf"/{hub.slug}/$"))
-    _set_quantity(page, offers["carrots"], 3)
-    page.locator("#basket-summary a").click()
-    page.locator(f"main a[href$='/{hub.slug}/checkout/']").click()
-    page.locator("main form button[type=submit]").click()
-    page.locator("#place-order-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/orders/o/"))
+    set_quantity(page, offers["carrots"], 3)
+    place_basket(page, hub)
     order.refresh_from_db()
     assert order.total.to_eng_string() == "12.00"
     assert Order.objects.count() == 1

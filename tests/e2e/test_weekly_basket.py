@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from orders.checkout import services
@@ -15,21 +14,9 @@ from orders.models import Order, OrderCycle, WeeklyBasket, WeeklyBasketRun
 from orders.weekly_baskets import weekly
 from orders.worker import scheduler
 from tests import factories
-from tests.factories import DEFAULT_PASSWORD
+from tests.e2e.browser import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _coming_cycle(hub, pickup_point, variants, *, weeks, name):
-    opens = timezone.now().replace(microsecond=0) + timedelta(weeks=weeks)
-    cycle = factories.OrderCycleFactory(
-        hub=hub, name=name, opens_at=opens, closes_at=opens + timedelta(days=4)
-    )
-    cycle_pickup = factories.CyclePickupPointFactory(cycle=cycle, pickup_point=pickup_point)
-    factories.PickupSlotFactory(cycle_pickup=cycle_pickup)
-    for variant in variants:
-        factories.OfferFactory(cycle=cycle, variant=variant)
-    return cycle
 
 
 def _tick_opens(cycle):
@@ -52,15 +39,11 @@ def test_household_repeats_an_order_skips_a_week_and_gets_the_next(
         user=household,
     )
     variants = [offer.variant for offer in offers.values()]
-    skipped = _coming_cycle(hub, pickup_point, variants, weeks=1, name="Semaine 49")
-    wanted = _coming_cycle(hub, pickup_point, variants, weeks=2, name="Semaine 50")
+    skipped = factories.coming_cycle(hub, pickup_point, variants, days=7, name="Semaine 49")
+    wanted = factories.coming_cycle(hub, pickup_point, variants, days=14, name="Semaine 50")
 
     page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_login", household.email)
-    page.fill("#id_password", DEFAULT_PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, live_server, household)
 
     page.goto(f"{live_server.url}/orders/")
     expect(page.locator("main a[href='/orders/weekly/']")).to_be_visible()

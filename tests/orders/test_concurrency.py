@@ -63,14 +63,13 @@ def in_parallel(count: int, work) -> list:
         return list(pool.map(run, range(count)))
 
 
-@pytest.fixture
-def world(db):
+def racing_world(**cycle_fields):
     """An open cycle, ten slots with room for everyone, and a producer.
 
     Buyers spread over the slots: a slot's row lock (taken to check its capacity) would
-    otherwise queue every buyer and hide the stock locks this file is about.
+    otherwise queue every buyer and hide the stock locks under test.
     """
-    cycle = factories.OrderCycleFactory(hub__order_prefix="LIL")
+    cycle = factories.OrderCycleFactory(**cycle_fields)
     pickup = factories.CyclePickupPointFactory(cycle=cycle)
     slots = [
         factories.PickupSlotFactory(
@@ -80,6 +79,11 @@ def world(db):
     ]
     producer = factories.ProducerFactory()
     return cycle, slots, producer
+
+
+@pytest.fixture
+def world(db):
+    return racing_world(hub__order_prefix="LIL")
 
 
 def offer_of(world, *, stock=UNITS, cap=None, on_demand=False):

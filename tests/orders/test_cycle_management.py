@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from orders import outbox
-from orders.checkout.services import OrderError, paid_amount, place_order, record_payment
+from orders.checkout.services import OrderError, paid_amount, record_payment
 from orders.models import (
     CycleChange,
     CyclePickupPoint,
@@ -30,26 +30,11 @@ from orders.planning import cycles
 from orders.planning.cycle_forms import CycleForm
 from orders.planning.cycles import CycleError, PickupSpec, SlotSpec
 from tests import factories
+from tests.factories import PARIS, paris, place
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(*args) -> datetime:
-    return datetime(*args, tzinfo=PARIS)
-
-
-def place(cycle, slot, items, *, email="voisin@example.org", **kwargs):
-    return place_order(
-        cycle=cycle,
-        slot=slot,
-        items={offer.pk: qty for offer, qty in items.items()},
-        email=email,
-        full_name=kwargs.pop("full_name", "Alex Voisin"),
-        **kwargs,
-    )
 
 
 def url(name, cycle, *args):

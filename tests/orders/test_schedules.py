@@ -32,17 +32,13 @@ from orders.planning import schedules
 from orders.planning.cycles import SlotSpec
 from orders.planning.schedules import ScheduleError, SchedulePickupSpec, create_due_cycles
 from tests import factories
+from tests.factories import PARIS, paris
 from tests.orders.test_concurrency import in_parallel, postgres_only
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
-
-
-def paris(*args) -> datetime:
-    return datetime(*args, tzinfo=PARIS)
 
 
 def local(moment: datetime) -> datetime:

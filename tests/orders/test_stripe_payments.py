@@ -915,30 +915,40 @@ def test_an_order_cancelled_while_stripe_makes_its_payment_intent_is_not_charged
     assert fake_stripe.intents[payment.stripe_payment_intent]["status"] == "canceled"
 
 
-def test_two_settlements_at_once_give_the_excess_back_once(paid_order, fake_stripe, offers):
+@pytest.fixture
+def cheaper_order(paid_order, offers):
+    """The paid order changed to one bunch of carrots less: 2.40 € to give back."""
     services.update_order(order=paid_order, items={offers["carrots"].pk: 1, offers["bread"].pk: 1})
     paid_order.refresh_from_db()
-    # While the first asks Stripe for the refund, a second one runs (two workers).
-    fake_stripe.meanwhile(
-        "post", "/v1/refunds", lambda: payments.settle_card_difference(paid_order)
-    )
+    return paid_order
 
-    payments.settle_card_difference(paid_order)
+
+def assert_refunded_once(order) -> Payment:
+    """The 2.40 € given back once: one refund and one event, nothing owed either way."""
+    [row] = order.payments.filter(kind=Payment.Kind.REFUND)
+    assert (row.amount, row.status) == (Decimal("2.40"), Payment.Status.SUCCEEDED)
+    assert payments.amount_due(order) == 0
+    assert order.events.filter(kind=OrderEvent.Kind.REFUND).count() == 1
+    return row
+
+
+def test_two_settlements_at_once_give_the_excess_back_once(cheaper_order, fake_stripe):
+    order = cheaper_order
+    # While the first asks Stripe for the refund, a second one runs (two workers).
+    fake_stripe.meanwhile("post", "/v1/refunds", lambda: payments.settle_card_difference(order))
+
+    payments.settle_card_difference(order)
 
     assert {r["params"]["amount"] for r in fake_stripe.posts("/v1/refunds")} == {"240"}
     assert len(fake_stripe.refunds) == 1  # the second asked with the same key
-    [row] = paid_order.payments.filter(kind=Payment.Kind.REFUND)
-    assert (row.amount, row.status) == (Decimal("2.40"), Payment.Status.SUCCEEDED)
-    assert payments.amount_due(paid_order) == 0
-    assert paid_order.events.filter(kind=OrderEvent.Kind.REFUND).count() == 1
+    assert_refunded_once(order)
 
 
 def test_a_refund_webhook_before_we_wrote_the_refund_is_counted_once(
-    client, paid_order, fake_stripe, offers
+    client, cheaper_order, fake_stripe
 ):
-    services.update_order(order=paid_order, items={offers["carrots"].pk: 1, offers["bread"].pk: 1})
-    paid_order.refresh_from_db()
-    payment = paid_order.payments.get(kind=Payment.Kind.PAYMENT)
+    order = cheaper_order
+    payment = order.payments.get(kind=Payment.Kind.PAYMENT)
     charge = {
         "id": "ch_" + payment.stripe_payment_intent, "object": "charge", "currency": "eur",
         "payment_intent": payment.stripe_payment_intent,
@@ -951,32 +961,28 @@ def test_a_refund_webhook_before_we_wrote_the_refund_is_counted_once(
         when="after",
     )
 
-    payments.settle_card_difference(paid_order)
+    payments.settle_card_difference(order)
 
-    [row] = paid_order.payments.filter(kind=Payment.Kind.REFUND)
-    assert (row.amount, row.status) == (Decimal("2.40"), Payment.Status.SUCCEEDED)
+    row = assert_refunded_once(order)
     assert row.stripe_refund == next(iter(fake_stripe.refunds))
-    assert payments.amount_due(paid_order) == 0
-    assert paid_order.events.filter(kind=OrderEvent.Kind.REFUND).count() == 1
 
 
 def test_a_refund_stripe_could_not_make_is_still_owed_then_made_once(
-    paid_order, fake_stripe, offers, monkeypatch
+    cheaper_order, fake_stripe, monkeypatch
 ):
-    services.update_order(order=paid_order, items={offers["carrots"].pk: 1, offers["bread"].pk: 1})
-    paid_order.refresh_from_db()
+    order = cheaper_order
     with monkeypatch.context() as down:
         down.setattr(stripe_api, "HTTP_CLIENT", Unreachable())
         with pytest.raises(stripe_api.StripeError):
-            payments.settle_card_difference(paid_order)
-    assert payments.amount_due(paid_order) == Decimal("-2.40")  # shown as still owed back
+            payments.settle_card_difference(order)
+    assert payments.amount_due(order) == Decimal("-2.40")  # shown as still owed back
 
-    payments.settle_card_difference(paid_order)
-    payments.settle_card_difference(paid_order)
+    payments.settle_card_difference(order)
+    payments.settle_card_difference(order)
 
     [refund] = fake_stripe.posts("/v1/refunds")
     assert refund["params"]["amount"] == "240"
-    assert payments.amount_due(paid_order) == 0
+    assert payments.amount_due(order) == 0
 
 
 def test_stripe_calls_give_up_after_the_timeout_and_are_retried_at_most_as_configured(

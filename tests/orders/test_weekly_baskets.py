@@ -69,17 +69,23 @@ def make_basket(household, hub, pickup_point, lines, **kwargs):
     )
 
 
-def later_cycle(hub, pickup_point, variants, *, days, name="Semaine 50"):
-    """A published cycle of ``hub`` opening in ``days`` days, offering ``variants``."""
-    opens = timezone.now().replace(microsecond=0) + timedelta(days=days)
-    cycle = factories.OrderCycleFactory(
-        hub=hub, name=name, opens_at=opens, closes_at=opens + timedelta(days=4)
+def household_order(household, cycle, slot, items, **kwargs):
+    """An order the household (Camille Foyer) placed, logged in: ``items`` maps offers to
+    quantities."""
+    return factories.place(
+        cycle, slot, items, email=household.email, full_name="Camille Foyer", user=household,
+        **kwargs,
+    )  # fmt: skip
+
+
+def pay_by_saved_card(hub, basket, card):
+    """The hub takes cards, and the basket pays with the card saved as ``card`` (its
+    payment method's id)."""
+    hub.accepts_card_payments = True
+    hub.save()
+    WeeklyBasket.objects.filter(pk=basket.pk).update(
+        payment_method="card", stripe_customer_id="cus_1", stripe_payment_method_id=card
     )
-    cycle_pickup = factories.CyclePickupPointFactory(cycle=cycle, pickup_point=pickup_point)
-    factories.PickupSlotFactory(cycle_pickup=cycle_pickup)
-    for variant in variants:
-        factories.OfferFactory(cycle=cycle, variant=variant)
-    return cycle
 
 
 def owed(kind="weekly_basket_placed"):
@@ -134,27 +140,17 @@ def test_bad_lines_are_refused_and_nothing_is_written(
 def test_products_not_sold_at_the_hub_and_foreign_points_are_refused(
     household, hub, pickup_point, offers, other_producer
 ):
+    def create(**terms):
+        terms = {"pickup_point": pickup_point, "lines": {offers["carrots"].variant: 1}, **terms}
+        return weekly.create_basket(user=household, hub=hub, **terms)
+
     elsewhere = factories.VariantFactory(product__producer=other_producer)
     with pytest.raises(weekly.WeeklyBasketError, match="not sold at this hub"):
-        weekly.create_basket(
-            user=household, hub=hub, pickup_point=pickup_point, lines={elsewhere: 1}
-        )
-    other_point = factories.PickupPointFactory()
+        create(lines={elsewhere: 1})
     with pytest.raises(weekly.WeeklyBasketError, match="pickup point"):
-        weekly.create_basket(
-            user=household,
-            hub=hub,
-            pickup_point=other_point,
-            lines={offers["carrots"].variant: 1},
-        )
+        create(pickup_point=factories.PickupPointFactory())
     with pytest.raises(weekly.WeeklyBasketError, match="card payments"):
-        weekly.create_basket(
-            user=household,
-            hub=hub,
-            pickup_point=pickup_point,
-            lines={offers["carrots"].variant: 1},
-            payment_method=Order.PaymentMethod.CARD,
-        )
+        create(payment_method=Order.PaymentMethod.CARD)
     assert not WeeklyBasket.objects.exists()
 
 
@@ -171,14 +167,8 @@ def test_one_live_basket_per_household_and_hub(basket, household, hub, pickup_po
 def test_basket_from_an_order_copies_its_lines_pickup_and_slot(
     household, cycle, slot, offers, pickup_point
 ):
-    order = services.place_order(
-        cycle=cycle,
-        items={offers["carrots"].pk: 3, offers["apples"].pk: 1},
-        email=household.email,
-        full_name="Camille Foyer",
-        phone="0612345678",
-        slot=slot,
-        user=household,
+    order = household_order(
+        household, cycle, slot, {offers["carrots"]: 3, offers["apples"]: 1}, phone="0612345678"
     )
     basket = weekly.basket_from_order(order, household)
 
@@ -194,14 +184,7 @@ def test_basket_from_an_order_copies_its_lines_pickup_and_slot(
 
 
 def test_only_the_orders_household_may_repeat_it(household, cycle, slot, offers):
-    order = services.place_order(
-        cycle=cycle,
-        items={offers["carrots"].pk: 1},
-        email=household.email,
-        full_name="Camille Foyer",
-        slot=slot,
-        user=household,
-    )
+    order = household_order(household, cycle, slot, {offers["carrots"]: 1})
     stranger = factories.UserFactory()
     with pytest.raises(weekly.WeeklyBasketError):
         weekly.basket_from_order(order, stranger)
@@ -266,7 +249,7 @@ def test_skip_next_week_is_the_week_of_the_next_cycle_not_yet_opened(
 ):
     cycle.opened_at = timezone.now()
     cycle.save()
-    later = later_cycle(hub, pickup_point, [offers["carrots"].variant], days=9)
+    later = factories.coming_cycle(hub, pickup_point, [offers["carrots"].variant], days=9)
 
     week = weekly.skip_week(basket, household)
 
@@ -408,7 +391,7 @@ def test_a_skipped_week_gives_a_skipped_run_and_no_order(basket, household, cycl
 def test_a_paused_basket_waits_until_its_date_then_comes_back(
     basket, household, hub, cycle, slot, offers, pickup_point
 ):
-    later = later_cycle(hub, pickup_point, [offers["carrots"].variant], days=6)
+    later = factories.coming_cycle(hub, pickup_point, [offers["carrots"].variant], days=6)
     weekly.pause(basket, household, timezone.localdate(later.opens_at))
 
     assert weekly.place_baskets(cycle)[Run.PLACED] == 0
@@ -482,15 +465,7 @@ def test_a_worker_that_finds_the_run_taken_after_reading_the_baskets_moves_on(ba
 def test_a_household_that_already_ordered_is_not_placed_again(
     basket, household, cycle, slot, offers
 ):
-    mine = services.place_order(
-        cycle=cycle,
-        items={offers["apples"].pk: 1},
-        email=household.email,
-        full_name="Camille Foyer",
-        slot=slot,
-        user=household,
-        notify=False,
-    )
+    mine = household_order(household, cycle, slot, {offers["apples"]: 1}, notify=False)
 
     counts = weekly.place_baskets(cycle)
 
@@ -604,11 +579,7 @@ def test_a_card_basket_is_placed_without_waiting_for_a_browser_payment(
 ):
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
-    hub.accepts_card_payments = True
-    hub.save()
-    WeeklyBasket.objects.filter(pk=basket.pk).update(
-        payment_method="card", stripe_customer_id="cus_1", stripe_payment_method_id="pm_1"
-    )
+    pay_by_saved_card(hub, basket, "pm_1")
 
     weekly.place_baskets(cycle)
 
@@ -672,16 +643,9 @@ def test_placing_many_baskets_is_bounded_per_basket(
 
 
 def test_a_card_basket_order_edited_before_close_asks_for_no_payment(
-    basket, hub, cycle, slot, offers, fake_weekly_stripe, django_capture_on_commit_callbacks
+    basket, card_basket_order, offers, fake_weekly_stripe, django_capture_on_commit_callbacks
 ):
-    hub.accepts_card_payments = True
-    hub.save()
-    WeeklyBasket.objects.filter(pk=basket.pk).update(
-        payment_method="card", stripe_customer_id="cus_1", stripe_payment_method_id="pm_ok"
-    )
-    weekly.place_baskets(cycle)
-    order = Order.objects.get()
-
+    order = card_basket_order
     with django_capture_on_commit_callbacks(execute=True):
         services.update_order(order=order, items={offers["carrots"].pk: 3})
 
@@ -775,11 +739,7 @@ def fake_weekly_stripe(monkeypatch, settings, db):
 @pytest.fixture
 def card_basket_order(basket, hub, cycle, slot, fake_weekly_stripe):
     """The basket's order in ``cycle``, 9,60 €, to be charged on the saved card ``pm_ok``."""
-    hub.accepts_card_payments = True
-    hub.save()
-    WeeklyBasket.objects.filter(pk=basket.pk).update(
-        payment_method="card", stripe_customer_id="cus_1", stripe_payment_method_id="pm_ok"
-    )
+    pay_by_saved_card(hub, basket, "pm_ok")
     weekly.place_baskets(cycle)
     return Order.objects.get()
 
@@ -962,13 +922,20 @@ def test_a_basket_cancelled_while_stripe_prepares_its_card_keeps_nothing(
     assert (basket.stripe_customer_id, basket.stripe_setup_intent_id) == ("", "")
 
 
+def card_saved_at_stripe(basket, household, fake_stripe) -> dict:
+    """The household starts saving a card and Stripe saves it (``pm_ok``): the SetupIntent
+    as Stripe then has it, before its webhook comes."""
+    weekly.start_card_setup(basket, household)
+    basket.refresh_from_db()
+    intent = fake_stripe.intents[basket.stripe_setup_intent_id]
+    intent.update(status="succeeded", payment_method="pm_ok")
+    return intent
+
+
 def test_setup_succeeded_webhook_saves_the_card(
     client, basket, household, card_hub, fake_weekly_stripe
 ):
-    weekly.start_card_setup(basket, household)
-    basket.refresh_from_db()
-    intent = fake_weekly_stripe.intents[basket.stripe_setup_intent_id]
-    intent.update(status="succeeded", payment_method="pm_ok")
+    intent = card_saved_at_stripe(basket, household, fake_weekly_stripe)
     event = _event("setup_intent.succeeded", intent)
 
     assert _post(client, event).status_code == 200
@@ -983,10 +950,7 @@ def test_setup_succeeded_webhook_saves_the_card(
 def test_a_card_saved_on_another_stripe_account_is_not_used(
     client, basket, household, card_hub, fake_weekly_stripe
 ):
-    weekly.start_card_setup(basket, household)
-    basket.refresh_from_db()
-    intent = fake_weekly_stripe.intents[basket.stripe_setup_intent_id]
-    intent.update(status="succeeded", payment_method="pm_ok")
+    intent = card_saved_at_stripe(basket, household, fake_weekly_stripe)
 
     event = _event("setup_intent.succeeded", intent, account="acct_someone")
     assert _post(client, event).status_code == 200
@@ -1102,45 +1066,26 @@ def test_household_edits_its_basket(client, basket, household, pickup_point, off
     client.force_login(household)
     url = reverse("orders:weekly_edit", args=[basket.pk])
     assert client.get(url).status_code == 200
-    response = client.post(
-        url,
-        {
-            "pickup_point": pickup_point.pk,
-            "slot_starts_at": "18:30",
-            "payment_method": "at_pickup",
-            "full_name": "Camille Foyer",
-            f"qty_{offers['apples'].variant_id}": "3",
-            f"qty_{offers['carrots'].variant_id}": "-2",
-        },
-    )
+    data = {
+        "pickup_point": pickup_point.pk,
+        "slot_starts_at": "18:30",
+        "payment_method": "at_pickup",
+        "full_name": "Camille Foyer",
+        f"qty_{offers['apples'].variant_id}": "3",
+    }
+    response = client.post(url, {**data, f"qty_{offers['carrots'].variant_id}": "-2"})
     assert response.status_code == 400
     basket.refresh_from_db()
     assert basket.lines.count() == 2
 
-    client.post(
-        url,
-        {
-            "pickup_point": pickup_point.pk,
-            "slot_starts_at": "18:30",
-            "payment_method": "at_pickup",
-            "full_name": "Camille Foyer",
-            f"qty_{offers['apples'].variant_id}": "3",
-        },
-    )
+    client.post(url, data)
     basket.refresh_from_db()
     assert basket.slot_starts_at == time(18, 30)
     assert dict(basket.lines.values_list("variant", "quantity")) == {offers["apples"].variant_id: 3}
 
 
 def test_repeat_every_week_from_the_order_page(client, household, cycle, slot, offers):
-    order = services.place_order(
-        cycle=cycle,
-        items={offers["carrots"].pk: 1},
-        email=household.email,
-        full_name="Camille Foyer",
-        slot=slot,
-        user=household,
-    )
+    order = household_order(household, cycle, slot, {offers["carrots"]: 1})
     client.force_login(household)
     detail = client.get(reverse("orders:order_detail", args=[order.number]))
     action = reverse("orders:weekly_from_order", args=[order.number])
@@ -1216,7 +1161,7 @@ def test_basket_pages_show_the_history_in_bounded_queries(
     basket = make_basket(household, hub, pickup_point, {offers["carrots"]: 12})
     weekly.place_baskets(cycle)
     for days in range(1, 6):
-        later = later_cycle(hub, pickup_point, [], days=7 * days, name=f"Semaine {days}")
+        later = factories.coming_cycle(hub, pickup_point, [], days=7 * days, name=f"Semaine {days}")
         WeeklyBasketRun.objects.create(
             basket=basket, cycle=later, status=Run.NOT_PLACED, reason="not_served"
         )

@@ -5,7 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from producers.catalogue_csv import COLUMNS, export_catalogue
 from producers.models import Product, Variant
@@ -16,10 +15,7 @@ HEADER = ";".join(COLUMNS)
 HAND_HEADER = ";".join(column for column in COLUMNS if column != "stock_at_export")
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

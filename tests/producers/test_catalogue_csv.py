@@ -5,7 +5,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from producers.catalogue_csv import (
     COLUMNS,
@@ -18,12 +17,7 @@ from producers.catalogue_csv import (
 from producers.models import Product, StockMode, Unit, Variant, VatRate
 from tests import factories
 
-
-@pytest.fixture(autouse=True)
-def english():
-    # Messages are asserted in their English source form, whatever the .po file says.
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ back on sale, and nothing is oversold (``DATABASE_URL=postgres://... pytest``)."
 
 import csv
 import io
-from datetime import time
 from decimal import Decimal
 
 import pytest
@@ -14,7 +13,7 @@ from orders.models import Offer, Order
 from producers.catalogue_csv import export_catalogue, import_catalogue
 from producers.models import Variant
 from tests import factories
-from tests.orders.test_concurrency import in_parallel, postgres_only
+from tests.orders.test_concurrency import in_parallel, postgres_only, racing_world
 
 BUYERS = 40
 
@@ -22,15 +21,7 @@ BUYERS = 40
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_an_import_racing_checkouts_sells_nothing_twice(category):
-    cycle = factories.OrderCycleFactory()
-    pickup = factories.CyclePickupPointFactory(cycle=cycle)
-    slots = [
-        factories.PickupSlotFactory(
-            cycle_pickup=pickup, starts_at=time(8 + n), ends_at=time(9 + n), capacity=1000
-        )
-        for n in range(10)
-    ]
-    producer = factories.ProducerFactory()
+    cycle, slots, producer = racing_world()
 
     def variant(name, stock):
         return factories.VariantFactory(

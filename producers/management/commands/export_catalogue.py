@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from producers.catalogue_csv import export_catalogue
-from producers.models import Producer
+from producers.management.commands import producer_named
 
 
 class Command(BaseCommand):
@@ -25,12 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, producer, output, language, **options):
-        try:
-            producer = Producer.objects.get(slug=producer)
-        except Producer.DoesNotExist:
-            raise CommandError(
-                _("No producer with the short name “%(slug)s”.") % {"slug": producer}
-            ) from None
+        producer = producer_named(producer)
         text = export_catalogue(producer=producer, language=language)
         if output is None:
             # No BOM on stdout: it would end up in the middle of pipes.

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from producers.catalogue_csv import CatalogueImportError, import_catalogue
-from producers.models import Producer
+from producers.management.commands import producer_named
 
 
 class Command(BaseCommand):
@@ -16,12 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path, help="the CSV file")
 
     def handle(self, *args, producer, file, **options):
-        try:
-            producer = Producer.objects.get(slug=producer)
-        except Producer.DoesNotExist:
-            raise CommandError(
-                _("No producer with the short name “%(slug)s”.") % {"slug": producer}
-            ) from None
+        producer = producer_named(producer)
         try:
             data = file.read_bytes()
         except OSError as error:
