@@ -134,10 +134,9 @@ def _create_cycle(hub, name, opens_at, closes_at, pickup_date) -> OrderCycle:
     ]
     orders = WEEKS.orders
     Offer.objects.bulk_create(
-        Offer(
+        Offer.at_catalogue_price(
             cycle=cycle,
             variant=variant,
-            price=variant.price,
             # A few offers are capped for the week, to show "only N left".
             stock_cap=orders.cap if variant.pk % orders.capped_every == 0 else None,
         )
