@@ -40,7 +40,7 @@ def test_a_packer_weighs_the_lines_on_a_phone_with_the_keyboard(
     page.wait_for_url(re.compile(r"/spaces/"))
     page.goto(f"{live_server.url}/hubs/{hub.slug}/cycles/{cycle.pk}/")
     page.get_by_role("link", name="Pesée").click()
-    page.wait_for_load_state("load")  # the page's script too, not only its HTML
+    page.wait_for_url(re.compile(r"/weighing/$"))  # loaded: the page's script too
     expect(page.locator("#weighing-left")).to_contain_text("3 lignes sur 3 à peser")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     fields = page.locator("input[name=weight]")
