@@ -297,7 +297,7 @@ def test_a_weight_typed_is_saved_and_the_row_comes_back_with_the_count(client, m
     body = response.content.decode()
     assert response.status_code == 200
     assert f'id="line-{line.pk}"' in body and "Pesé : 38,88\xa0€" in body
-    assert 'id="weighing-left"' in body and 'hx-swap-oob="true"' in body
+    assert 'id="weighing-left"' in body and 'hx-swap-oob="innerHTML"' in body
     assert "Chaque ligne est pesée" in body
     assert _line(order).actual_weight == Decimal("3.240")
 
