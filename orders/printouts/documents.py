@@ -218,6 +218,7 @@ class PickRow:
     total: int
     per_point: dict  # point name -> quantity
     per_household: list  # (order number, name, point, quantity), when names are shown
+    estimated_kg: Decimal | None = None  # sold by weight: the lines' estimated weight
 
 
 def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]:
@@ -229,18 +230,20 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
         .order_by(french("product_name"), french("variant_name"), french("order__full_name"))
         .values_list(
             "variant_id", "product_name", "variant_name", "quantity", "order__number",
-            "order__full_name", "order__cycle_pickup__pickup_point__name",
+            "order__full_name", "order__cycle_pickup__pickup_point__name", "estimated_weight",
         )
     )  # fmt: skip
     rows: dict[int, PickRow] = {}
     # Plain tuples, not model instances: a producer of a big cycle has thousands of lines.
-    for variant_id, product, variant, quantity, number, full_name, point in lines.iterator(
+    for variant_id, product, variant, quantity, number, full_name, point, kg in lines.iterator(
         chunk_size=5000
     ):
         row = rows.get(variant_id)
         if row is None:
             row = rows[variant_id] = PickRow(product, variant, 0, defaultdict(int), [])
         row.total += quantity
+        if kg is not None:
+            row.estimated_kg = (row.estimated_kg or 0) + kg
         row.per_point[point] += quantity
         if with_names:
             row.per_household.append((number, full_name, point, quantity))

@@ -1,6 +1,7 @@
 """Products sold by weight: ordered at an estimate, weighed after the close, the difference
 settled through the household's balance (orders.billing.weighing, pricing rule 7)."""
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -10,12 +11,14 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from pypdf import PdfReader
 
 from orders.billing import weighing
 from orders.billing.weighing import WeighingError
 from orders.checkout import services
 from orders.models import BalanceEntry, Customer, Offer, OrderCycle, OrderLine
 from orders.planning import cycles
+from orders.printouts import documents
 from orders.templatetags.weighing import _Rows
 from producers.catalogue_csv import CatalogueImportError, import_catalogue
 from producers.models import Variant
@@ -618,3 +621,20 @@ def test_a_catalogue_file_cannot_undo_the_weight_of_a_variant(producer, chicken,
     assert message in str(refused.value.errors)
     chicken.refresh_from_db()
     assert (chicken.unit, chicken.price) == ("kg", Decimal("18.00"))
+
+
+def test_the_pick_list_says_which_products_are_weighed_and_about_how_much(
+    order, cycle, slot, chicken_offer, producer
+):
+    services.place_order(
+        cycle=cycle, items={chicken_offer.pk: 3}, slot=slot, email="b@example.org",
+        full_name="Bérénice Voisine", notify=False,
+    )  # fmt: skip
+
+    rows = {row.product: row for row in documents.pick_list(cycle, producer, with_names=False)}
+    pdf = documents.pick_list_pdf(cycle, producer, rows=list(rows.values()))
+
+    assert rows["Poulet fermier"].estimated_kg == Decimal("7.500")  # 5 × 1.5 kg
+    assert rows["Carottes"].estimated_kg is None
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Vendu au poids : environ 7,5 kg en tout" in " ".join(text.split())
