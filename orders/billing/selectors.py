@@ -44,10 +44,11 @@ def totals(hub) -> dict:
 
 
 def lines_to_weigh(cycle, producer=None) -> QuerySet[OrderLine]:
-    """The lines sold by weight of the cycle's live orders (``producer``'s only, when
-    given), by product, variant and household, with what the weighing page shows."""
+    """The lines sold by weight of the cycle's placed orders (``producer``'s only, when
+    given), by product, variant and household, with what the weighing page shows. An order
+    still waiting for its card payment at the close is weighed once the worker settled it."""
     lines = OrderLine.objects.filter(
-        order__cycle=cycle, order__status__in=Order.LIVE_STATUSES, price_per_kg__isnull=False
+        order__cycle=cycle, order__status=Order.Status.PLACED, price_per_kg__isnull=False
     )
     if producer is not None:
         lines = lines.filter(producer=producer)

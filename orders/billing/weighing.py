@@ -110,8 +110,12 @@ def record_weight(
 def _check_weighable(line: OrderLine, now: datetime) -> None:
     if not line.is_by_weight:
         raise WeighingError(_("This product is not sold by weight."))
-    if line.order.status not in Order.LIVE_STATUSES:
+    if line.order.status == Order.Status.CANCELLED:
         raise WeighingError(_("This order was cancelled: there is nothing to weigh."))
+    if line.order.status != Order.Status.PLACED:
+        # At the close the worker settles it: paid, or cancelled (and then nothing of its
+        # weighing must stay in the balance).
+        raise WeighingError(_("This order's card payment is not settled yet: weigh it once it is."))
     if line.order.cycle.phase(now) != OrderCycle.Phase.CLOSED:
         raise WeighingError(_("Lines are weighed once the cycle has closed."))
     if line.order.customer_id is None:

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from orders.billing import weighing
 from orders.billing.weighing import WeighingError
 from orders.checkout import services
-from orders.models import BalanceEntry, Customer, Offer, OrderCycle, OrderLine
+from orders.models import BalanceEntry, Customer, Offer, Order, OrderCycle, OrderLine
 from orders.planning import cycles
 from orders.printouts import documents
 from orders.templatetags.weighing import _Rows
@@ -638,3 +638,18 @@ def test_the_pick_list_says_which_products_are_weighed_and_about_how_much(
     assert rows["Carottes"].estimated_kg is None
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Vendu au poids : environ 7,5 kg en tout" in " ".join(text.split())
+
+
+def test_an_order_still_waiting_for_its_card_payment_is_weighed_once_settled(
+    client, manager, order
+):
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.AWAITING_PAYMENT)
+    _close(order.cycle)
+
+    with pytest.raises(WeighingError, match="pas encore réglé"):
+        weighing.record_weight(line=_line(order), weight=Decimal("3"), by=manager)
+    client.force_login(manager)
+    assert 'name="weight"' not in client.get(_page_url(order)).content.decode()
+
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PLACED)
+    assert weighing.record_weight(line=_line(order), weight=Decimal("3"), by=manager).line
