@@ -39,6 +39,25 @@ def median_seconds(fn, *, runs: int) -> float:
     return statistics.median(timings)
 
 
+def report_sql_floor(prefix: str, page_ms: float, captured_queries, *, runs: int) -> None:
+    """The floor of a page: the SQL it sent (``CaptureQueriesContext.captured_queries``),
+    as sent, through the driver alone (a French collation included: it is registered on
+    the connection); ``<prefix>_sql_floor_ms`` and the page against it,
+    ``<prefix>_page_vs_sql``."""
+    from django.db import connection
+
+    statements = [query["sql"] for query in captured_queries]
+    raw = connection.connection
+
+    def sql_only():
+        for sql in statements:
+            raw.execute(sql).fetchall()
+
+    floor_ms = median_seconds(sql_only, runs=runs) * 1000
+    report(f"{prefix}_sql_floor_ms", floor_ms, "ms")
+    report(f"{prefix}_page_vs_sql", page_ms / floor_ms, "x")
+
+
 def kilo_variants(products, per_product: int, *, stock: int, sku: bool = False) -> list:
     """Unsaved variants of 1, 2... kg of each product at 2.50 € a kilo, for ``bulk_create``."""
     from producers.models import Variant
@@ -75,7 +94,9 @@ def offer_at_their_price(cycle, variants) -> list:
     """Every variant offered in ``cycle`` at its catalogue price."""
     from orders.models import Offer
 
-    return Offer.objects.bulk_create(Offer(cycle=cycle, variant=v, price=v.price) for v in variants)
+    return Offer.objects.bulk_create(
+        Offer.at_catalogue_price(cycle=cycle, variant=variant) for variant in variants
+    )
 
 
 def random_lines(orders, offers, rng, per_order: int) -> list:

@@ -7,7 +7,14 @@ BENCH shop_page_queries  SQL queries of a shop page (target: a constant ≤ 12)
 
 from datetime import timedelta
 
-from tests.bench._setup import kilo_variants, median_seconds, migrate, open_cycle, report
+from tests.bench._setup import (
+    kilo_variants,
+    median_seconds,
+    migrate,
+    open_cycle,
+    report,
+    report_sql_floor,
+)
 
 PRODUCERS = 60
 OFFERS = 10_000
@@ -102,18 +109,7 @@ def main():
         get()
     report("shop_page_queries", len(queries), "queries")
 
-    # The floor: the same SQL, as sent, through the driver alone (French collation
-    # included: it is registered on the connection).
-    statements = [query["sql"] for query in queries.captured_queries]
-    raw = connection.connection
-
-    def sql_only():
-        for sql in statements:
-            raw.execute(sql).fetchall()
-
-    floor_ms = median_seconds(sql_only, runs=30) * 1000
-    report("shop_sql_floor_ms", floor_ms, "ms")
-    report("shop_page_vs_sql", page_ms / floor_ms, "x")
+    report_sql_floor("shop", page_ms, queries.captured_queries, runs=30)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ BENCH weigh_page_vs_sql    the page against that floor
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.bench._setup import median_seconds, migrate, report
+from tests.bench._setup import median_seconds, migrate, report, report_sql_floor
 
 ORDERS = 500
 WEIGHED_PER_ORDER = 2  # 1,000 lines to weigh
@@ -128,17 +128,7 @@ def main():
         get()
     report("weigh_page_queries", len(queries), "queries")
 
-    # The floor: the page's SQL, as sent, through the driver alone.
-    statements = [query["sql"] for query in queries.captured_queries]
-    raw = connection.connection
-
-    def sql_only():
-        for sql in statements:
-            raw.execute(sql).fetchall()
-
-    floor_ms = median_seconds(sql_only, runs=15) * 1000
-    report("weigh_sql_floor_ms", floor_ms, "ms")
-    report("weigh_page_vs_sql", page_ms / floor_ms, "x")
+    report_sql_floor("weigh", page_ms, queries.captured_queries, runs=15)
 
     pks = iter(lines.values_list("pk", flat=True))
 
