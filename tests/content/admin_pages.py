@@ -6,11 +6,31 @@ from django.utils import timezone
 from wagtail.models import GroupPagePermission, Locale
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
+from foodhub.content import editors
 from foodhub.content.editors import publish
 from foodhub.content.models import NewsIndexPage, NewsPage, PickupPointPage, StandardPage
+from tests import personas
 
 DRAFT_TITLE = "Brouillon secret de Lille"
 DRAFT_AUTHOR = "Nadia Gestion"  # the manager's name (tests/personas.py)
+
+
+def lille_and_its_producer() -> dict:
+    """The site, the Lille hub with its manager and its page, its producer with the
+    producer's member and portrait: what every world of the pages admin starts from."""
+    home_page = editors.ensure_site()
+    producer = personas.producer()
+    producer_member = personas.producer_member(producer)
+    hub = personas.hub(producer)
+    manager = personas.manager(hub)
+    return {
+        "home_page": home_page,
+        "hub": hub,
+        "manager": manager,
+        "hub_page": editors.set_up_hub(hub),
+        "producer_member": producer_member,
+        "portrait": editors.set_up_producer(producer),
+    }
 
 
 def codenames(group, page):

@@ -19,25 +19,20 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page, Revision
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
-from foodhub.content import editors
 from foodhub.content.editors import publish
 from foodhub.content.models import (
     EditorGroup,
     StandardPage,
 )
 from tests import bad_input, personas, worlds
-from tests.content.admin_pages import add_news, add_pickup_page
+from tests.content.admin_pages import add_news, add_pickup_page, lille_and_its_producer
 
 UNREADABLE = "n’a pas pu être lu"  # "could not be read", the admin being in French
 
 
 def _build():
-    home_page = editors.ensure_site()
-    producer = personas.producer()
-    producer_member = personas.producer_member(producer)
-    hub = personas.hub(producer)
-    manager = personas.manager(hub)
-    hub_page = editors.set_up_hub(hub)
+    world = lille_and_its_producer()
+    hub, hub_page = world["hub"], world["hub_page"]
     with TestCase.captureOnCommitCallbacks(execute=True):  # indexed for search
         standard_page = hub_page.add_child(
             instance=StandardPage(
@@ -54,12 +49,7 @@ def _build():
             collection=EditorGroup.objects.get(hub=hub).collection,
         )
     return {
-        "home_page": home_page,
-        "hub": hub,
-        "manager": manager,
-        "hub_page": hub_page,
-        "producer_member": producer_member,
-        "portrait": editors.set_up_producer(producer),
+        **world,
         "standard_page": standard_page,
         "news_page": add_news(hub_page),
         "pickup_page": add_pickup_page(hub_page, personas.pickup_point(hub)),

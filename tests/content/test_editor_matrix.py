@@ -29,32 +29,24 @@ from tests.content.admin_pages import (
     denied,
     edit_url,
     hub_page_form_data,
+    lille_and_its_producer,
 )
 
 
 def _build():
-    home_page = editors.ensure_site()
-    producer = personas.producer()
-    producer_member = personas.producer_member(producer)
-    hub = personas.hub(producer)
-    manager = personas.manager(hub)
-    hub_page = editors.set_up_hub(hub)
-    pickup_point = personas.pickup_point(hub)
+    world = lille_and_its_producer()
+    hub_page, manager = world["hub_page"], world["manager"]
+    pickup_point = personas.pickup_point(world["hub"])
     other_hub_manager = personas.other_hub_manager()
     other_producer = personas.other_producer()
     other_producer_member = personas.other_producer_member(other_producer)
     return {
-        "home_page": home_page,
-        "hub": hub,
-        "manager": manager,
-        "hub_page": hub_page,
+        **world,
         "hub_news": add_news(hub_page),
         "hub_pickup_page": add_pickup_page(hub_page, pickup_point),
         "hub_draft": add_draft(hub_page, manager),
         "other_hub_manager": other_hub_manager,
         "roubaix_page": editors.set_up_hub(Hub.objects.get(slug="roubaix")),
-        "producer_member": producer_member,
-        "portrait": editors.set_up_producer(producer),
         "other_producer_member": other_producer_member,
         "other_portrait": editors.set_up_producer(other_producer),
         "household": personas.household(),

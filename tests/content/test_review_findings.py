@@ -11,11 +11,12 @@ from django.urls import reverse
 from PIL import Image as PillowImage
 from wagtail.images.models import Image
 from wagtail.models import Collection, Locale
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from foodhub.content import editors
 from foodhub.content.models import EditorGroup, HubPage, StandardPage
 from foodhub.hubs.models import Hub
+from tests.content.admin_pages import hub_page_form_data
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,20 +107,7 @@ def _collection(**owner):
 
 def _hub_page_form(page, user, *, image):
     form_class = HubPage.get_edit_handler().get_form_class()
-    data = nested_form_data(
-        {
-            "title": page.title,
-            "slug": page.slug,
-            "intro": page.intro,
-            "image": image.pk,
-            "image_alt": "",
-            "story": rich_text(""),
-            "values": rich_text(""),
-            "how_it_works": rich_text(""),
-            "team": streamfield([]),
-            "comments": inline_formset([]),
-        }
-    )
+    data = hub_page_form_data(page, image=image.pk)  # what the editor sends
     page = page.get_latest_revision_as_object()
     return form_class(data, instance=page, parent_page=page.get_parent(), for_user=user)
 
