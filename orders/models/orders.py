@@ -7,14 +7,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from foodhub.collation import french
 
-from ..pricing import ZERO, weighed_price
+from ..pricing import ZERO, money, weighed_price
 from .customers import Customer
 from .cycles import CyclePickupPoint, Offer, OrderCycle, PickupSlot
 
@@ -172,6 +172,10 @@ class OrderLine(models.Model):
         _("weight (kg)"), max_digits=9, decimal_places=3, null=True, blank=True
     )
     weighed_at = models.DateTimeField(null=True, blank=True)
+    # After the close, what the household really gets when it is not what it ordered (a
+    # shortage shared out, a line corrected by the hub): ``None`` while it is the quantity
+    # ordered, 0 when nothing of it comes. ``quantity`` stays what was ordered.
+    delivered_quantity = models.PositiveIntegerField(_("quantity delivered"), null=True, blank=True)
     weighed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -203,6 +207,11 @@ class OrderLine(models.Model):
                 | Q(actual_weight__gt=0, price_per_kg__isnull=False),
                 name="line_weighed_only_by_weight",
             ),
+            models.CheckConstraint(
+                condition=Q(delivered_quantity__isnull=True)
+                | Q(delivered_quantity__isnull=False, delivered_quantity__lte=F("quantity")),
+                name="line_delivers_at_most_what_was_ordered",
+            ),
         ]
 
     def __str__(self):
@@ -217,12 +226,23 @@ class OrderLine(models.Model):
         return self.actual_weight is not None
 
     @property
+    def final_quantity(self) -> int:
+        """What the household gets: the quantity delivered once a shortage or a correction
+        changed it, else the quantity ordered."""
+        return self.quantity if self.delivered_quantity is None else self.delivered_quantity
+
+    @property
     def final_total(self) -> Decimal:
-        """What the line costs: its weighed price once weighed, else its total (the
-        estimate, for a line sold by weight)."""
-        if self.actual_weight is None:
+        """What the line costs: nothing when nothing of it comes; its weighed price once
+        weighed (the weight is that of what was delivered); else its unit price times the
+        quantity delivered (for a line sold by weight, the estimate of what is delivered)."""
+        if self.final_quantity == 0:
+            return ZERO
+        if self.actual_weight is not None:
+            return weighed_price(self.actual_weight, self.price_per_kg)
+        if self.delivered_quantity is None:
             return self.total
-        return weighed_price(self.actual_weight, self.price_per_kg)
+        return money(self.unit_price * self.final_quantity)
 
 
 class OrderEvent(models.Model):
