@@ -57,12 +57,15 @@ def cancel_payment(*, payment: Payment, by) -> Payment:
         for entry in BalanceEntry.objects.filter(
             payment=payment, kind=BalanceEntry.Kind.OVERPAYMENT
         ).select_related("customer", "order"):
+            # The same kind, the other way: a line correction is a change of what was sold
+            # (an invoice counts it); this is not.
             ledger.add_entry(
                 customer=entry.customer,
-                kind=BalanceEntry.Kind.CORRECTION,
+                kind=BalanceEntry.Kind.OVERPAYMENT,
                 amount=-entry.amount,
                 key=f"overpayment-cancelled:{payment.pk}",
                 order=entry.order,
+                payment=payment,
                 reason=_("payment cancelled"),
                 by=by,
             )
