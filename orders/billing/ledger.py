@@ -68,6 +68,14 @@ def add_entry(
     return entry
 
 
+def check_adjustable(cycle, error: type[BillingError] = BillingError) -> None:
+    """Refuse a change of what a cycle's households get (a weight, a shortage, a line
+    corrected) once its adjustments are final: its orders are invoiced, and an invoice is
+    never changed; a credit note corrects it."""
+    if cycle.adjustments_final_at is not None:
+        raise error(_("This cycle's invoices are issued: a change now goes through a credit note."))
+
+
 def _checked(amount) -> Decimal:
     """A Decimal amount of euros and cents, not zero, within what an entry holds. Text is
     read by the forms (``foodhub.inputs.DecimalField``), never here."""

@@ -118,5 +118,6 @@ def _check_weighable(line: OrderLine, now: datetime) -> None:
         raise WeighingError(_("This order's card payment is not settled yet: weigh it once it is."))
     if line.order.cycle.phase(now) != OrderCycle.Phase.CLOSED:
         raise WeighingError(_("Lines are weighed once the cycle has closed."))
+    ledger.check_adjustable(line.order.cycle, WeighingError)
     if line.order.customer_id is None:
         raise WeighingError(_("This order has no household record to settle the weight with."))

@@ -93,6 +93,10 @@ class OrderCycle(models.Model):
     close_lease_until = models.DateTimeField(null=True, blank=True)
     close_step = models.PositiveSmallIntegerField(default=0)
     closed_at = models.DateTimeField(_("closing processed at"), null=True, blank=True)
+    # After the close, weights, shortages and corrections change what each household gets;
+    # once the hub says they are final (or on the pickup day), each order is invoiced, and a
+    # change from then on goes through a credit note (orders.billing).
+    adjustments_final_at = models.DateTimeField(_("adjustments final at"), null=True, blank=True)
     # Created by the tick from a hub's weekly schedule, for the week starting that Monday.
     schedule = models.ForeignKey(
         "WeeklySchedule",

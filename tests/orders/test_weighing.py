@@ -234,6 +234,15 @@ def test_lines_are_weighed_only_after_the_close(order, manager):
         weighing.record_weight(line=_line(order), weight=Decimal("3"), by=manager)
 
 
+def test_once_the_cycle_is_invoiced_a_weight_goes_through_a_credit_note(order, manager):
+    _close(order.cycle)
+    OrderCycle.objects.filter(pk=order.cycle_id).update(adjustments_final_at=timezone.now())
+
+    with pytest.raises(WeighingError, match="passe par un avoir"):
+        weighing.record_weight(line=_line(order), weight=Decimal("3"), by=manager)
+    assert _line(order).actual_weight is None and not BalanceEntry.objects.exists()
+
+
 def test_a_cancelled_order_and_a_line_not_sold_by_weight_are_not_weighed(order, manager):
     carrots = order.lines.get(price_per_kg__isnull=True)
     services.cancel_order(order=order)
