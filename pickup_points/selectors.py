@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from foodhub.collation import french
 from foodhub.hubs.models import HubMembership
 from foodhub.text import folded, french_sort_key
+from orders.billing import dues
 from orders.checkout.selectors import paid_by_order
 from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
 
@@ -168,9 +170,16 @@ class Household:
     units: int
     paid: Decimal
 
+    @cached_property
+    def owed(self) -> dues.Owed:
+        """What the household owes today: the order, after its credit, and its debt."""
+        customer = self.order.customer
+        balance = customer.balance if customer else Decimal("0.00")
+        return dues.owed(self.order, paid=self.paid, balance=balance)
+
     @property
     def due(self) -> Decimal:
-        return max(self.order.total - self.paid, Decimal("0.00"))
+        return self.owed.today
 
 
 def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order]:

@@ -54,6 +54,11 @@ urlpatterns = [
         name="payment",
     ),
     path(
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/credit/",
+        views.pay_with_credit,
+        name="pay_with_credit",
+    ),
+    path(
         "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/payments/"
         "<id:payment_pk>/cancel/",
         views.cancel_payment,

@@ -432,6 +432,19 @@ def record_payment(request, point_slug, cycle_pk, order_pk):
 
 @login_required
 @require_POST
+def pay_with_credit(request, point_slug, cycle_pk, order_pk):
+    """The household's credit pays its order: nothing received, one tap."""
+    point, cycle = _distribution(request, point_slug, cycle_pk)
+    order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)
+    try:
+        counter.pay_with_credit(order=order, by=request.user)
+    except order_services.OrderError as error:
+        return _row_response(request, point, cycle, order.pk, error=str(error), status=422)
+    return _row_response(request, point, cycle, order.pk)
+
+
+@login_required
+@require_POST
 def cancel_payment(request, point_slug, cycle_pk, order_pk, payment_pk):
     point, cycle = _distribution(request, point_slug, cycle_pk)
     order = get_object_or_404(selectors.orders_here(point, cycle), pk=order_pk)

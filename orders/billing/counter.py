@@ -1,9 +1,10 @@
-"""Money received at the pickup point, with the change kept as the household's credit.
+"""Money received at the pickup point (``dues`` says what is owed and how it is shared).
 
-A household pays 20 € in cash for an order of 19.40 € and asks to keep the change: the
-payment records the 20 € received (what the cash box holds), and a ledger entry gives the
-household 0.60 € of credit, naming that payment. Cancelling the payment (a wrong tap)
-takes the credit back with another entry.
+A household owes 19.40 € for its order and 2.40 € for last week's heavier chicken, and
+hands over 22 €, asking to keep the change: the payment records the 22 € received (what
+the cash box holds); a ledger entry says 2.40 € of it paid the debt, another that 0.20 €
+is kept as credit, both naming the payment. A household with credit pays the order with
+it first. Cancelling the payment (a wrong tap) adds the same entries the other way.
 """
 
 from decimal import Decimal
@@ -12,61 +13,112 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from orders.checkout import services as checkout
-from orders.models import BalanceEntry, Order, Payment
+from orders.models import BalanceEntry, Customer, Order, Payment
+from orders.stock import lock_order
+from producers.templatetags.money import euros
 
-from . import ledger
+from . import dues, ledger
 from .ledger import BillingError
 
 ZERO = Decimal("0.00")
 
 
+def owed_today(order: Order) -> dues.Owed:
+    """What ``order``'s household owes at the pickup point now (one or two queries)."""
+    balance = (
+        Customer.objects.values_list("balance", flat=True).get(pk=order.customer_id)
+        if order.customer_id
+        else ZERO
+    )
+    return dues.owed(order, paid=checkout.paid_amount(order), balance=balance)
+
+
 def record_payment(*, order: Order, method: str, amount, by, keep_change: bool = False):
-    """Record ``amount`` received for ``order``; with ``keep_change``, what exceeds the
-    amount still due becomes the household's credit. Returns (payment, credit entry or
-    None)."""
-    if keep_change and order.customer_id is None:
-        raise BillingError(_("This order has no household record to keep credit for."))
+    """Record ``amount`` received for ``order`` at the pickup point: it pays the order
+    (after the household's credit), then its debt; what is left is change, refused unless
+    ``keep_change`` (then kept as credit). Returns (payment, the balance entries it made).
+    """
+    method, amount = checkout.checked_payment(method, amount)
     with transaction.atomic():
-        # Locks the order and checks what is due; the lock holds until this commits, so
-        # what was paid before it is the sum now less this payment.
-        payment = checkout.record_payment(
-            order=order, method=method, amount=amount, by=by, allow_over=keep_change
+        order = lock_order(order.pk)
+        if not order.is_live:
+            raise BillingError(_("This order was cancelled."))
+        customer = _locked_customer(order)
+        owed = dues.owed(
+            order, paid=checkout.paid_amount(order), balance=customer.balance if customer else ZERO
         )
-        paid_before = checkout.paid_amount(payment.order) - payment.amount
-        change = payment.amount - max(payment.order.total - paid_before, ZERO)
-        entry = None
-        if keep_change and change > 0:
-            entry = ledger.add_entry(
-                customer=payment.order.customer,
-                kind=BalanceEntry.Kind.OVERPAYMENT,
-                amount=change,
-                key=f"overpayment:{payment.pk}",
-                order=payment.order,
-                payment=payment,
-                by=by,
+        if order.payment_method != Order.PaymentMethod.AT_PICKUP and not owed.debt:
+            raise BillingError(_("This order is paid by card online."))
+        shared = owed.share(amount)
+        if shared.change and not keep_change:
+            raise BillingError(
+                _("That is more than the %(due)s owed today.") % {"due": euros(owed.today)}
             )
-    return payment, entry
+        if shared.change and customer is None:
+            raise BillingError(_("This order has no household record to keep credit for."))
+        payment = checkout.add_payment(order=order, method=method, amount=amount, by=by)
+        entries = [
+            ledger.add_entry(customer=customer, kind=kind, amount=value, key=f"{kind}:{payment.pk}",
+                             order=order, payment=payment, by=by)
+            for kind, value in (
+                (BalanceEntry.Kind.CREDIT_USED, -shared.credit_used),
+                (BalanceEntry.Kind.SETTLED, shared.to_debt),
+                (BalanceEntry.Kind.OVERPAYMENT, shared.change),
+            )
+            if value
+        ]  # fmt: skip
+    return payment, entries
+
+
+def pay_with_credit(*, order: Order, by) -> BalanceEntry | None:
+    """The household's credit pays what is left of the order (all of it, or what the
+    credit covers); nothing is received. Tapping twice uses the credit once."""
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        checkout.check_payable_at_pickup(order)
+        customer = _locked_customer(order)
+        if customer is None:
+            raise BillingError(_("This order has no household record with credit."))
+        owed = dues.owed(order, paid=checkout.paid_amount(order), balance=customer.balance)
+        if not owed.credit_used:
+            return None
+        done = BalanceEntry.objects.filter(key__startswith=f"credit_used:order:{order.pk}:")
+        return ledger.add_entry(
+            customer=customer,
+            kind=BalanceEntry.Kind.CREDIT_USED,
+            amount=-owed.credit_used,
+            key=f"credit_used:order:{order.pk}:{done.count() + 1}",
+            order=order,
+            by=by,
+        )
 
 
 def cancel_payment(*, payment: Payment, by) -> Payment:
-    """Undo a payment recorded by mistake; the credit its change gave is taken back."""
+    """Undo a payment recorded by mistake: the entries it made (credit used, debt paid,
+    change kept) are added again the other way."""
     with transaction.atomic():
         payment = checkout.cancel_payment(payment=payment, by=by)
         if payment.status != Payment.Status.CANCELLED:
             return payment
-        for entry in BalanceEntry.objects.filter(
-            payment=payment, kind=BalanceEntry.Kind.OVERPAYMENT
-        ).select_related("customer", "order"):
-            # The same kind, the other way: a line correction is a change of what was sold
-            # (an invoice counts it); this is not.
+        for entry in BalanceEntry.objects.filter(payment=payment).select_related(
+            "customer", "order"
+        ):
+            if entry.key.startswith("cancelled:"):
+                continue
             ledger.add_entry(
                 customer=entry.customer,
-                kind=BalanceEntry.Kind.OVERPAYMENT,
+                kind=entry.kind,
                 amount=-entry.amount,
-                key=f"overpayment-cancelled:{payment.pk}",
+                key=f"cancelled:{entry.key}",
                 order=entry.order,
                 payment=payment,
                 reason=_("payment cancelled"),
                 by=by,
             )
     return payment
+
+
+def _locked_customer(order: Order) -> Customer | None:
+    if order.customer_id is None:
+        return None
+    return Customer.objects.select_for_update().get(pk=order.customer_id)

@@ -9,7 +9,15 @@ from django.utils import timezone
 
 from foodhub.collation import french
 from foodhub.text import folded
-from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, Payment, PickupSlot
+from orders.models import (
+    BalanceEntry,
+    CyclePickupPoint,
+    Offer,
+    Order,
+    OrderCycle,
+    Payment,
+    PickupSlot,
+)
 from orders.pricing import money
 from producers.models import Category, Producer, Variant
 
@@ -18,9 +26,11 @@ SEARCH_WORDS = 8
 
 
 def paid_by_order(order_ids) -> dict[int, Decimal]:
-    """What each order has been paid, refunds deducted, in one query (orders without a
-    payment are left out)."""
-    totals: dict[int, Decimal] = {}
+    """What each order has been paid, refunds deducted, in two queries (orders without a
+    payment are left out): its payments, plus the credit used for it, less the part of its
+    payments that went to the balance (change kept, a debt settled: ``orders.billing``)."""
+    order_ids = list(order_ids)
+    totals: dict[int, Decimal] = BalanceEntry.objects.moved_to_orders(order_ids)
     rows = (
         Payment.objects.filter(order__in=order_ids, status=Payment.Status.SUCCEEDED)
         .values("order_id", "kind")

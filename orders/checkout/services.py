@@ -470,10 +470,24 @@ def paid_amount(order: Order) -> Decimal:
     return paid_by_order([order.pk]).get(order.pk, pricing.ZERO)
 
 
-def record_payment(*, order: Order, method: str, amount, by, allow_over: bool = False) -> Payment:
-    """A manager (or a volunteer at the pickup point) records money received: no more than
-    what is still due, unless ``allow_over`` (``orders.billing.counter`` keeps the change
-    as the household's credit)."""
+def record_payment(*, order: Order, method: str, amount, by) -> Payment:
+    """A manager (or a volunteer at the pickup point) records money received for what is
+    still due on the order, no more (``orders.billing.counter`` takes more: the change kept
+    as credit, a debt paid)."""
+    method, amount = checked_payment(method, amount)
+    with transaction.atomic():
+        order = lock_order(order.pk)
+        check_payable_at_pickup(order)
+        due = order.total - paid_amount(order)
+        if amount > due:
+            raise OrderError(
+                _("That is more than the %(due)s still due.") % {"due": f"{max(due, 0)} €"}
+            )
+        return add_payment(order=order, method=method, amount=amount, by=by)
+
+
+def checked_payment(method: str, amount) -> tuple[str, Decimal]:
+    """The method and the amount (euros, "12,50" or a Decimal) of money received by hand."""
     if method not in Payment.AT_PICKUP_METHODS:
         raise OrderError(_("Choose cash, cheque or bank transfer."))
     try:
@@ -482,25 +496,22 @@ def record_payment(*, order: Order, method: str, amount, by, allow_over: bool = 
         raise OrderError(_("Enter an amount in euros, such as 12,50.")) from None
     if not amount.is_finite() or amount <= 0 or amount > 100_000:
         raise OrderError(_("Enter an amount in euros, such as 12,50."))
-    with transaction.atomic():
-        order = lock_order(order.pk)
-        if not order.is_live:
-            raise OrderError(_("This order was cancelled."))
-        if order.payment_method != Order.PaymentMethod.AT_PICKUP:
-            raise OrderError(_("This order is paid by card online."))
-        due = order.total - paid_amount(order)
-        if amount > due and not allow_over:
-            raise OrderError(
-                _("That is more than the %(due)s still due.") % {"due": f"{max(due, 0)} €"}
-            )
-        payment = Payment.objects.create(
-            order=order,
-            method=method,
-            amount=amount,
-            status=Payment.Status.SUCCEEDED,
-            recorded_by=by,
-        )
-        _log_payment(order, payment, OrderEvent.Kind.PAYMENT, by)
+    return method, amount
+
+
+def check_payable_at_pickup(order: Order) -> None:
+    if not order.is_live:
+        raise OrderError(_("This order was cancelled."))
+    if order.payment_method != Order.PaymentMethod.AT_PICKUP:
+        raise OrderError(_("This order is paid by card online."))
+
+
+def add_payment(*, order: Order, method: str, amount: Decimal, by) -> Payment:
+    """Write money received by hand, and its event; the order is locked by the caller."""
+    payment = Payment.objects.create(
+        order=order, method=method, amount=amount, status=Payment.Status.SUCCEEDED, recorded_by=by
+    )
+    _log_payment(order, payment, OrderEvent.Kind.PAYMENT, by)
     return payment
 
 

@@ -1,9 +1,11 @@
 """What happens to money after the close: each customer's balance with its hub, kept as a
 ledger of entries that are added, never changed or removed."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,19 @@ from .payments import Payment
 
 
 class BalanceEntryQuerySet(models.QuerySet):
+    def moved_to_orders(self, order_ids) -> dict[int, Decimal]:
+        """What each order received from the balance (credit used to pay it), less what its
+        payments put into the balance (change kept, a debt settled with the same cash), in
+        one query: with its payments, what the order itself is paid (orders left out when
+        nothing moved)."""
+        rows = (
+            self.filter(order__in=order_ids, kind__in=TRANSFER_KINDS)
+            .values("order_id")
+            .annotate(sum=Sum("amount"))
+        )
+        # SQLite adds decimals up as floats: back to cents.
+        return {row["order_id"]: -Decimal(row["sum"]).quantize(CENT) for row in rows if row["sum"]}
+
     def update(self, **kwargs):
         raise TypeError("Balance entries are never changed: add another entry.")
 
@@ -23,6 +38,11 @@ class BalanceEntryQuerySet(models.QuerySet):
 # Kinds of entries that are about an order, and those that are about a payment.
 ORDER_KINDS = ("weight", "shortage", "correction", "overpayment", "credit_used", "settled")
 PAYMENT_KINDS = ("overpayment", "top_up", "refund", "settled")
+# Kinds that move money between an order's payments and the balance, the order's price
+# unchanged: credit used to pay an order; the part of a payment kept as credit (change) or
+# paying a debt. What an order is paid counts them (``moved_to_orders``).
+TRANSFER_KINDS = ("credit_used", "overpayment", "settled")
+CENT = Decimal("0.01")
 
 
 class BalanceEntry(models.Model):

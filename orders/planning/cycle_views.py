@@ -417,8 +417,10 @@ def record_payment(request, hub_slug, pk, order_pk):
         cycle.orders.filter(payment_method=Order.PaymentMethod.AT_PICKUP), pk=order_pk
     )
     paid = services.paid_amount(order)
-    due = max(order.total - paid, services.pricing.ZERO)
-    form = PaymentForm(request.POST or None, initial={"method": "cash", "amount": due or None})
+    owed = counter.owed_today(order)
+    form = PaymentForm(
+        request.POST or None, initial={"method": "cash", "amount": owed.today or None}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             counter.record_payment(order=order, by=request.user, **form.cleaned_data)
@@ -432,5 +434,5 @@ def record_payment(request, hub_slug, pk, order_pk):
     return render_form(
         request,
         "orders/manage/record_payment.html",
-        {"hub": hub, "cycle": cycle, "order": order, "form": form, "paid": paid, "due": due},
+        {"hub": hub, "cycle": cycle, "order": order, "form": form, "paid": paid, "owed": owed},
     )

@@ -49,7 +49,17 @@ from foodhub.hubs.models import Hub
 from orders import clock, pricing
 from orders.checkout import selectors, services
 from orders.emails import close_emails
-from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, Payment, PickupSlot
+from orders.models import (
+    BalanceEntry,
+    CyclePickupPoint,
+    Offer,
+    Order,
+    OrderCycle,
+    OrderLine,
+    Payment,
+    PickupSlot,
+)  # fmt: skip
+from orders.models.billing import TRANSFER_KINDS
 from orders.stock import OrderError
 from orders.weekly_baskets import weekly
 from producers.models import MAX_PRICE, MAX_STOCK, Producer, Variant, VatRate
@@ -109,6 +119,7 @@ class CycleError(OrderError):
 
 def cycle_orders(cycle: OrderCycle) -> QuerySet[Order]:
     """The cycle's orders in one query, each with ``paid`` (as ``services.paid_amount``)."""
+    money_field = DecimalField(max_digits=10, decimal_places=2)
     paid = (
         Payment.objects.filter(order=OuterRef("pk"), status=Payment.Status.SUCCEEDED)
         .values("order")
@@ -118,15 +129,19 @@ def cycle_orders(cycle: OrderCycle) -> QuerySet[Order]:
         )
         .values("net")
     )
+    # Credit used for it, less the change kept and the debts settled from its payments.
+    moved = (
+        BalanceEntry.objects.filter(order=OuterRef("pk"), kind__in=TRANSFER_KINDS)
+        .values("order")
+        .annotate(net=Sum("amount"))
+        .values("net")
+    )
     return (
         Order.objects.filter(cycle=cycle)
         .select_related("cycle_pickup__pickup_point", "slot")
         .annotate(
-            paid=Coalesce(
-                Subquery(paid, output_field=DecimalField(max_digits=10, decimal_places=2)),
-                Value(pricing.ZERO),
-                output_field=DecimalField(max_digits=10, decimal_places=2),
-            )
+            paid=Coalesce(Subquery(paid, output_field=money_field), Value(pricing.ZERO))
+            - Coalesce(Subquery(moved, output_field=money_field), Value(pricing.ZERO)),
         )
         .order_by(
             french("cycle_pickup__pickup_point__name"),

@@ -900,7 +900,7 @@ def test_manager_records_a_payment_at_pickup(client, cycle, slot, offers, manage
     order = place(cycle, slot, {offers["bread"]: 2})
     client.force_login(manager)
     page = client.get(url("record_payment", cycle, order.pk))
-    assert page.context["due"] == D("9.60")
+    assert page.context["owed"].today == D("9.60")
     response = client.post(url("record_payment", cycle, order.pk), {"method": "cash",
                                                                    "amount": "abc"})  # fmt: skip
     assert response.status_code == 400

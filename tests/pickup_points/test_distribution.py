@@ -210,7 +210,7 @@ def test_a_cash_payment_is_recorded_in_one_tap(client, volunteer, pickup_point, 
         ({"method": "cash", "amount": "-3"}, "supérieure ou égale à 0"),
         ({"method": "cash", "amount": "0"}, "supérieure ou égale à 0"),
         ({"method": "bitcoin", "amount": "5"}, "Sélectionnez un choix valide"),
-        ({"method": "cash", "amount": "9999"}, "restant dus"),
+        ({"method": "cash", "amount": "9999"}, "dus aujourd’hui"),
     ],
 )
 def test_a_wrong_payment_is_refused_clearly_and_changes_nothing(
