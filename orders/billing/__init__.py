@@ -1,9 +1,11 @@
 """Billing: what happens to money after the close.
 
-- ``ledger``: each customer's balance with its hub, kept as entries that are added, never
-  changed (weights, shortages, change kept as credit, refunds, top-ups, credit used,
-  managers' corrections); the balance moves with its entries, in one transaction.
+- ``dues`` and ``counter``: what a household owes at the pickup point today, and money
+  received there (the change kept as credit, a debt paid, credit used).
+- ``weighing``: the real weight of lines sold by weight.
 
-May import the base (``orders.models``, ``customers``, ``pricing``, ``stock``, ``outbox``)
-and ``checkout``, ``money``; nothing imports it but the pages and the worker above it.
+Every balance moves through ``orders.ledger`` (a base module: checkout uses credit too).
+May import the base (``orders.models``, ``customers``, ``ledger``, ``pricing``, ``stock``,
+``outbox``) and ``checkout``, ``money``; nothing imports it but the pages and the worker
+above it.
 """

@@ -12,13 +12,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orders import ledger
 from orders.checkout import services as checkout
+from orders.ledger import BillingError
 from orders.models import BalanceEntry, Customer, Order, Payment
 from orders.stock import lock_order
 from producers.templatetags.money import euros
 
-from . import dues, ledger
-from .ledger import BillingError
+from . import dues
 
 ZERO = Decimal("0.00")
 

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from foodhub import spreadsheets
 from foodhub.hubs.selectors import get_managed_hub
+from orders import ledger
 from orders.models import BalanceEntry, Customer
 
-from . import ledger, selectors
+from . import selectors
 from .forms import BalanceFilterForm, CorrectionForm
 
 PER_PAGE = 50

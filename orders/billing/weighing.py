@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from orders import ledger
+from orders.ledger import BillingError
 from orders.models import BalanceEntry, Order, OrderCycle, OrderLine
-
-from . import ledger
-from .ledger import BillingError
 
 GRAM = Decimal("0.001")
 MAX_WEIGHT = Decimal("999.999")  # kg: what a line's weight holds

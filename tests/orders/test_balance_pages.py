@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders.billing import ledger
+from orders import ledger
 from orders.customers import customer_for
 from orders.models import BalanceEntry
 from tests import bad_input, factories

@@ -9,10 +9,10 @@ from django.db import IntegrityError, connection, connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orders.billing import ledger
-from orders.billing.ledger import BillingError
+from orders import ledger
 from orders.checkout import services
 from orders.customers import customer_for
+from orders.ledger import BillingError
 from orders.models import BalanceEntry, Customer
 from tests import bad_input
 

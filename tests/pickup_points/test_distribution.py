@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foodhub.text import french_sort_key
-from orders.billing import ledger
+from orders import ledger
 from orders.checkout.services import cancel_order, place_order
 from orders.models import Order, OrderEvent, Payment
 from tests import factories

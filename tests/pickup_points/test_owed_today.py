@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from orders.billing import counter, dues, ledger
-from orders.billing.ledger import BillingError
+from orders import ledger
+from orders.billing import counter, dues
 from orders.checkout.services import paid_amount, place_order
+from orders.ledger import BillingError
 from orders.models import BalanceEntry, Order, Payment
 from orders.planning.cycles import cycle_orders
 from pickup_points import documents

@@ -1,4 +1,5 @@
-"""Each customer's balance with its hub: entries added, never changed.
+"""Each customer's balance with its hub: entries added, never changed (the base of
+``orders``: checkout uses credit for an order, billing adjusts after the close).
 
 ``add_entry`` writes an entry and moves ``Customer.balance`` by its amount in the same
 transaction, the customer's row locked first, so entries of one customer are added one
