@@ -69,6 +69,48 @@ def add_entry(
     return entry
 
 
+def use_credit(*, customer: Customer, order, up_to: Decimal, by=None) -> Decimal:
+    """Pay ``order`` with the customer's credit, up to ``up_to`` €: what was used (nothing
+    when the balance is not positive). The balance is read under the customer's lock, so
+    two orders never spend the same credit."""
+    if up_to <= 0:
+        return Decimal("0.00")
+    with transaction.atomic():
+        balance = Customer.objects.select_for_update().values_list("balance", flat=True)
+        used = min(max(balance.get(pk=customer.pk), Decimal("0.00")), up_to)
+        if used > 0:
+            add_entry(
+                customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=-used,
+                key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by,
+            )  # fmt: skip
+    return used
+
+
+def give_back_credit(*, customer: Customer, order, amount: Decimal, by=None) -> None:
+    """Give back ``amount`` € of the credit used for ``order`` (it costs less, or nothing)."""
+    if amount > 0:
+        add_entry(
+            customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=amount,
+            key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by,
+        )  # fmt: skip
+
+
+def credit_used(order) -> Decimal:
+    """What credit pays of ``order`` now (credit used, less credit given back)."""
+    total = BalanceEntry.objects.filter(order=order, kind=BalanceEntry.Kind.CREDIT_USED).aggregate(
+        sum=Sum("amount")
+    )["sum"]
+    return -Decimal(total or 0).quantize(CENT)
+
+
+def next_key(prefix: str) -> str:
+    """``prefix:<n>``, n counting the entries of that prefix: for causes that may come
+    again (credit used, then given back, then used again), the caller holding the lock of
+    what they are about (the order)."""
+    done = BalanceEntry.objects.filter(key__startswith=f"{prefix}:").count()
+    return f"{prefix}:{done + 1}"
+
+
 def check_adjustable(cycle, error: type[BillingError] = BillingError) -> None:
     """Refuse a change of what a cycle's households get (a weight, a shortage, a line
     corrected) once its adjustments are final: its orders are invoiced, and an invoice is

@@ -83,15 +83,8 @@ def pay_with_credit(*, order: Order, by) -> BalanceEntry | None:
         owed = dues.owed(order, paid=checkout.paid_amount(order), balance=customer.balance)
         if not owed.credit_used:
             return None
-        done = BalanceEntry.objects.filter(key__startswith=f"credit_used:order:{order.pk}:")
-        return ledger.add_entry(
-            customer=customer,
-            kind=BalanceEntry.Kind.CREDIT_USED,
-            amount=-owed.credit_used,
-            key=f"credit_used:order:{order.pk}:{done.count() + 1}",
-            order=order,
-            by=by,
-        )
+        ledger.use_credit(customer=customer, order=order, up_to=owed.credit_used, by=by)
+        return BalanceEntry.objects.filter(order=order, kind=BalanceEntry.Kind.CREDIT_USED).last()
 
 
 def cancel_payment(*, payment: Payment, by) -> Payment:

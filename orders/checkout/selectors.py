@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from foodhub.collation import french
 from foodhub.text import folded
+from orders import ledger
 from orders.models import (
     BalanceEntry,
+    Customer,
     CyclePickupPoint,
     Offer,
     Order,
@@ -42,6 +44,18 @@ def paid_by_order(order_ids) -> dict[int, Decimal]:
         amount = sign * money(row["sum"])
         totals[row["order_id"]] = totals.get(row["order_id"], Decimal("0.00")) + amount
     return totals
+
+
+def available_credit(user, hub, order: Order | None = None) -> Decimal:
+    """The credit a logged-in household has with ``hub`` for an order (with what ``order``,
+    being changed, already takes of it): what checkout uses (``services``)."""
+    if not user.is_authenticated:
+        return Decimal("0.00")
+    balance = Customer.objects.filter(hub=hub, user=user).values_list("balance", flat=True)
+    available = balance.first() or Decimal("0.00")
+    if order is not None and order.user_id == user.pk:
+        available += ledger.credit_used(order)
+    return max(available, Decimal("0.00"))
 
 
 def current_cycle(hub, now: datetime | None = None) -> OrderCycle | None:

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from foodhub.inputs import parse_id
-from orders import pricing
+from orders import ledger, pricing
 from orders.customers import customer_for
 from orders.models import (
     CycleChange,
@@ -335,6 +335,13 @@ def place_order(
             _set_totals(order, lines)
             order.save(force_insert=True)
             OrderLine.objects.bulk_create(lines)
+            if customer.balance > 0 and _owns_its_record(order, customer):
+                keep_credit_in_line(order, customer, placing=True)
+                if card and not charge_later and order.total == paid_amount(order):
+                    # Its credit pays it all: nothing to ask the card for.
+                    order.status = Order.Status.PLACED
+                    order.save(update_fields=["status"])
+                    card = False
             event = OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
             # The two rows every order of the hub competes for are locked last, so each is
             # held for a moment rather than for the whole transaction: the slot (room left)
@@ -419,6 +426,7 @@ def update_order(
             order.note = note.strip()[:1000]
         order.save(update_fields=["slot", "cycle_pickup", "note", "updated_at"])
         _save_totals(order)
+        keep_credit_in_line(order)
         event = OrderEvent.objects.create(
             order=order, kind=OrderEvent.Kind.CHANGED, by=by, detail="; ".join(changed)
         )
@@ -455,6 +463,7 @@ def cancel_order(
         order.status = Order.Status.CANCELLED
         order.cancelled_at = now or timezone.now()
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
+        keep_credit_in_line(order)
         event = OrderEvent.objects.create(
             order=order, kind=OrderEvent.Kind.CANCELLED, by=by, detail=reason[:500]
         )
@@ -463,6 +472,32 @@ def cancel_order(
         if order.payment_method == Order.PaymentMethod.CARD:
             payments.refund_card_payments_on_commit(order)
     return order
+
+
+def _owns_its_record(order: Order, customer) -> bool:
+    """The order was placed logged in as the account of the household's record: its
+    credit is theirs to spend (an address typed at checkout proves nothing)."""
+    return order.user_id is not None and customer.user_id == order.user_id
+
+
+def keep_credit_in_line(order: Order, customer=None, *, placing: bool = False) -> None:
+    """Credit pays what it can of a live order whose household owns its record, and never
+    more than the order costs: given back when it costs less, or is cancelled.
+
+    Runs in the order's transaction, the order locked (or being written).
+    """
+    if order.customer_id is None:
+        return
+    used = pricing.ZERO if placing else ledger.credit_used(order)
+    target = order.total if order.is_live else pricing.ZERO
+    if used > target:
+        customer = customer or order.customer
+        ledger.give_back_credit(customer=customer, order=order, amount=used - target)
+    elif order.is_live:
+        customer = customer or order.customer
+        if customer.balance > 0 and _owns_its_record(order, customer):
+            paid = pricing.ZERO if placing else paid_amount(order)
+            ledger.use_credit(customer=customer, order=order, up_to=order.total - paid)
 
 
 def paid_amount(order: Order) -> Decimal:

@@ -19,7 +19,7 @@ from producers.models import Producer
 from . import basket as baskets
 from . import ownership, services
 from .forms import CheckoutForm, ShopFilterForm
-from .selectors import current_cycle, live_order_of, shop_filters, shop_offers
+from .selectors import available_credit, current_cycle, live_order_of, shop_filters, shop_offers
 
 OFFERS_PER_PAGE = 48
 
@@ -188,6 +188,9 @@ def checkout(request, hub_slug):
     data = form.cleaned_data
     context["slot_label"] = dict(form.fields["slot"].choices)[data["slot"]]
     if "confirm" not in request.POST:
+        credit = available_credit(request.user, hub, order)
+        context["credit"] = min(credit, context["basket_amounts"].total)
+        context["left_to_pay"] = context["basket_amounts"].total - context["credit"]
         return render(request, "orders/review.html", context)
 
     items = baskets.quantities_of(basket)

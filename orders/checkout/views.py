@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from orders import ledger
 from orders.models import Order
 from orders.money import payments
 
@@ -37,6 +38,7 @@ def _render_order(request, order: Order):
             "amounts": amounts,
             "rows": services.rows_of(order, amounts),
             "paid": services.paid_amount(order),
+            "credit": ledger.credit_used(order),
             "card_due": (
                 payments.amount_due(order)
                 if order.is_live and order.payment_method == Order.PaymentMethod.CARD

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
-from orders.models import Order, OrderEvent, Payment, PaymentAnomaly, StripeEvent
+from orders.models import BalanceEntry, Order, OrderEvent, Payment, PaymentAnomaly, StripeEvent
 from orders.order_emails import owe_order_email
 from orders.pricing import ZERO, from_cents, to_cents
 from orders.stock import OrderError, lock_order
@@ -74,13 +74,15 @@ class NothingToPay(OrderError):
 
 def settled_amount(order: Order) -> Decimal:
     """What the household has paid, less the refunds made or under way at Stripe (a refund
-    not yet made there, Stripe being unreachable, is still owed)."""
+    not yet made there, Stripe being unreachable, is still owed), with the credit used."""
     rows = order.payments.filter(
         Q(kind=Payment.Kind.PAYMENT, status=Payment.Status.SUCCEEDED)
         | Q(kind=Payment.Kind.REFUND, status=Payment.Status.SUCCEEDED)
         | (Q(kind=Payment.Kind.REFUND, status=Payment.Status.PENDING) & ~Q(stripe_refund=""))
     )
-    return sum((row.signed_amount for row in rows), ZERO)
+    # Credit used for it counts as paid; change kept or a debt paid from its payments not.
+    moved = BalanceEntry.objects.moved_to_orders([order.pk]).get(order.pk, ZERO)
+    return sum((row.signed_amount for row in rows), moved)
 
 
 def _refunds_to_make(order: Order):
