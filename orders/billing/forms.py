@@ -108,3 +108,19 @@ class WeightForm(forms.Form):
         error_messages={"required": _("Enter a weight in kg, such as 1.250.")},
     )
     confirm = forms.BooleanField(required=False)
+
+
+class PeriodForm(forms.Form):
+    """The days of a period report (from the first to the last, both included)."""
+
+    start = inputs.DateField(label=_("From"))
+    end = inputs.DateField(label=_("To (included)"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise ValidationError(_("The period ends before it starts."))
+        if start and end and (end - start).days > 366:
+            raise ValidationError(_("A period is at most a year."))
+        return data

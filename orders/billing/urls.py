@@ -10,4 +10,6 @@ urlpatterns = [
     path("", views.balance_list, name="list"),
     path("balances.csv", views.balance_export, name="export"),
     path("<id:pk>/", views.balance_detail, name="detail"),
+    path("report/", views.period_report, name="period_report"),
+    path("report/cycles/<id:cycle_pk>/", views.cycle_report, name="cycle_report"),
 ]

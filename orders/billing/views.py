@@ -2,6 +2,7 @@
 a correction, and the CSV export."""
 
 import uuid
+from datetime import time, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from foodhub import spreadsheets
 from foodhub.hubs.selectors import get_managed_hub
-from orders import ledger
-from orders.models import BalanceEntry, Customer
+from orders import clock, ledger
+from orders.models import BalanceEntry, Customer, OrderCycle
 
-from . import selectors
-from .forms import BalanceFilterForm, CorrectionForm
+from . import reconciliation, selectors
+from .forms import BalanceFilterForm, CorrectionForm, PeriodForm
 
 PER_PAGE = 50
 
@@ -82,3 +83,36 @@ def balance_detail(request, hub_slug, pk):
          "entries": Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))},
         status=400 if form.errors else 200,
     )  # fmt: skip
+
+
+@login_required
+def cycle_report(request, hub_slug, cycle_pk):
+    """Every euro of a cycle accounted for (``reconciliation``)."""
+    hub = get_managed_hub(request.user, hub_slug)
+    cycle = get_object_or_404(OrderCycle.objects.filter(hub=hub), pk=cycle_pk)
+    return render(
+        request,
+        "orders/billing/reconciliation.html",
+        {"hub": hub, "cycle": cycle, "report": reconciliation.for_cycle(cycle)},
+    )
+
+
+@login_required
+def period_report(request, hub_slug):
+    """Every euro of the cycles that closed in a period (this month unless asked)."""
+    hub = get_managed_hub(request.user, hub_slug)
+    today = clock.today()
+    first = today.replace(day=1)
+    form = PeriodForm(request.GET or {"start": first, "end": today})
+    report = None
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        report = reconciliation.for_period(
+            hub, clock.at(start, time.min), clock.at(end + timedelta(days=1), time.min)
+        )
+    return render(
+        request,
+        "orders/billing/reconciliation.html",
+        {"hub": hub, "form": form, "report": report},
+        status=200 if report is not None else 400,
+    )

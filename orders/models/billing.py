@@ -40,8 +40,12 @@ ORDER_KINDS = ("weight", "shortage", "correction", "overpayment", "credit_used",
 PAYMENT_KINDS = ("overpayment", "top_up", "refund", "settled")
 # Kinds that move money between an order's payments and the balance, the order's price
 # unchanged: credit used to pay an order; the part of a payment kept as credit (change) or
-# paying a debt. What an order is paid counts them (``moved_to_orders``).
-TRANSFER_KINDS = ("credit_used", "overpayment", "settled")
+# paying a debt; credit given back through a refund of the order's card payment. What an
+# order is paid counts them (``moved_to_orders``), when they name the order.
+TRANSFER_KINDS = ("credit_used", "overpayment", "settled", "refund")
+# Kinds that change what was sold (what the household gets, at what price): an invoice
+# counts them; ``sum(line.final_total) + order.fee_total == order.total - their sum``.
+ADJUSTMENT_KINDS = ("weight", "shortage", "correction")
 CENT = Decimal("0.01")
 
 

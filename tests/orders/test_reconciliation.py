@@ -1,0 +1,283 @@
+"""Every euro accounted for (orders.billing.reconciliation): a week worked through by hand,
+random weeks driven by hypothesis, and the managers' report pages."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orders import ledger
+from orders.billing import counter, reconciliation, weighing
+from orders.checkout import services
+from orders.models import BalanceEntry, Customer, Offer, Order, OrderCycle, OrderLine, Payment
+from orders.models.billing import ADJUSTMENT_KINDS
+from orders.stock import OrderError
+from producers.models import Variant
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+@pytest.fixture
+def chicken_offer(cycle, producer, category):
+    """A farm chicken of about 1.5 kg at 12.00 €/kg."""
+    chicken = factories.VariantFactory(
+        product__producer=producer, product__name="Poulet fermier", product__category=category,
+        name="pièce", unit="kg", quantity_per_unit=D("1.5"), sold_by_weight=True,
+        price_per_kg=D("12.00"), price=D("1.00"), stock_quantity=40,
+    )  # fmt: skip
+    return factories.OfferFactory(cycle=cycle, variant=chicken)
+
+
+@pytest.fixture
+def households(hub):
+    """Four households with an account; the first two have credit with the hub."""
+    made = []
+    for n, credit in enumerate(["6.00", "2.50", "0", "0"]):
+        user = factories.UserFactory(email=f"foyer{n}@example.org", full_name=f"Foyer {n}")
+        customer = Customer.objects.create(
+            hub=hub, user=user, email=user.email, full_name=user.full_name
+        )
+        if D(credit):
+            ledger.add_entry(
+                customer=customer, kind="manual", amount=D(credit), key=f"seed:{n}", reason="cahier"
+            )
+        made.append(user)
+    return made
+
+
+def close(cycle):
+    OrderCycle.objects.filter(pk=cycle.pk).update(
+        opens_at=timezone.now() - timedelta(days=3), closes_at=timezone.now() - timedelta(hours=1)
+    )
+    cycle.refresh_from_db()
+
+
+def check_everything_adds_up(cycle):
+    report = reconciliation.for_cycle(cycle)
+    assert report.difference == 0, report
+    assert ledger.recount() == []
+    for order in Order.objects.filter(cycle=cycle).exclude(status=Order.Status.CANCELLED):
+        adjustments = BalanceEntry.objects.filter(order=order, kind__in=ADJUSTMENT_KINDS)
+        adjusted = adjustments.aggregate(sum=Sum("amount"))["sum"] or 0
+        lines = sum((line.final_total for line in order.lines.all()), D("0"))
+        assert lines + order.fee_total == order.total - D(adjusted).quantize(D("0.01"))
+    assert not Offer.objects.filter(stock_cap__lt=0).exists()
+    assert not Variant.objects.filter(stock_quantity__lt=0).exists()
+    return report
+
+
+# A week by hand
+
+
+def test_a_week_of_weights_cash_and_credit_adds_up(cycle, slot, offers, chicken_offer, households):
+    cycle.fee_fixed = D("0.50")
+    cycle.save()
+    alice, bob, chloe, _ = households
+    # Alice (6.00 € of credit): a chicken and a loaf, 18.00 + 4.80 + 0.50 of fee.
+    a = services.place_order(
+        cycle=cycle, slot=slot, items={chicken_offer.pk: 1, offers["bread"].pk: 1},
+        email=alice.email, full_name="Foyer 0", user=alice, notify=False,
+    )  # fmt: skip
+    # Bob (2.50 € of credit): carrots, 2.40 + 0.50: his credit pays it.
+    services.place_order(
+        cycle=cycle, slot=slot, items={offers["carrots"].pk: 1}, email=bob.email,
+        full_name="Foyer 1", user=bob, notify=False,
+    )  # fmt: skip
+    # Chloé: two loaves, then cancels.
+    c = services.place_order(
+        cycle=cycle, slot=slot, items={offers["bread"].pk: 2}, email=chloe.email,
+        full_name="Foyer 2", user=chloe, notify=False,
+    )  # fmt: skip
+    services.cancel_order(order=c)
+    close(cycle)
+    # Alice's chicken weighs 1.74 kg: 20.88 €, 2.88 € more than the estimate.
+    weighing.record_weight(line=a.lines.get(price_per_kg__isnull=False), weight=D("1.74"), by=None)
+    # At the pickup point she owes 23.30 − 6.00 of credit + 2.88 = 20.18 €, pays 21 € and
+    # keeps the change.
+    assert counter.owed_today(a).today == D("20.18")
+    counter.record_payment(order=a, method="cash", amount="21", by=None, keep_change=True)
+
+    report = check_everything_adds_up(cycle)
+    assert report.orders == 2
+    assert report.sold == D("20.88") + D("4.80") + D("0.50") + D("2.40") + D("0.50")
+    assert report.received == {"cash": D("21.00")}
+    # Bob's 2.50 € of credit leave 0.40 € of his 2.90 € to pay at the pickup point.
+    assert (report.to_collect, report.to_give_back) == (D("0.40"), 0)
+    assert report.balances == {
+        "weight": D("-2.88"),
+        "credit_used": D("-8.50"),  # Alice's 6.00, Bob's 2.50
+        "settled": D("2.88"),
+        "overpayment": D("0.82"),
+    }
+
+
+# Random weeks
+
+HOUSEHOLDS = 4
+OFFERS = ("bread", "carrots", "apples", "chicken")
+money = st.decimals(min_value=D("0.01"), max_value=D("60"), places=2)
+basket = st.dictionaries(st.sampled_from(OFFERS), st.integers(0, 3), min_size=1, max_size=4)
+# Each household's first basket: something in it, often a chicken to weigh.
+first_basket = st.fixed_dictionaries(
+    {"chicken": st.integers(0, 2)},
+    optional={
+        "bread": st.integers(1, 3),
+        "carrots": st.integers(1, 2),
+        "apples": st.integers(1, 2),
+    },
+).filter(any)
+before_close = st.one_of(
+    st.tuples(st.just("order"), st.integers(0, HOUSEHOLDS - 1), basket, st.booleans()),
+    st.tuples(st.just("update"), st.integers(0, HOUSEHOLDS - 1), basket),
+    st.tuples(st.just("cancel"), st.integers(0, HOUSEHOLDS - 1)),
+    st.tuples(st.just("manual"), st.integers(0, HOUSEHOLDS - 1), money, st.booleans()),
+)
+after_close = st.one_of(
+    st.tuples(st.just("weigh"), st.integers(0, 20),
+              st.decimals(min_value=D("0.3"), max_value=D("5"), places=3)),
+    st.tuples(st.just("pay"), st.integers(0, HOUSEHOLDS - 1), money,
+              st.sampled_from(["cash", "cheque", "transfer"]), st.booleans()),
+    st.tuples(st.just("pay_with_credit"), st.integers(0, HOUSEHOLDS - 1)),
+    st.tuples(st.just("cancel_payment"), st.integers(0, 20)),
+    st.tuples(st.just("manual"), st.integers(0, HOUSEHOLDS - 1), money, st.booleans()),
+)  # fmt: skip
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=st.lists(
+        st.tuples(first_basket, st.booleans()), min_size=HOUSEHOLDS, max_size=HOUSEHOLDS
+    ),
+    week=st.lists(before_close, max_size=8),
+    after=st.lists(after_close, min_size=1, max_size=14),
+)
+def test_any_week_adds_up(cycle, slot, offers, chicken_offer, households, first, week, after):
+    offer_of = {**offers, "chicken": chicken_offer}
+    with transaction.atomic():
+        cycle.fee_percent, cycle.fee_fixed = D("5"), D("0.30")
+        cycle.save()
+        for n, (items, logged_in) in enumerate(first):
+            _run(("order", n, {k: v for k, v in items.items() if v}, logged_in), cycle, slot,
+                 offer_of, households)  # fmt: skip
+        for step in week:
+            _run(step, cycle, slot, offer_of, households)
+        close(cycle)
+        for step in after:
+            _run(step, cycle, slot, offer_of, households)
+        check_everything_adds_up(cycle)
+        transaction.set_rollback(True)
+    cycle.refresh_from_db()
+
+
+def _order_of(cycle, user) -> Order | None:
+    return Order.objects.filter(cycle=cycle, user=user).exclude(status="cancelled").first()
+
+
+def _run(step, cycle, slot, offer_of, households):
+    kind, *args = step
+    try:
+        with transaction.atomic():
+            if kind == "order":
+                n, items, logged_in = args
+                user = households[n]
+                services.place_order(
+                    cycle=cycle, slot=slot, email=user.email, full_name=user.full_name,
+                    items={offer_of[name].pk: qty for name, qty in items.items()},
+                    user=user if logged_in else None, notify=False,
+                )  # fmt: skip
+            elif kind == "update" and (order := _order_of(cycle, households[args[0]])):
+                items = {offer_of[name].pk: qty for name, qty in args[1].items()}
+                services.update_order(order=order, items=items)
+            elif kind == "cancel" and (order := _order_of(cycle, households[args[0]])):
+                services.cancel_order(order=order)
+            elif kind == "manual":
+                n, amount, credit = args
+                customer = Customer.objects.get(user=households[n])
+                ledger.add_entry(
+                    customer=customer, kind="manual", amount=amount if credit else -amount,
+                    key=f"manual:{BalanceEntry.objects.count()}", reason="test",
+                )  # fmt: skip
+            elif kind == "weigh":
+                lines = list(
+                    OrderLine.objects.filter(order__cycle=cycle, price_per_kg__isnull=False)
+                )
+                if lines:
+                    line = lines[args[0] % len(lines)]
+                    weighing.record_weight(line=line, weight=args[1], by=None, confirmed=True)
+            elif kind == "pay" and (order := _order_of(cycle, households[args[0]])):
+                amount, method, keep = args[1:]
+                counter.record_payment(
+                    order=order, method=method, amount=amount, by=None, keep_change=keep
+                )
+            elif kind == "pay_with_credit" and (order := _order_of(cycle, households[args[0]])):
+                counter.pay_with_credit(order=order, by=None)
+            elif kind == "cancel_payment":
+                payments = list(Payment.objects.filter(order__cycle=cycle).order_by("pk"))
+                if payments:
+                    counter.cancel_payment(payment=payments[args[0] % len(payments)], by=None)
+    except OrderError:
+        pass  # refused, with nothing written (the invariants say so)
+
+
+# The pages
+
+
+def test_the_cycle_report_is_for_the_hubs_managers_only(
+    client, hub, cycle, manager, other_hub_manager, household
+):
+    url = reverse("billing:cycle_report", args=[hub.slug, cycle.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(household)
+    assert client.get(url).status_code == 404
+    client.force_login(other_hub_manager)
+    assert client.get(url).status_code == 404
+    client.force_login(manager)
+    page = client.get(url)
+    assert page.status_code == 200 and "Chaque euro est justifié" in page.content.decode()
+
+
+def test_the_period_report_refuses_a_bad_period_clearly(client, hub, manager):
+    client.force_login(manager)
+    url = reverse("billing:period_report", args=[hub.slug])
+    assert client.get(url).status_code == 200
+    for start, end, message in [
+        ("2026-12-07", "2026-12-01", "se termine avant"),
+        ("2020-01-01", "2026-12-01", "au plus un an"),
+        ("2026-02-30", "2026-03-01", "date valide"),
+        ("٢٠٢٦-١٢-٠١", "2026-12-07", "date valide"),
+        ("2026-12-01\x00", "2026-12-07", "caractère NUL"),
+    ]:
+        response = client.get(url, {"start": start, "end": end})
+        assert response.status_code == 400 and message in response.content.decode(), start
+
+
+def test_the_period_report_counts_the_cycles_that_closed_in_it(
+    client, hub, cycle, slot, offers, manager
+):
+    order = services.place_order(
+        cycle=cycle, slot=slot, items={offers["bread"].pk: 1}, email="a@example.org",
+        full_name="A", notify=False,
+    )  # fmt: skip
+    close(cycle)
+    counter.record_payment(order=order, method="cash", amount="4.80", by=None)
+    day = timezone.localdate(cycle.closes_at)
+    client.force_login(manager)
+    url = reverse("billing:period_report", args=[hub.slug])
+    report = client.get(url, {"start": day, "end": day}).context["report"]
+    assert (report.sold, report.received, report.difference) == (D("4.80"), {"cash": D("4.80")}, 0)
+    before = day - timedelta(days=3)
+    empty = client.get(url, {"start": before, "end": before}).context["report"]
+    assert empty.sold == 0 and empty.received == {}
