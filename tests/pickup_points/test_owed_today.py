@@ -226,7 +226,7 @@ def test_the_printed_list_asks_for_what_is_owed_today(pickup_point, cycle, order
         .pages[0]
         .extract_text()
     )
-    assert "7,20" in text
+    assert "7,20" in text and "dont 2,40" in text
 
 
 @pytest.fixture
