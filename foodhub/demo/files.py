@@ -107,9 +107,14 @@ class Variant:
     name: str
     unit: str
     quantity: Decimal
-    price: Decimal  # incl. VAT, EUR
+    price: Decimal | None = None  # incl. VAT, EUR; or, sold by weight:
+    per_kg: Decimal | None = None  # the price per kg (incl. VAT, EUR)
     vat: str | None = None  # defaults to the product's, then the producer's rate
     on_demand: bool | None = None  # defaults to the product's, then the producer's mode
+
+    def __post_init__(self):
+        if (self.price is None) == (self.per_kg is None):
+            raise TypeError("a variant has either a 'price' or a 'per_kg'")
 
 
 @dataclass(frozen=True)

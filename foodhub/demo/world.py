@@ -241,18 +241,23 @@ def _build_variant(
     on_demand = next(
         flag for flag in (variant.on_demand, item.on_demand, demo.on_demand) if flag is not None
     )
-    return Variant(
+    built = Variant(
         product=product,
         name=variant.name,
         unit=variant.unit,
         quantity_per_unit=Decimal(variant.quantity),
-        price=Decimal(variant.price),
+        price=Decimal(variant.price or 0),
         vat_rate=variant.vat or item.vat or demo.vat,
         stock_mode=StockMode.ON_DEMAND if on_demand else StockMode.COUNTED,
         # A stable, varied stock (6 to 35) so that runs and machines agree.
         stock_quantity=0 if on_demand else 6 + zlib.crc32(sku.encode()) % 30,
         sku=sku,
     )
+    if variant.per_kg is not None:
+        # Sold by weight: its price is the estimate of a unit (bulk_create skips ``save``).
+        built.sold_by_weight, built.price_per_kg = True, Decimal(variant.per_kg)
+        built.price = built.estimated_price(built.price_per_kg)
+    return built
 
 
 def _accounts() -> list[files.Account]:

@@ -96,9 +96,11 @@ def problems(data) -> list[str]:
                     found.append(f"{product} {variant.code}: VAT {vat}")
                 if variant.unit not in Unit.values:
                     found.append(f"{product} {variant.code}: unit {variant.unit}")
-                price = Decimal(variant.price)
+                price = Decimal(variant.price if variant.per_kg is None else variant.per_kg)
                 if price <= 0 or price != price.quantize(Decimal("0.01")):
-                    found.append(f"{product} {variant.code}: price {variant.price}")
+                    found.append(f"{product} {variant.code}: price {price}")
+                if variant.per_kg is not None and variant.unit not in ("kg", "g"):
+                    found.append(f"{product} {variant.code}: by weight in {variant.unit}")
                 if Decimal(variant.quantity) <= 0:
                     found.append(f"{product} {variant.code}: quantity {variant.quantity}")
     # people.toml
@@ -177,6 +179,11 @@ WRONG_EDITS = [
     ("PRODUCERS", _first_variant(unit="kilo"), "unit kilo"),
     ("PRODUCERS", _first_variant(vat="5.50"), "VAT 5.50"),
     ("PRODUCERS", _first_variant(price=Decimal("2.205")), "price 2.205"),
+    (
+        "PRODUCERS",
+        _first_variant(price=None, per_kg=Decimal("9.70"), unit="piece"),
+        "by weight in piece",
+    ),
     ("PRODUCERS", _first_variant(code="5K"), "variant 5K twice"),
     ("PRODUCERS", _first_producer(hubs=["lille"]), "no hub lille"),
     ("PRODUCERS", [*files.PRODUCERS, files.PRODUCERS[0]], "jardins-du-melantois twice"),
