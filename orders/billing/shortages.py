@@ -34,6 +34,7 @@ because each one is the line's price before less its price after.
 
 import copy
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -356,22 +357,33 @@ def write_changes(changes: list[Change], *, kind: str, key: str, by, now, reason
     """Set the lines' delivered quantities and write an entry for each whose price
     changed; the orders' documents are then out of date. Inside the caller's transaction,
     the lines locked."""
+    # Lines getting the same quantity are set by one UPDATE (a shortage over 500 orders
+    # gives most of them the same few quantities); the weights cleared by another.
+    same = defaultdict(list)
+    unweighed = []
     for change in changes:
         line, changed = change.line, with_delivered(change.line, change.after)
+        same[changed.delivered_quantity].append(line.pk)
+        if changed.actual_weight is None and line.actual_weight is not None:
+            unweighed.append(line.pk)
         line.delivered_quantity = changed.delivered_quantity
         line.actual_weight, line.weighed_at = changed.actual_weight, changed.weighed_at
         line.weighed_by_id = changed.weighed_by_id
-    OrderLine.objects.bulk_update(
-        [change.line for change in changes],
-        ["delivered_quantity", "actual_weight", "weighed_at", "weighed_by"],
-        batch_size=500,
-    )
-    for change in changes:
-        if change.amount:
-            ledger.add_entry(
-                customer=change.line.order.customer, kind=kind, amount=change.amount,
-                key=f"{key}:{change.line.pk}", order=change.line.order, by=by, reason=reason,
-            )  # fmt: skip
+    for delivered, pks in same.items():
+        OrderLine.objects.filter(pk__in=pks).update(delivered_quantity=delivered)
+    if unweighed:
+        OrderLine.objects.filter(pk__in=unweighed).update(
+            actual_weight=None, weighed_at=None, weighed_by=None
+        )
+    ledger.add_entries(
+        [
+            {"customer": change.line.order.customer, "kind": kind, "amount": change.amount,
+             "key": f"{key}:{change.line.pk}", "order": change.line.order, "by": by,
+             "reason": reason}
+            for change in changes
+            if change.amount
+        ]
+    )  # fmt: skip
     # The documents read the orders' ``updated_at``: these are out of date.
     orders = {change.line.order_id for change in changes}
     Order.objects.filter(pk__in=orders).update(updated_at=now)

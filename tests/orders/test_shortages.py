@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders import outbox
-from orders.billing import corrections, shortages, weighing
+from orders.billing import corrections, ledger, shortages, weighing
 from orders.billing.shortages import ShortageError
 from orders.checkout import services
 from orders.models import (
@@ -84,8 +84,6 @@ def assert_invariants(cycle):
         assert finals + order.fee_total == order.total - Decimal(adjustments).quantize(BREAD)
         if not order.fee_total:
             assert finals == order.total - Decimal(adjustments).quantize(BREAD)
-    from orders.billing import ledger
-
     assert ledger.recount() == []
 
 
@@ -757,3 +755,45 @@ def test_the_distribution_page_shows_what_is_delivered_and_the_new_amount(
         reverse("pickup_points:order", args=[pickup_point.slug, cycle.pk, orders[1].pk])
     )
     assert "livré 1 sur 3" in detail.content.decode().replace("\xa0", " ")
+
+
+# Many entries at once (ledger.add_entries, what a shortage over 500 orders writes).
+
+
+def test_entries_added_at_once_are_those_added_one_by_one(cycle, slot, bread, manager):
+    orders = _week(cycle, slot, bread, [1, 2, 3])
+    customers = [Customer.objects.get(pk=order.customer_id) for order in orders]
+    given = [
+        {"customer": customers[0], "kind": "shortage", "amount": Decimal("4.80"), "key": "k:1",
+         "order": orders[0], "by": manager},
+        {"customer": customers[1], "kind": "correction", "amount": Decimal("-1.20"),
+         "key": "k:2", "order": orders[1], "reason": "Une de plus"},
+        {"customer": customers[1], "kind": "shortage", "amount": Decimal("9.60"), "key": "k:3",
+         "order": orders[1]},
+    ]  # fmt: skip
+    ledger.add_entry(**given[0])  # written before: not again
+
+    entries = ledger.add_entries(given)
+
+    assert [entry.key for entry in entries] == ["k:1", "k:2", "k:3"]
+    assert BalanceEntry.objects.count() == 3
+    assert customers[1].balance == Decimal("8.40")
+    assert Customer.objects.get(pk=customers[1].pk).balance == Decimal("8.40")
+    assert Customer.objects.get(pk=customers[0].pk).balance == Decimal("4.80")
+    assert ledger.recount() == []
+    assert ledger.add_entries(given) == entries  # again: nothing more
+    assert BalanceEntry.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [(Decimal("0"), "0,00"), (Decimal("NaN"), "montant"), (Decimal("0.001"), "centimes")],
+)
+def test_entries_at_once_refuse_a_bad_amount_and_write_nothing(cycle, slot, bread, amount, error):
+    [order] = _week(cycle, slot, bread, [1])
+    customer = Customer.objects.get(pk=order.customer_id)
+    good = {"customer": customer, "kind": "shortage", "amount": Decimal("1"), "key": "a",
+            "order": order}  # fmt: skip
+    with pytest.raises(ledger.BillingError, match=error):
+        ledger.add_entries([good, {**good, "key": "b", "amount": amount}])
+    assert not BalanceEntry.objects.exists()
