@@ -797,3 +797,35 @@ def test_entries_at_once_refuse_a_bad_amount_and_write_nothing(cycle, slot, brea
     with pytest.raises(ledger.BillingError, match=error):
         ledger.add_entries([good, {**good, "key": "b", "amount": amount}])
     assert not BalanceEntry.objects.exists()
+
+
+def test_a_line_of_which_nothing_comes_is_not_weighed(client, cycle, slot, chicken_offer, manager):
+    orders = _week(cycle, slot, chicken_offer, [1, 1])
+    _shortage(cycle, chicken_offer, 1, by=manager)  # the last order's chicken did not come
+    gone = orders[1].lines.get()
+
+    with pytest.raises(weighing.WeighingError, match="rien à peser"):
+        weighing.record_weight(line=gone, weight=Decimal("1.500"), by=manager)
+    client.force_login(manager)
+    page = client.get(reverse("weighing:hub", args=[cycle.hub.slug, cycle.pk]))
+    assert [line.pk for line in page.context["lines"]] == [orders[0].lines.get().pk]
+    assert page.context["counts"] == {"total": 1, "left": 1}
+    assert not BalanceEntry.objects.filter(kind="weight").exists()
+
+
+def test_the_documents_page_says_an_out_of_date_document_is_being_rebuilt(
+    client, cycle, slot, bread, manager, monkeypatch
+):
+    _week(cycle, slot, bread, [2])
+    monkeypatch.setattr(documents, "ON_DEMAND_ORDERS", 0)  # built in the background
+    kind = CycleDocument.Kind.PACKING_SHEETS
+    CycleDocument.objects.create(
+        cycle=cycle, kind=kind, status=CycleDocument.Status.DONE, finished_at=timezone.now(),
+        created_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+    CycleDocument.objects.create(cycle=cycle, kind=kind, requested_by=manager)
+    client.force_login(manager)
+
+    page = client.get(reverse("cycles:documents", args=[cycle.hub.slug, cycle.pk]))
+
+    assert "périmé, en cours de reconstruction" in page.content.decode()
