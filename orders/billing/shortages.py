@@ -46,7 +46,16 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from orders import outbox
-from orders.models import BalanceEntry, CycleDocument, Offer, Order, OrderCycle, OrderLine, Shortage
+from orders.models import (
+    BalanceEntry,
+    CycleDocument,
+    Offer,
+    Order,
+    OrderCycle,
+    OrderEvent,
+    OrderLine,
+    Shortage,
+)
 from orders.printouts import documents
 
 from . import ledger
@@ -384,9 +393,23 @@ def write_changes(changes: list[Change], *, kind: str, key: str, by, now, reason
             if change.amount
         ]
     )  # fmt: skip
+    # Each order's history says what changed, who did it and when (the volunteers' page
+    # shows it), as a change by its household does: "3→1 Pain de campagne — 1 kg".
+    details = defaultdict(list)
+    for change in changes:
+        line = change.line
+        details[line.order_id].append(
+            f"{change.before}→{change.after} {line.product_name} — {line.variant_name}"
+        )
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order_id=order_id, kind=OrderEvent.Kind.CHANGED, at=now, by=by,
+            detail=("; ".join(texts) + (f" ({reason})" if reason else ""))[:1000],
+        )
+        for order_id, texts in details.items()
+    )  # fmt: skip
     # The documents read the orders' ``updated_at``: these are out of date.
-    orders = {change.line.order_id for change in changes}
-    Order.objects.filter(pk__in=orders).update(updated_at=now)
+    Order.objects.filter(pk__in=details).update(updated_at=now)
 
 
 def owe_emails(households: list[Household], *, key: str, kind: str, now, reason: str = ""):

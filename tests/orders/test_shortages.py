@@ -755,6 +755,7 @@ def test_the_distribution_page_shows_what_is_delivered_and_the_new_amount(
         reverse("pickup_points:order", args=[pickup_point.slug, cycle.pk, orders[1].pk])
     )
     assert "livré 1 sur 3" in detail.content.decode().replace("\xa0", " ")
+    assert "3→1 Pain de campagne — 1 kg" in detail.content.decode()  # its history
 
 
 # Many entries at once (ledger.add_entries, what a shortage over 500 orders writes).
