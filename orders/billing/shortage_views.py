@@ -114,6 +114,7 @@ def offer_shortage(request, hub_slug, cycle_pk, offer_pk):
             "delivered": sum(line.final_quantity for line in lines),
             "form": form,
             "problem": _problem(cycle),
+            "applied": shortages.shortages_of(cycle).filter(offer=offer).first(),
         },
         status=status,
     )

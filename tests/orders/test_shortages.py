@@ -624,6 +624,9 @@ def test_a_manager_records_previews_and_confirms_a_shortage(
     assert [m.to for m in mailoutbox] == [[orders[2].email]]
     again = client.post(response["Location"], {"fingerprint": fingerprint}, follow=True)
     assert "a déjà été appliqué" in again.content.decode()
+    with django_assert_max_num_queries(12):
+        page = client.get(_url("offer", cycle, offer_pk=bread.pk))
+    assert "En enregistrer un autre le remplace" in page.content.decode()
     assert BalanceEntry.objects.count() == 1
     assert_invariants(cycle)
 
