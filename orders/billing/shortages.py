@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from foodhub.text import french_sort_key
 from orders import outbox
 from orders.models import (
     BalanceEntry,
@@ -62,8 +63,6 @@ from . import ledger
 from .ledger import BillingError
 
 EMAIL_KIND = "delivery_changed"
-# The most units an order line holds (PositiveIntegerField on every database).
-MAX_UNITS = 2_147_483_647
 
 
 class ShortageError(BillingError):
@@ -314,7 +313,9 @@ def plan_of(shortage: Shortage, lines: list[OrderLine] | None = None) -> Plan:
         changed = with_delivered(line, after)
         change = Change(line, line.final_quantity, after, line.final_total, changed.final_total)
         households.setdefault(line.order_id, Household(line.order)).changes.append(change)
-    found = sorted(households.values(), key=lambda h: (h.order.full_name.casefold(), h.order.pk))
+    found = sorted(
+        households.values(), key=lambda h: (french_sort_key(h.order.full_name), h.order.pk)
+    )
     return Plan(shortage=shortage, ordered=ordered, households=found)
 
 

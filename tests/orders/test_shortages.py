@@ -833,3 +833,19 @@ def test_the_documents_page_says_an_out_of_date_document_is_being_rebuilt(
     page = client.get(reverse("cycles:documents", args=[cycle.hub.slug, cycle.pk]))
 
     assert "périmé, en cours de reconstruction" in page.content.decode()
+
+
+def test_the_preview_lists_the_households_in_french_order(cycle, slot, bread, manager):
+    for n, name in enumerate(["Fabien Roux", "Émile Zola", "Denis Petit"]):
+        services.place_order(
+            cycle=cycle, items={bread.pk: 1}, slot=slot, email=f"{n}@example.org",
+            full_name=name, notify=False,
+        )  # fmt: skip
+    _close(cycle)
+    shortage = shortages.record_shortage(cycle=cycle, offer=bread, delivered=0, by=manager)
+
+    plan = shortages.plan_of(shortage)
+
+    assert [h.order.full_name for h in plan.households] == [
+        "Denis Petit", "Émile Zola", "Fabien Roux",
+    ]  # fmt: skip
