@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from django.core.files.base import ContentFile
@@ -13,6 +14,8 @@ from django.db import connection, connections
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orders import outbox
 from orders.billing import corrections, ledger, shortages, weighing
@@ -849,3 +852,33 @@ def test_the_preview_lists_the_households_in_french_order(cycle, slot, bread, ma
     assert [h.order.full_name for h in plan.households] == [
         "Denis Petit", "Émile Zola", "Fabien Roux",
     ]  # fmt: skip
+
+
+@given(
+    quantities=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_every_way_of_sharing_gives_whole_units_adding_up_to_what_came(quantities, data):
+    """Pure (no database): each line gets 0 to what it ordered, the lines add up to what
+    came; the last orders placed lose first; in proportion, no line is more than one unit
+    from its exact share."""
+    now = timezone.now()
+    lines = [
+        OrderLine(pk=n + 1, order=Order(pk=n + 1, placed_at=now + timedelta(minutes=n)),
+                  quantity=quantity)
+        for n, quantity in enumerate(quantities)
+    ]  # fmt: skip
+    ordered = sum(quantities)
+    delivered = data.draw(st.integers(min_value=0, max_value=ordered))
+    for strategy in ("last_first", "proportional"):
+        gets = shortages.share(lines, delivered, strategy)
+        assert sum(gets.values()) == delivered
+        assert all(0 <= gets[line.pk] <= line.quantity for line in lines)
+    last_first = shortages.share(lines, delivered, "last_first")
+    losing = [line.pk for line in lines if last_first[line.pk] < line.quantity]
+    if losing:  # every order placed after the first one losing something loses everything
+        assert all(last_first[line.pk] == 0 for line in lines if line.pk > min(losing))
+    proportional = shortages.share(lines, delivered, "proportional")
+    for line in lines:
+        exact = Fraction(line.quantity * delivered, ordered)
+        assert abs(proportional[line.pk] - exact) < 1
