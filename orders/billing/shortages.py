@@ -26,7 +26,8 @@ is shared again from the quantities ordered (typing 6 after 8 moves the lines fr
 typing 12 gives everything back), and the earlier one is marked ``replaced_by`` it.
 
 Lines sold by weight: until weighed, a line delivering fewer units costs its estimate per
-unit times the units delivered. A weighed line keeps its weight only while what it delivers
+unit times the units delivered, and its weight is compared with the estimate of those
+(``OrderLine.final_estimated_weight``). A weighed line keeps its weight only while what it delivers
 is unchanged: a shortage changing it clears the weight (it was the weight of other
 pieces) and the line is weighed again, if anything of it comes; the entries stay true
 because each one is the line's price before less its price after.

@@ -67,7 +67,9 @@ def checked_weight(value) -> Decimal:
 
 
 def far_from_estimate(line: OrderLine, weight: Decimal) -> bool:
-    return not line.estimated_weight * LOW <= weight <= line.estimated_weight * HIGH
+    """Compared with the estimate of what is delivered (after a shortage, fewer pieces)."""
+    estimate = line.final_estimated_weight
+    return not estimate * LOW <= weight <= estimate * HIGH
 
 
 def record_weight(

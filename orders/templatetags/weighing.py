@@ -68,9 +68,11 @@ class _Rows:
             value = escape(state["typed"])
         else:
             value = self.number(line.actual_weight, 3) if weighed else ""
+        # What is delivered (after a shortage, fewer pieces than ordered) is weighed.
+        quantity = line.final_quantity
         what = escape(
-            self.unit[1 if line.quantity == 1 else 2]
-            % {"quantity": line.quantity, "estimate": self.weight(line.estimated_weight)}
+            self.unit[1 if quantity == 1 else 2]
+            % {"quantity": quantity, "estimate": self.weight(line.final_estimated_weight)}
         )
         if error:
             status = f'<span class="error">{escape(error)}</span>'
@@ -79,10 +81,13 @@ class _Rows:
         elif weighed:
             status = escape(
                 self.weighed
-                % {"price": self.euros(line.final_total), "estimate": self.euros(line.total)}
+                % {
+                    "price": self.euros(line.final_total),
+                    "estimate": self.euros(line.final_estimate),
+                }
             )
         else:
-            status = escape(self.estimate % {"estimate": self.euros(line.total)})
+            status = escape(self.estimate % {"estimate": self.euros(line.final_estimate)})
         if confirmation:
             button = (
                 '<input type="hidden" name="confirm" value="on">'

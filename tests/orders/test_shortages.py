@@ -882,3 +882,27 @@ def test_every_way_of_sharing_gives_whole_units_adding_up_to_what_came(quantitie
     for line in lines:
         exact = Fraction(line.quantity * delivered, ordered)
         assert abs(proportional[line.pk] - exact) < 1
+
+
+def test_a_line_left_with_fewer_pieces_is_weighed_against_their_estimate(
+    client, cycle, slot, chicken_offer, manager
+):
+    """Two chickens of about 1.5 kg ordered, one delivered: 1.4 kg is close to the
+    estimate of the one that came (not to the 3 kg of two), and the weighing page says
+    one piece of about 1.5 kg at 18.00 €."""
+    [order] = _week(cycle, slot, chicken_offer, [2])
+    _shortage(cycle, chicken_offer, 1, by=manager)
+    line = order.lines.get()
+    assert (line.final_estimated_weight, line.final_estimate) == (
+        Decimal("1.500"), Decimal("18.00"),
+    )  # fmt: skip
+    client.force_login(manager)
+
+    page = client.get(reverse("weighing:hub", args=[cycle.hub.slug, cycle.pk]))
+    text = page.content.decode().replace("\xa0", " ")
+    assert "1 pièce, environ 1,5 kg" in text and "Estimation 18,00 €" in text
+
+    weighed = weighing.record_weight(line=line, weight=Decimal("1.400"), by=manager)
+    assert not weighed.needs_confirmation
+    assert weighed.entry.amount == Decimal("1.20")  # 18.00 estimated, 16.80 weighed
+    assert_invariants(cycle)
