@@ -5,7 +5,8 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from foodhub.collation import french
@@ -13,11 +14,13 @@ from foodhub.hubs.models import HubMembership
 from foodhub.text import folded, french_sort_key
 from orders.billing import dues
 from orders.checkout.selectors import paid_by_order
-from orders.models import CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
+from orders.models import BalanceEntry, CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
 
 from .models import PickupPoint, PickupPointMembership
 
 Role = PickupPointMembership.Role
+# Balance entries that change what an order costs after the close.
+ADJUSTMENTS = (BalanceEntry.Kind.WEIGHT, BalanceEntry.Kind.SHORTAGE, BalanceEntry.Kind.CORRECTION)
 
 
 def _managed_hubs(user) -> QuerySet:
@@ -181,15 +184,30 @@ class Household:
     def due(self) -> Decimal:
         return self.owed.today
 
+    @property
+    def final_total(self) -> Decimal:
+        """What the order costs now: its total less its adjustments after the close
+        (weights, shortages, corrections), the sum of its lines' final totals."""
+        adjusted = getattr(self.order, "adjusted", None) or Decimal("0.00")
+        return self.order.total - Decimal(adjusted).quantize(Decimal("0.01"))
+
 
 def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order]:
-    """The orders here, with what a row shows (slot, who handed it over, units, the
-    household's balance with the hub)."""
+    """The orders here, with what a row shows (slot, who handed it over, units delivered,
+    the household's balance with the hub, the adjustments since the close)."""
+    adjustments = (
+        BalanceEntry.objects.filter(order=OuterRef("pk"), kind__in=ADJUSTMENTS)
+        .order_by()
+        .values("order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     return (
         orders_here(point, cycle)
         .select_related("slot", "collected_by", "customer")
         .annotate(
-            units=Sum("lines__quantity"),
+            units=Sum(Coalesce("lines__delivered_quantity", "lines__quantity")),
+            adjusted=Subquery(adjustments, output_field=DecimalField()),
         )
     )
 

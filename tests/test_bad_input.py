@@ -59,6 +59,7 @@ from django.utils import timezone, translation
 
 from foodhub.content import editors
 from foodhub.hubs.services import invite
+from orders.billing import shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
 from orders.models import CalendarFeed, CycleDocument, Order, OrderCycle, Weekday
@@ -83,6 +84,7 @@ USERS = {
     "billing:": ["manager"],
     "weighing:hub": ["manager"],
     "weighing:producer": ["producer_member"],
+    "shortages:": ["manager"],
     "pickup_points:": ["coordinator", "manager"],
     "pickup_points:my_points": ["coordinator"],
     "pickup_points:hub_points": ["manager"],
@@ -159,7 +161,11 @@ TOKEN_OF = {
 }
 WHOLE_PATH = {"wagtail_serve": "portrait_path"}
 # Arguments filled from another of the world's values, by the start of the URL name.
-ARGUMENTS_OF = {"weighing:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk"}}
+ARGUMENTS_OF = {
+    "weighing:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk"},
+    "shortages:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk",
+                   "offer_pk": "closed_offer_pk", "shortage_pk": "shortage_pk"},
+}  # fmt: skip
 
 # Values for the arguments of addresses: ids no database holds, digits Python reads as digits.
 KWARG_VALUES = [*bad_input.HUGE_IDS, *bad_input.UNICODE_DIGITS, "0", "-1", *bad_input.WITH_NUL,
@@ -249,13 +255,18 @@ def _build_world() -> dict:
     closed_slot = factories.PickupSlotFactory(
         cycle_pickup=factories.CyclePickupPointFactory(cycle=closed, pickup_point=point)
     )
+    closed_offer = factories.OfferFactory(cycle=closed, variant=chicken)
     weighed = order_services.place_order(
-        cycle=closed, items={factories.OfferFactory(cycle=closed, variant=chicken).pk: 1},
-        email=household.email, full_name=household.full_name, slot=closed_slot,
-        user=household, notify=False,
+        cycle=closed, items={closed_offer.pk: 1}, email=household.email,
+        full_name=household.full_name, slot=closed_slot, user=household, notify=False,
     )  # fmt: skip
     OrderCycle.objects.filter(pk=closed.pk).update(
         opens_at=timezone.now() - timedelta(days=3), closes_at=timezone.now() - timedelta(hours=1)
+    )
+    closed.refresh_from_db()
+    # The chicken did not come: a shortage recorded, to confirm.
+    shortage = shortages.record_shortage(
+        cycle=closed, offer=closed_offer, delivered=0, by=users["manager"]
     )
     today = timezone.localdate()
     closure, _affected = add_closure(
@@ -278,6 +289,8 @@ def _build_world() -> dict:
             "order_pk": order.pk,
             "closed_cycle_pk": closed.pk,
             "weighed_line_pk": weighed.lines.get().pk,
+            "closed_offer_pk": closed_offer.pk,
+            "shortage_pk": shortage.pk,
             "offer_pk": offer.pk,
             "offer_id": offer.pk,
             "payment_pk": payment.pk,

@@ -1,4 +1,4 @@
-"""Forms of the balances pages. They check input; ``orders.billing.ledger`` decides."""
+"""Forms of the balances pages. They check input; ``orders.ledger`` decides."""
 
 import re
 from decimal import Decimal

@@ -46,10 +46,11 @@ def totals(hub) -> dict:
 def lines_to_weigh(cycle, producer=None) -> QuerySet[OrderLine]:
     """The lines sold by weight of the cycle's placed orders (``producer``'s only, when
     given), by product, variant and household, with what the weighing page shows. An order
-    still waiting for its card payment at the close is weighed once the worker settled it."""
+    still waiting for its card payment at the close is weighed once the worker settled it;
+    a line of which nothing is delivered (a shortage, a correction) has nothing to weigh."""
     lines = OrderLine.objects.filter(
         order__cycle=cycle, order__status=Order.Status.PLACED, price_per_kg__isnull=False
-    )
+    ).exclude(delivered_quantity=0)
     if producer is not None:
         lines = lines.filter(producer=producer)
     return lines.select_related("order").order_by(

@@ -66,7 +66,9 @@ def checked_weight(value) -> Decimal:
 
 
 def far_from_estimate(line: OrderLine, weight: Decimal) -> bool:
-    return not line.estimated_weight * LOW <= weight <= line.estimated_weight * HIGH
+    """Compared with the estimate of what is delivered (after a shortage, fewer pieces)."""
+    estimate = line.final_estimated_weight
+    return not estimate * LOW <= weight <= estimate * HIGH
 
 
 def record_weight(
@@ -111,6 +113,8 @@ def _check_weighable(line: OrderLine, now: datetime) -> None:
         raise WeighingError(_("This product is not sold by weight."))
     if line.order.status == Order.Status.CANCELLED:
         raise WeighingError(_("This order was cancelled: there is nothing to weigh."))
+    if line.final_quantity == 0:
+        raise WeighingError(_("Nothing of this line is delivered: there is nothing to weigh."))
     if line.order.status != Order.Status.PLACED:
         # At the close the worker settles it: paid, or cancelled (and then nothing of its
         # weighing must stay in the balance).

@@ -124,5 +124,5 @@ def _confirmation_text(line, weight) -> str:
         "%(weight)s kg is far from the estimate of %(estimate)s kg: check it, then confirm."
     ) % {
         "weight": number_format(weight, 3),
-        "estimate": number_format(line.estimated_weight, 3),
+        "estimate": number_format(line.final_estimated_weight, 3),
     }

@@ -6,7 +6,7 @@ only through string foreign keys, never by importing that app's code.
 Every model is importable from ``orders.models``, as the rest of the project names them.
 """
 
-from .billing import BalanceEntry, BalanceEntryQuerySet
+from .billing import BalanceEntry, BalanceEntryQuerySet, Shortage
 from .customers import Customer
 from .cycles import (
     CycleChange,
@@ -40,7 +40,8 @@ __all__ = [
     "CycleChange", "CycleDocument", "CyclePickupPoint", "Customer", "HubClosure",
     "KeepsCounters", "Offer", "OpeningAlert", "Order", "OrderCycle", "OrderEvent", "OrderLine",
     "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "Payment", "PaymentAnomaly",
-    "PickupSlot", "SchedulePickup", "ScheduleSlot", "StripeEvent", "Weekday", "WeeklyBasket",
+    "PickupSlot", "SchedulePickup", "ScheduleSlot", "Shortage", "StripeEvent", "Weekday",
+    "WeeklyBasket",
     "WeeklyBasketLine", "WeeklyBasketRun", "WeeklyBasketSkip", "WeeklySchedule",
     "WorkerHeartbeat",
 ]  # fmt: skip

@@ -126,3 +126,53 @@ class BalanceEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Balance entries are never removed: add another entry.")
+
+
+class Shortage(models.Model):
+    """ "Delivered 8 of 12": less of an offer came than the households of a closed cycle
+    ordered, and how the missing units are shared between their lines.
+
+    Recorded first (a draft the manager looks at: each household, what it ordered, what it
+    gets), then applied once (``applied_at``): the lines' ``delivered_quantity`` set, one
+    ``shortage`` entry per line whose price changed, one e-mail per household
+    (``orders.billing.shortages``). A later shortage of the same offer replaces it
+    (``replaced_by``): it is shared again from what was ordered.
+    """
+
+    class Strategy(models.TextChoices):
+        LAST_FIRST = "last_first", _("the last orders placed lose first")
+        PROPORTIONAL = "proportional", _("in proportion to what each household ordered")
+        BY_HAND = "by_hand", _("by hand, a quantity for each household")
+
+    cycle = models.ForeignKey(
+        "orders.OrderCycle", on_delete=models.PROTECT, related_name="shortages"
+    )
+    offer = models.ForeignKey("orders.Offer", on_delete=models.PROTECT, related_name="shortages")
+    delivered = models.PositiveIntegerField(_("quantity delivered"))
+    strategy = models.CharField(
+        _("shared"), max_length=20, choices=Strategy.choices, default=Strategy.LAST_FIRST
+    )
+    # By hand: {order line id: quantity it gets}, for every line of the offer.
+    quantities = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("shortage")
+        verbose_name_plural = _("shortages")
+        indexes = [models.Index(fields=["cycle", "offer"])]
+
+    def __str__(self):
+        return f"{self.offer_id}: {self.delivered}"

@@ -232,6 +232,23 @@ class OrderLine(models.Model):
         return self.quantity if self.delivered_quantity is None else self.delivered_quantity
 
     @property
+    def final_estimated_weight(self) -> Decimal | None:
+        """Sold by weight: the estimated weight (kg) of what is delivered, the estimate of
+        the line scaled to the quantity delivered (a shortage left 1 chicken of 2)."""
+        if self.estimated_weight is None or self.delivered_quantity is None:
+            return self.estimated_weight
+        scaled = self.estimated_weight * self.final_quantity / self.quantity
+        return scaled.quantize(Decimal("0.001"))
+
+    @property
+    def final_estimate(self) -> Decimal:
+        """What the quantity delivered costs at the unit price (for a line sold by weight,
+        the estimate its weight is compared with)."""
+        if self.delivered_quantity is None:
+            return self.total
+        return money(self.unit_price * self.final_quantity)
+
+    @property
     def final_total(self) -> Decimal:
         """What the line costs: nothing when nothing of it comes; its weighed price once
         weighed (the weight is that of what was delivered); else its unit price times the

@@ -73,13 +73,21 @@ def cycle_documents(request, hub_slug, pk):
 
 
 def _latest_documents(cycle):
-    latest = {}
+    latest, built_before = {}, set()
     for document in cycle.documents.order_by("-created_at", "-pk"):
-        latest.setdefault(document.kind, document)
+        earlier = latest.setdefault(document.kind, document) is not document
+        if earlier and document.status == CycleDocument.Status.DONE:
+            built_before.add(document.kind)
     state = documents.orders_state(cycle) if latest else ""
     for document in latest.values():
         document.out_of_date = document.status == CycleDocument.Status.DONE and (
             document.source != state
+        )
+        # Built again after the orders changed (a shortage, a correction): the one
+        # before is out of date.
+        document.rebuilding = document.kind in built_before and document.status in (
+            CycleDocument.Status.PENDING,
+            CycleDocument.Status.RUNNING,
         )
     return [latest[kind] for kind in CycleDocument.Kind.values if kind in latest]
 

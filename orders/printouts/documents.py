@@ -187,8 +187,8 @@ def packing_sheets(cycle: OrderCycle, *, orders=None) -> list[PackingGroup]:
 
 def packing_sheets_csv(cycle: OrderCycle) -> bytes:
     rows = (
-        [group.point.name, str(group.slot), order.number, order.full_name, line.quantity,
-         line.product_name, line.variant_name, line.producer_name]
+        [group.point.name, str(group.slot), order.number, order.full_name,
+         line.final_quantity, line.product_name, line.variant_name, line.producer_name]
         for group in packing_sheets(cycle)
         for order in group.orders
         for line in order.lines.all()
@@ -219,11 +219,13 @@ class PickRow:
     per_point: dict  # point name -> quantity
     per_household: list  # (order number, name, point, quantity), when names are shown
     estimated_kg: Decimal | None = None  # sold by weight: the lines' estimated weight
+    ordered: int = 0  # what was ordered; ``total`` is what is delivered (after a shortage)
 
 
 def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]:
     """What ``producer`` prepares for the cycle: per variant, the total and the crates per
-    pickup point (and per household when ``with_names``)."""
+    pickup point (and per household when ``with_names``), in units delivered: after a
+    shortage or a correction, what comes, not what was ordered (``ordered``)."""
     lines = (
         _live_lines(cycle)
         .filter(producer=producer)
@@ -231,19 +233,22 @@ def pick_list(cycle: OrderCycle, producer, *, with_names: bool) -> list[PickRow]
         .values_list(
             "variant_id", "product_name", "variant_name", "quantity", "order__number",
             "order__full_name", "order__cycle_pickup__pickup_point__name", "estimated_weight",
+            "delivered_quantity",
         )
     )  # fmt: skip
     rows: dict[int, PickRow] = {}
     # Plain tuples, not model instances: a producer of a big cycle has thousands of lines.
-    for variant_id, product, variant, quantity, number, full_name, point, kg in lines.iterator(
-        chunk_size=5000
-    ):
+    for (
+        variant_id, product, variant, ordered, number, full_name, point, kg, delivered
+    ) in lines.iterator(chunk_size=5000):  # fmt: skip
         row = rows.get(variant_id)
         if row is None:
             row = rows[variant_id] = PickRow(product, variant, 0, defaultdict(int), [])
+        quantity = ordered if delivered is None else delivered
         row.total += quantity
+        row.ordered += ordered
         if kg is not None:
-            row.estimated_kg = (row.estimated_kg or 0) + kg
+            row.estimated_kg = (row.estimated_kg or 0) + (kg * quantity / ordered).quantize(kg)
         row.per_point[point] += quantity
         if with_names:
             row.per_household.append((number, full_name, point, quantity))

@@ -68,9 +68,16 @@ class _Rows:
             value = escape(state["typed"])
         else:
             value = self.number(line.actual_weight, 3) if weighed else ""
+        # What is delivered (after a shortage, fewer pieces than ordered) is weighed; most
+        # lines deliver what was ordered, read as it is (a thousand rows).
+        if line.delivered_quantity is None:
+            quantity, kg, estimate = line.quantity, line.estimated_weight, line.total
+        else:
+            quantity, kg = line.delivered_quantity, line.final_estimated_weight
+            estimate = line.final_estimate
         what = escape(
-            self.unit[1 if line.quantity == 1 else 2]
-            % {"quantity": line.quantity, "estimate": self.weight(line.estimated_weight)}
+            self.unit[1 if quantity == 1 else 2]
+            % {"quantity": quantity, "estimate": self.weight(kg)}
         )
         if error:
             status = f'<span class="error">{escape(error)}</span>'
@@ -79,10 +86,10 @@ class _Rows:
         elif weighed:
             status = escape(
                 self.weighed
-                % {"price": self.euros(line.final_total), "estimate": self.euros(line.total)}
+                % {"price": self.euros(line.final_total), "estimate": self.euros(estimate)}
             )
         else:
-            status = escape(self.estimate % {"estimate": self.euros(line.total)})
+            status = escape(self.estimate % {"estimate": self.euros(estimate)})
         if confirmation:
             button = (
                 '<input type="hidden" name="confirm" value="on">'

@@ -1,4 +1,4 @@
-"""A customer's balance is the sum of its entries, whatever happens (orders.billing.ledger)."""
+"""A customer's balance is the sum of its entries, whatever happens (orders.ledger)."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
