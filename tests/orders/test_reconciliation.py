@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orders import ledger
-from orders.billing import counter, reconciliation, weighing
+from orders.billing import corrections, counter, reconciliation, shortages, weighing
 from orders.checkout import services
 from orders.models import BalanceEntry, Customer, Offer, Order, OrderCycle, OrderLine, Payment
 from orders.models.billing import ADJUSTMENT_KINDS
@@ -149,6 +149,9 @@ after_close = st.one_of(
     st.tuples(st.just("pay_with_credit"), st.integers(0, HOUSEHOLDS - 1)),
     st.tuples(st.just("cancel_payment"), st.integers(0, 20)),
     st.tuples(st.just("manual"), st.integers(0, HOUSEHOLDS - 1), money, st.booleans()),
+    st.tuples(st.just("shortage"), st.sampled_from(OFFERS), st.integers(0, 8),
+              st.sampled_from(["last_first", "proportional"])),
+    st.tuples(st.just("correct"), st.integers(0, 20), st.integers(0, 3)),
 )  # fmt: skip
 
 
@@ -224,6 +227,19 @@ def _run(step, cycle, slot, offer_of, households):
                 )
             elif kind == "pay_with_credit" and (order := _order_of(cycle, households[args[0]])):
                 counter.pay_with_credit(order=order, by=None)
+            elif kind == "shortage":
+                name, delivered, strategy = args
+                shortage = shortages.record_shortage(
+                    cycle=cycle, offer=offer_of[name], delivered=delivered, strategy=strategy,
+                    by=None,
+                )  # fmt: skip
+                shortages.apply_shortage(shortage=shortage, by=None)
+            elif kind == "correct":
+                lines = list(OrderLine.objects.filter(order__cycle=cycle).order_by("pk"))
+                if lines:
+                    line = lines[args[0] % len(lines)]
+                    delivered = min(args[1], line.quantity)
+                    corrections.correct_line(line=line, delivered=delivered, reason="x", by=None)
             elif kind == "cancel_payment":
                 payments = list(Payment.objects.filter(order__cycle=cycle).order_by("pk"))
                 if payments:
