@@ -9,8 +9,10 @@ class OrdersConfig(AppConfig):
     def ready(self):
         # Registrations, nothing else: the e-mail builders of the outbox (orders.emails,
         # and the schedules' "not published" e-mail) must be known in whichever process
-        # sends the e-mails; weekly baskets add their Stripe event handler.
+        # sends the e-mails; weekly baskets add their Stripe event handler, and balances
+        # theirs (top-ups, refunds of credit that failed).
         from . import checks, receivers  # noqa: F401
+        from .billing import refunds, top_ups  # noqa: F401
         from .emails import close_emails, notifications, orders, weekly  # noqa: F401
         from .planning import schedules  # noqa: F401
         from .weekly_baskets import weekly as weekly_baskets  # noqa: F401

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.balance_list, name="list"),
     path("balances.csv", views.balance_export, name="export"),
     path("<id:pk>/", views.balance_detail, name="detail"),
+    path("<id:pk>/refund/", views.balance_refund, name="refund"),
 ]
