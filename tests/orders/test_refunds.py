@@ -604,3 +604,42 @@ def test_the_hub_chooses_its_policy_in_its_settings(client, manager, hub):
     html = client.get(reverse("hubs:settings", args=[hub.slug])).content.decode()
     assert 'name="money_owed_back"' in html
     assert "le rembourser sur la carte qui a payé la commande" in html
+    data = {"name": hub.name, "order_prefix": "LIL", "money_owed_back": "refund_to_card"}
+
+    assert client.post(reverse("hubs:settings", args=[hub.slug]), data).status_code == 302
+    hub.refresh_from_db()
+    assert hub.money_owed_back == Hub.MoneyOwedBack.REFUND_TO_CARD
+    refused = client.post(
+        reverse("hubs:settings", args=[hub.slug]), data | {"money_owed_back": "x"}
+    )
+    assert refused.status_code == 400
+    assert "Sélectionnez un choix valide" in refused.content.decode()
+
+
+def test_a_manager_refunds_later_when_stripe_is_down(
+    client, manager, paid_order, fake_stripe, monkeypatch
+):
+    lighter(paid_order)
+
+    class Down(stripe.HTTPClient):
+        name = "down"
+
+        def request(self, method, url, headers, post_data=None):
+            raise stripe.APIConnectionError("Stripe is down")
+
+    monkeypatch.setattr(stripe_api, "HTTP_CLIENT", Down())
+    monkeypatch.setattr(refunds, "make_refunds_later", lambda customer: queued.append(customer))
+    queued = []
+    client.force_login(manager)
+
+    response = client.post(refund_url(paid_order.customer), refund_form(), follow=True)
+
+    assert "Stripe est injoignable" in response.content.decode()
+    assert queued == [paid_order.customer]
+    [row] = Payment.objects.filter(kind=Payment.Kind.REFUND)
+    assert (row.status, row.amount) == (Payment.Status.PENDING, D("4.00"))
+    monkeypatch.setattr(stripe_api, "HTTP_CLIENT", fake_stripe)
+    refunds.make_refunds_task.call_local(customer_id=paid_order.customer.pk)
+    row.refresh_from_db()
+    assert row.status == Payment.Status.SUCCEEDED
+    assert_books_balance(paid_order)
