@@ -301,6 +301,21 @@ def test_a_worker_killed_between_stripe_and_the_commit_refunds_once(
     assert_books_balance(paid_order)
 
 
+def test_two_workers_at_once_refund_once(paid_order, fake_stripe):
+    lighter(paid_order)
+    # While the first asks Stripe, a second run of the same cause comes (two consumers).
+    fake_stripe.meanwhile("post", "/v1/refunds", lambda: refunds.refund_order(paid_order))
+
+    refunds.refund_order(paid_order)
+
+    assert len(fake_stripe.refunds) == 1  # the second asked with the same key, or not at all
+    assert {p["params"]["amount"] for p in fake_stripe.posts("/v1/refunds")} == {"600"}
+    [row] = Payment.objects.filter(kind=Payment.Kind.REFUND)
+    assert row.status == Payment.Status.SUCCEEDED
+    assert BalanceEntry.objects.filter(kind=BalanceEntry.Kind.REFUND).count() == 1
+    assert_books_balance(paid_order)
+
+
 def test_a_stripe_outage_leaves_the_refund_to_make_and_the_worker_retries(
     paid_order, fake_stripe, monkeypatch
 ):
