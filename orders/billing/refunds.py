@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from huey.contrib.djhuey import db_task
 
 from foodhub.hubs.models import Hub
@@ -51,6 +52,22 @@ ADJUSTMENT_KINDS = (
 )
 # A refund row counts against its charge while it is to make, under way, or made.
 COUNTED = (Payment.Status.PENDING, Payment.Status.SUCCEEDED)
+
+
+# Why Stripe gives up on a refund (``failure_reason``), as the managers read it.
+FAILURES = {
+    "expired_or_canceled_card": gettext_lazy("the card has expired or was cancelled"),
+    "lost_or_stolen_card": gettext_lazy("the card was reported lost or stolen"),
+    "declined": gettext_lazy("the bank declined the refund"),
+    "charge_for_pending_refund_disputed": gettext_lazy("the payment is disputed"),
+    "insufficient_funds": gettext_lazy("the hub's Stripe balance is too low"),
+    "merchant_request": gettext_lazy("cancelled on Stripe's dashboard"),
+}
+
+
+def failure_shown(row: Payment) -> str:
+    """Why a refund failed, in the reader's language when Stripe's reason is known."""
+    return str(FAILURES.get(row.failure, row.failure))
 
 
 class RefundError(BillingError):
@@ -153,6 +170,9 @@ def refund_order(order: Order) -> list[Payment]:
     refunds to the card: at most the household's credit, at most what the order's card
     charges hold less their refunds. Returns the refund rows of this customer made (or
     refused) by this run."""
+    if not stripe_api.is_configured():
+        logger.error("Order %s: money owed back but no Stripe keys: kept as credit", order.number)
+        return []
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=order.customer_id)
         order = Order.objects.select_related("cycle__hub").get(pk=order.pk)
@@ -192,6 +212,8 @@ def refund_balance(*, customer: Customer, amount, reason: str, token: str, by) -
         raise RefundError(_("Say why the credit is refunded."))
     if amount < 0:
         raise RefundError(_("A refund gives money back: enter a positive amount."))
+    if not stripe_api.is_configured():
+        raise RefundError(_("Card refunds are not available: Stripe is not set up."))
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         if amount > customer.balance:
@@ -333,7 +355,7 @@ def give_credit_back(row: Payment) -> None:
         order=made.order if made is not None else None,
         payment=row,
         reason=_("card refund failed, the money stays as credit: %(why)s")
-        % {"why": row.failure or "-"},
+        % {"why": failure_shown(row) or "-"},
     )
 
 

@@ -118,7 +118,7 @@ def _tell_refunds(request, rows) -> None:
             messages.error(
                 request,
                 _("Stripe refused to refund %(amount)s €, which stays as credit: %(why)s")
-                % {"amount": amount, "why": row.failure},
+                % {"amount": amount, "why": refunds.failure_shown(row)},
             )
         else:
             messages.success(request, _("%(amount)s € refunded to the card.") % {"amount": amount})
@@ -129,13 +129,17 @@ def _detail(request, hub, customer, *, form=None, refund_form=None):
     refund_form = refund_form or RefundForm(initial={"token": uuid.uuid4().hex})
     charges = refunds.refundable_charges(customer)
     entries = customer.balance_entries.select_related("order", "by").order_by("-created_at", "-pk")
-    card_refunds = customer.payments.filter(kind=Payment.Kind.REFUND).order_by("-created_at", "-pk")
+    card_refunds = list(
+        customer.payments.filter(kind=Payment.Kind.REFUND).order_by("-created_at", "-pk")[:PER_PAGE]
+    )
+    for row in card_refunds:
+        row.failure_shown = refunds.failure_shown(row)
     return render(
         request,
         "orders/billing/balance_detail.html",
         {"hub": hub, "customer": customer, "form": form, "refund_form": refund_form,
          "refundable": sum((charge.refundable for charge in charges), Decimal("0.00")),
-         "card_refunds": card_refunds[:PER_PAGE],
+         "card_refunds": card_refunds,
          "entries": Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))},
         status=400 if form.errors or refund_form.errors else 200,
     )  # fmt: skip

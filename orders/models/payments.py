@@ -21,7 +21,8 @@ class Payment(models.Model):
     A payment names its order; money that is about a household's balance with the hub
     rather than an order's total (credit topped up by card, credit refunded to the card
     that paid an order) names the customer instead, and no order: sums over an order's
-    payments never count it (``orders.billing``).
+    payments never count it (``orders.billing.top_ups``, ``orders.billing.refunds``; the
+    balance entry of a refund names the order whose charge it went back to).
     """
 
     class Method(models.TextChoices):
@@ -77,8 +78,10 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # An order's money, or a balance's: never both, never neither.
             models.CheckConstraint(
-                condition=Q(order__isnull=False) | Q(customer__isnull=False),
+                condition=Q(order__isnull=False, customer__isnull=True)
+                | Q(order__isnull=True, customer__isnull=False),
                 name="payment_names_order_or_customer",
             ),
             models.UniqueConstraint(

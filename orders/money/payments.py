@@ -878,7 +878,11 @@ HANDLERS: dict[str, Callable[[dict, Source], None]] = {
     "payment_intent.succeeded": _payment_succeeded,
     "payment_intent.payment_failed": _payment_failed,
     "charge.refunded": _charge_refunded,
+    # A refund's status changed (a card expired since): the current event, its newer
+    # variant, and the one of accounts on API versions before 2024.
     "refund.updated": _refund_updated,
+    "refund.failed": _refund_updated,
+    "charge.refund.updated": _refund_updated,
 }
 
 

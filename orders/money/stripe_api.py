@@ -259,11 +259,12 @@ _REFUND = {
     "status": (str, False),
     "metadata": _METADATA,
 }
-_EVENT_OBJECTS["refund.updated"] = {
-    **_REFUND,
-    "payment_intent": (str, False),
-    "failure_reason": (str, False),
-}
+for _kind in ("refund.updated", "refund.failed", "charge.refund.updated"):
+    _EVENT_OBJECTS[_kind] = {
+        **_REFUND,
+        "payment_intent": (str, False),
+        "failure_reason": (str, False),
+    }
 
 
 def _check_fields(obj: Any, fields: dict, where: str) -> None:

@@ -377,18 +377,19 @@ def test_a_refund_stripe_refuses_stays_as_credit_and_is_shown_to_the_managers(
     assert "too old" in html
 
 
+@pytest.mark.parametrize("event_type", ["refund.updated", "refund.failed", "charge.refund.updated"])
 def test_a_refund_that_fails_later_by_webhook_gives_the_credit_back_once(
-    client, paid_order, fake_stripe
+    client, manager, paid_order, fake_stripe, event_type
 ):
     lighter(paid_order)
     [row] = refunds.refund_order(paid_order)
     refund = dict(fake_stripe.refunds[row.stripe_refund], currency="eur")
     failed = dict(refund, status="failed", failure_reason="expired_or_canceled_card")
-    event = _event("refund.updated", failed)
+    event = _event(event_type, failed)
 
     assert _post(client, event).status_code == 200
     assert _post(client, event).status_code == 200  # replayed
-    assert _post(client, _event("refund.updated", failed)).status_code == 200  # sent again
+    assert _post(client, _event(event_type, failed)).status_code == 200  # sent again
 
     row.refresh_from_db()
     assert (row.status, row.failure) == (Payment.Status.FAILED, "expired_or_canceled_card")
@@ -396,6 +397,24 @@ def test_a_refund_that_fails_later_by_webhook_gives_the_credit_back_once(
     assert paid_order.customer.balance == D("6.00")
     assert BalanceEntry.objects.filter(kind=BalanceEntry.Kind.REFUND).count() == 2
     assert_books_balance(paid_order)
+    client.force_login(manager)
+    url = reverse("billing:detail", args=[paid_order.cycle.hub.slug, paid_order.customer.pk])
+    assert "la carte a expiré ou a été annulée" in client.get(url).content.decode()
+
+
+def test_without_stripe_keys_credit_stays_credit(paid_order, fake_stripe, settings, manager):
+    lighter(paid_order)
+    settings.STRIPE_SECRET_KEY = ""
+
+    assert refunds.refund_order(paid_order) == []
+    with pytest.raises(refunds.RefundError, match="Stripe n’est pas configuré"):
+        refunds.refund_balance(
+            customer=paid_order.customer, amount=D("1.00"), reason="x",
+            token=uuid.uuid4().hex, by=manager,
+        )  # fmt: skip
+    assert not Payment.objects.filter(kind=Payment.Kind.REFUND).exists()
+    paid_order.customer.refresh_from_db()
+    assert paid_order.customer.balance == D("6.00")
 
 
 def test_replayed_charge_refunded_webhooks_add_nothing(client, paid_order, fake_stripe):

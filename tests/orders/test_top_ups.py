@@ -290,9 +290,11 @@ def test_a_failed_top_up_is_recorded_and_adds_nothing(
     assert assert_balance_is_its_entries(customer) == 0
 
 
-def test_a_payment_names_an_order_or_a_customer(customer):
+def test_a_payment_names_an_order_or_a_customer_never_both(customer, order):
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(method="card", amount=D("5.00"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(method="card", amount=D("5.00"), order=order, customer=customer)
 
 
 # The page
