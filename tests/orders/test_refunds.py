@@ -4,12 +4,15 @@ the hub says so, or by a manager's button; partial Stripe refunds, made once.
 Stripe is the fake of test_stripe_payments (no network); webhooks are signed locally.
 """
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import stripe
+from django.db import connection, connections
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +36,11 @@ class RefundingStripe(FakeStripe):
     def __init__(self):
         super().__init__()
         self.refuse = None
+        self.lock = threading.RLock()  # Stripe answers one idempotency key once
+
+    def request(self, method, url, headers, post_data=None):
+        with self.lock:
+            return super().request(method, url, headers, post_data)
 
     def _route(self, method, path, params):
         if path == "/v1/refunds" and method == "post" and self.refuse:
@@ -313,6 +321,35 @@ def test_two_workers_at_once_refund_once(paid_order, fake_stripe):
     [row] = Payment.objects.filter(kind=Payment.Kind.REFUND)
     assert row.status == Payment.Status.SUCCEEDED
     assert BalanceEntry.objects.filter(kind=BalanceEntry.Kind.REFUND).count() == 1
+    assert_books_balance(paid_order)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent workers are tested"
+)
+@pytest.mark.django_db(transaction=True)
+def test_workers_refunding_at_the_same_instant_refund_once(paid_order, fake_stripe):
+    """Four connections run the refund of one order at once (the lead's service called
+    twice, a retried task): one Stripe refund, one entry, and the balance is their sum."""
+    lighter(paid_order)
+    barrier = threading.Barrier(4)
+
+    def work(_n):
+        try:
+            barrier.wait(timeout=30)
+            refunds.refund_order(Order.objects.get(pk=paid_order.pk))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+
+    assert len(fake_stripe.refunds) == 1
+    [row] = Payment.objects.filter(kind=Payment.Kind.REFUND)
+    assert (row.status, row.amount) == (Payment.Status.SUCCEEDED, D("6.00"))
+    assert BalanceEntry.objects.filter(kind=BalanceEntry.Kind.REFUND).count() == 1
+    paid_order.customer.refresh_from_db()
+    assert paid_order.customer.balance == 0
     assert_books_balance(paid_order)
 
 
