@@ -347,16 +347,32 @@ def give_credit_back(row: Payment) -> None:
     """A refund of a balance that Stripe did not make, or gave up on: its credit is the
     household's again (once, whoever tells it first: our call or the webhook)."""
     made = BalanceEntry.objects.filter(key=f"refund:{row.pk}").select_related("order").first()
+    if made is None:
+        return  # the credit never left the balance
     ledger.add_entry(
         customer=Customer.objects.get(pk=row.customer_id),
         kind=BalanceEntry.Kind.REFUND,
         amount=row.amount,
         key=f"refund-failed:{row.pk}",
-        order=made.order if made is not None else None,
+        order=made.order,
         payment=row,
         reason=_("card refund failed, the money stays as credit: %(why)s")
         % {"why": failure_shown(row) or "-"},
     )
 
 
+def take_credit_refunded_on_stripe(row: Payment) -> None:
+    """A top-up refunded on Stripe's dashboard: the money left, and the balance with it
+    (it may go below zero, when the credit was spent meanwhile)."""
+    ledger.add_entry(
+        customer=Customer.objects.get(pk=row.customer_id),
+        kind=BalanceEntry.Kind.REFUND,
+        amount=-row.amount,
+        key=f"refund:{row.pk}",
+        payment=row,
+        reason=_("refunded on Stripe's dashboard"),
+    )
+
+
 payments.on_balance_refund_failed(give_credit_back)
+payments.on_balance_refunded_on_stripe(take_credit_refunded_on_stripe)

@@ -496,6 +496,16 @@ def on_balance_refund_failed(listener: Callable[[Payment], None]) -> None:
         BALANCE_REFUND_FAILED.append(listener)
 
 
+# Called in the transaction that records a refund of a top-up made on Stripe's dashboard
+# (not by us), with its new row: the balance gives that money out.
+BALANCE_REFUNDED_ON_STRIPE: list[Callable[[Payment], None]] = []
+
+
+def on_balance_refunded_on_stripe(listener: Callable[[Payment], None]) -> None:
+    if listener not in BALANCE_REFUNDED_ON_STRIPE:
+        BALANCE_REFUNDED_ON_STRIPE.append(listener)
+
+
 def _our_refund_row(payment_intent_id: str, refund: dict) -> Payment | None:
     """Our row (locked) of a refund of this PaymentIntent Stripe tells of: found by the
     refund's id, or by the row it names (whose id we may not have written yet). The
@@ -527,6 +537,10 @@ def _record_refund(charge: Payment, refund: dict) -> None:
             status=Payment.Status.PENDING,
             stripe_payment_intent=payment_intent_id,
         )
+        if row.customer_id and REFUND_STATUSES.get(refund.get("status")) not in GIVEN_UP:
+            # A top-up refunded on Stripe's dashboard: the money left the balance.
+            for listener in BALANCE_REFUNDED_ON_STRIPE:
+                listener(row)
     _set_refund(row.order, row, refund, by_us=by_us)
 
 

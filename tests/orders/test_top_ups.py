@@ -290,6 +290,52 @@ def test_a_failed_top_up_is_recorded_and_adds_nothing(
     assert assert_balance_is_its_entries(customer) == 0
 
 
+def charge_of(payment, *refunds):
+    """Stripe's charge of a top-up, with its refunds."""
+    return {
+        "id": "ch_1", "object": "charge", "currency": "eur",
+        "payment_intent": payment.stripe_payment_intent, "refunds": {"data": list(refunds)},
+    }  # fmt: skip
+
+
+def test_a_top_up_refunded_on_stripes_dashboard_leaves_the_balance_once(
+    client, household, card_hub, customer, fake_stripe
+):
+    payment = started(client, household, card_hub, fake_stripe)
+    succeeded(client, fake_stripe, payment)
+    refund = {"id": "re_dash", "object": "refund", "amount": 1500, "currency": "eur",
+              "status": "succeeded", "payment_intent": payment.stripe_payment_intent}  # fmt: skip
+    charge = charge_of(payment, refund)
+    event = _event("charge.refunded", charge)
+
+    for sent in (event, event, _event("charge.refunded", charge)):
+        assert _post(client, sent).status_code == 200
+
+    [row] = Payment.objects.filter(kind=Payment.Kind.REFUND)
+    assert (row.customer, row.order, row.amount) == (customer, None, D("15.00"))
+    assert assert_balance_is_its_entries(customer) == D("5.00")
+
+    # It fails later (the card expired): the credit comes back, once.
+    failed = dict(refund, status="failed", failure_reason="expired_or_canceled_card")
+    _post(client, _event("refund.updated", failed))
+    _post(client, _event("refund.updated", failed))
+    assert assert_balance_is_its_entries(customer) == D("20.00")
+
+
+def test_a_top_up_refund_already_failed_when_first_heard_of_changes_nothing(
+    client, household, card_hub, customer, fake_stripe
+):
+    payment = started(client, household, card_hub, fake_stripe)
+    succeeded(client, fake_stripe, payment)
+    refund = {"id": "re_dash", "object": "refund", "amount": 1500, "currency": "eur",
+              "status": "failed", "payment_intent": payment.stripe_payment_intent}  # fmt: skip
+    charge = charge_of(payment, refund)
+
+    _post(client, _event("charge.refunded", charge))
+
+    assert assert_balance_is_its_entries(customer) == D("20.00")
+
+
 def test_a_payment_names_an_order_or_a_customer_never_both(customer, order):
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.create(method="card", amount=D("5.00"))
