@@ -86,7 +86,7 @@ def balance_refund(request, hub_slug, pk):
     """Refund a household's credit to the cards it paid the hub with."""
     hub = get_managed_hub(request.user, hub_slug)
     customer = get_object_or_404(Customer.objects.filter(hub=hub), pk=pk)
-    form = RefundForm(request.POST)
+    form = RefundForm(request.POST, prefix="refund")
     if form.is_valid():
         try:
             rows = refunds.refund_balance(
@@ -126,7 +126,8 @@ def _tell_refunds(request, rows) -> None:
 
 def _detail(request, hub, customer, *, form=None, refund_form=None):
     form = form or CorrectionForm(initial={"token": uuid.uuid4().hex, "direction": "credit"})
-    refund_form = refund_form or RefundForm(initial={"token": uuid.uuid4().hex})
+    # Prefixed: the correction form on the same page has fields of the same names.
+    refund_form = refund_form or RefundForm(initial={"token": uuid.uuid4().hex}, prefix="refund")
     charges = refunds.refundable_charges(customer)
     entries = customer.balance_entries.select_related("order", "by").order_by("-created_at", "-pk")
     card_refunds = list(

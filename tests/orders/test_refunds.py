@@ -413,6 +413,11 @@ def test_a_refund_stripe_refuses_stays_as_credit_and_is_shown_to_the_managers(
     assert "refusé par Stripe, gardé en avoir" in html
     assert "too old" in html
 
+    # The household reads it on its own balance page.
+    client.force_login(paid_order.user)
+    html = client.get(reverse("balance:mine", args=[paid_order.cycle.hub.slug])).content.decode()
+    assert "remboursement sur la carte échoué, gardé en avoir" in html
+
 
 @pytest.mark.parametrize("event_type", ["refund.updated", "refund.failed", "charge.refund.updated"])
 def test_a_refund_that_fails_later_by_webhook_gives_the_credit_back_once(
@@ -528,7 +533,8 @@ def refund_url(customer):
 
 
 def refund_form(**fields):
-    return {"amount": "4,00", "reason": "Le foyer déménage", "token": uuid.uuid4().hex} | fields
+    form = {"amount": "4,00", "reason": "Le foyer déménage", "token": uuid.uuid4().hex} | fields
+    return {f"refund-{name}": value for name, value in form.items()}
 
 
 def snapshot():
