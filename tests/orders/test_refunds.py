@@ -24,7 +24,7 @@ from orders.checkout.selectors import paid_by_order
 from orders.customers import customer_for
 from orders.models import BalanceEntry, Order, OrderCycle, OrderLine, Payment, PaymentAnomaly
 from orders.money import payments, stripe_api
-from tests import factories
+from tests import bad_input, factories
 from tests.orders.test_stripe_payments import WEBHOOK_SECRET, FakeStripe, NoNetwork, _event, _post
 
 D = Decimal
@@ -625,6 +625,19 @@ def test_bad_refund_forms_are_refused_in_french(client, manager, paid_order, fak
 
     assert response.status_code == 400
     assert 'class="errorlist' in response.content.decode()
+    assert snapshot() == before
+    assert fake_stripe.posts("/v1/refunds") == []
+
+
+@pytest.mark.parametrize("value", bad_input.NUMERIC)
+def test_bad_numbers_of_the_corpus_are_refused(client, manager, paid_order, fake_stripe, value):
+    lighter(paid_order)
+    client.force_login(manager)
+    before = snapshot()
+
+    response = client.post(refund_url(paid_order.customer), refund_form(amount=value))
+
+    assert response.status_code == 400, value
     assert snapshot() == before
     assert fake_stripe.posts("/v1/refunds") == []
 

@@ -159,6 +159,17 @@ def test_a_top_up_out_of_bounds_or_not_a_number_is_refused_in_french(
     assert not Payment.objects.filter(order=None).exists()
 
 
+@pytest.mark.parametrize("value", bad_input.NUMERIC)
+def test_bad_numbers_of_the_corpus_are_refused(
+    client, household, card_hub, customer, fake_stripe, value
+):
+    client.force_login(household)
+    response = client.post(page(card_hub), top_up_form(amount=value))
+    assert response.status_code == 400, value
+    assert fake_stripe.requests == []
+    assert not Payment.objects.exists()
+
+
 @pytest.mark.parametrize("value", bad_input.SAMPLE)
 def test_bad_values_of_the_corpus_are_refused(
     client, household, card_hub, customer, fake_stripe, value
