@@ -7,4 +7,7 @@ the top of the import graph, so importing it registers them all. Nothing imports
 module.
 """
 
+# The refunds of credit (``billing.refunds.refund_owed_back``) are queued by services,
+# not by the tick.
+from orders.billing import refunds  # noqa: F401
 from orders.worker import scheduler  # noqa: F401

@@ -82,6 +82,8 @@ USERS = {
     "hubs:": ["manager"],
     "cycles:": ["manager"],
     "billing:": ["manager"],
+    "balance:": ["household"],
+    "balance:by_token": ["anonymous", "household"],  # an order's secret link
     "weighing:hub": ["manager"],
     "weighing:producer": ["producer_member"],
     "shortages:": ["manager"],
@@ -151,6 +153,7 @@ PK_OF = {
     "cycles:schedule_pickups": "schedule",
     "cycles:closure_delete": "closure",
     "billing:detail": "customer",
+    "billing:refund": "customer",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",

@@ -72,6 +72,7 @@ class HubForm(inputs.ModelForm):
             "accepts_card_payments",
             "producers_see_names",
             "stripe_account_id",
+            "money_owed_back",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),

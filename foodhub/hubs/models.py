@@ -100,6 +100,24 @@ class Hub(models.Model):
         blank=True,
         help_text=_('The hub\'s own Stripe account id ("acct_..."), when it has one.'),
     )
+
+    class MoneyOwedBack(models.TextChoices):
+        KEEP_AS_CREDIT = "keep_as_credit", _("keep it as the household's credit")
+        REFUND_TO_CARD = "refund_to_card", _("refund it to the card that paid the order")
+
+    # What happens to money owed back to a household after its order was adjusted (a
+    # lighter chicken, a product not delivered): credit for its next orders, or a partial
+    # refund to the card that paid the order (orders.billing.refunds).
+    money_owed_back = models.CharField(
+        _("money owed back after an adjustment"),
+        max_length=20,
+        choices=MoneyOwedBack.choices,
+        default=MoneyOwedBack.KEEP_AS_CREDIT,
+        help_text=_(
+            "A lighter weight or a product not delivered: an order paid at pickup always "
+            "gets credit."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from foodhub import inputs
 from orders.models import Payment
 
 from .selectors import SHOWN
+from .top_ups import HIGHEST, LOWEST
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 
@@ -66,6 +67,55 @@ class CorrectionForm(forms.Form):
     def signed_amount(self):
         amount = self.cleaned_data["amount"]
         return amount if self.cleaned_data["direction"] == "credit" else -amount
+
+
+class RefundForm(forms.Form):
+    """A manager's refund of a household's credit to its card (``orders.billing.refunds``);
+    ``token`` as for a correction."""
+
+    amount = inputs.DecimalField(
+        label=_("Amount to refund (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept with the entry, shown to the other managers."),
+    )
+    token = forms.CharField(widget=forms.HiddenInput, max_length=32)
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if not TOKEN.fullmatch(token):
+            raise ValidationError(_("This form is out of date: load the page again."))
+        return token
+
+
+class TopUpForm(forms.Form):
+    """How much a household tops up its credit with, by card (``orders.billing.top_ups``
+    checks the bounds again)."""
+
+    amount = inputs.DecimalField(
+        label=_("Amount (€)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=LOWEST,
+        max_value=HIGHEST,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    token = forms.CharField(widget=forms.HiddenInput, max_length=32)
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if not TOKEN.fullmatch(token):
+            raise ValidationError(_("This form is out of date: load the page again."))
+        return token
 
 
 class PaymentForm(forms.Form):

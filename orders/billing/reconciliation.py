@@ -96,9 +96,8 @@ def for_period(hub, start: datetime, end: datetime) -> Report:
     )
     report = _report(orders)
     unlinked_payments = Payment.objects.filter(
-        order__isnull=True, created_at__gte=start, created_at__lt=end,
-        balance_entries__customer__hub=hub,
-    ).distinct()  # fmt: skip
+        order__isnull=True, customer__hub=hub, created_at__gte=start, created_at__lt=end
+    ).exclude(balance_entries__order__isnull=False)
     _add_payments(report, unlinked_payments)
     unlinked_entries = BalanceEntry.objects.filter(
         customer__hub=hub, order__isnull=True, created_at__gte=start, created_at__lt=end
@@ -125,7 +124,13 @@ def _report(orders) -> Report:
             report.to_collect += left
         else:
             report.to_give_back -= left
-    _add_payments(report, Payment.objects.filter(order__in=orders))
+    # The orders' payments, and those naming a customer whose entry names one of the
+    # orders (credit refunded to the card of the order's charge).
+    moved_back = BalanceEntry.objects.filter(order__in=orders, payment__isnull=False)
+    _add_payments(
+        report,
+        Payment.objects.filter(Q(order__in=orders) | Q(pk__in=moved_back.values("payment"))),
+    )
     _add_entries(
         report,
         BalanceEntry.objects.filter(Q(order__in=orders) | Q(payment__order__in=orders)),

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<id:pk>/", views.balance_detail, name="detail"),
     path("report/", views.period_report, name="period_report"),
     path("report/cycles/<id:cycle_pk>/", views.cycle_report, name="cycle_report"),
+    path("<id:pk>/refund/", views.balance_refund, name="refund"),
 ]

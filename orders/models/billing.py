@@ -40,9 +40,10 @@ ORDER_KINDS = ("weight", "shortage", "correction", "overpayment", "credit_used",
 PAYMENT_KINDS = ("overpayment", "top_up", "refund", "settled")
 # Kinds that move money between an order's payments and the balance, the order's price
 # unchanged: credit used to pay an order; the part of a payment kept as credit (change) or
-# paying a debt; credit given back through a refund of the order's card payment. What an
-# order is paid counts them (``moved_to_orders``), when they name the order.
-TRANSFER_KINDS = ("credit_used", "overpayment", "settled", "refund")
+# paying a debt. What an order is paid counts them (``moved_to_orders``). (A refund of
+# credit to the card names the order whose charge it goes back to, but its payment names
+# the customer, not the order: the order's payments are unchanged by it.)
+TRANSFER_KINDS = ("credit_used", "overpayment", "settled")
 # Kinds that change what was sold (what the household gets, at what price): an invoice
 # counts them; ``sum(line.final_total) + order.fee_total == order.total - their sum``.
 ADJUSTMENT_KINDS = ("weight", "shortage", "correction")

@@ -11,11 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .customers import Customer
 from .orders import Order
 
 
 class Payment(models.Model):
-    """Money received for an order, or given back (a refund has ``kind=refund``)."""
+    """Money received for an order, or given back (a refund has ``kind=refund``).
+
+    A payment names its order; money that is about a household's balance with the hub
+    rather than an order's total (credit topped up by card, credit refunded to the card
+    that paid an order) names the customer instead, and no order: sums over an order's
+    payments never count it (``orders.billing.top_ups``, ``orders.billing.refunds``; the
+    balance entry of a refund names the order whose charge it went back to).
+    """
 
     class Method(models.TextChoices):
         CASH = "cash", _("cash")
@@ -36,7 +44,12 @@ class Payment(models.Model):
         FAILED = "failed", _("failed")
         CANCELLED = "cancelled", pgettext_lazy("payment", "cancelled")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
     amount = models.DecimalField(
@@ -48,6 +61,11 @@ class Payment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     stripe_payment_intent = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_refund = models.CharField(max_length=255, blank=True)
+    # What made a balance's payment, written once (a top-up's form, a refund's cause and
+    # charge): a retried worker run or a replayed webhook finds the row already written.
+    key = models.CharField(max_length=120, blank=True)
+    # Why Stripe could not make it (a refund refused, a card expired), for the managers.
+    failure = models.CharField(max_length=255, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -60,10 +78,19 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # An order's money, or a balance's: never both, never neither.
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, customer__isnull=True)
+                | Q(order__isnull=True, customer__isnull=False),
+                name="payment_names_order_or_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["key"], condition=~Q(key=""), name="one_payment_per_key"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.order} {self.kind} {self.amount} {self.status}"
+        return f"{self.order or self.customer} {self.kind} {self.amount} {self.status}"
 
     @property
     def signed_amount(self) -> Decimal:

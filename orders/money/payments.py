@@ -395,10 +395,13 @@ def _owe_refunds(order: Order, amount: Decimal) -> None:
     paid = order.payments.filter(
         method=Payment.Method.CARD, kind=Payment.Kind.PAYMENT, status=Payment.Status.SUCCEEDED
     ).exclude(stripe_payment_intent="")
+    # Every refund of these charges, the order's and its household's balance's (which
+    # names no order: orders.billing.refunds).
     refunded = list(
-        order.payments.filter(
+        Payment.objects.filter(
             kind=Payment.Kind.REFUND,
             status__in=[Payment.Status.PENDING, Payment.Status.SUCCEEDED],
+            stripe_payment_intent__in=paid.values("stripe_payment_intent"),
         )
     )
     left = amount
@@ -452,43 +455,95 @@ def _refund_made(order: Order, row: Payment, refund: dict | None) -> None:
     _set_refund(order, row, refund, by_us=True)
 
 
-def _set_refund(order: Order, row: Payment, refund: dict, *, by_us: bool) -> None:
-    """Write a Stripe refund's id and status in its row; its history entry, once."""
+def _set_refund(order: Order | None, row: Payment, refund: dict, *, by_us: bool) -> None:
+    """Write a Stripe refund's id and status in its row; its history entry, once (a
+    refund of a balance names no order, and has none). When a refund of a balance
+    fails, the listeners give the credit back (``on_balance_refund_failed``)."""
     status = REFUND_STATUSES.get(refund.get("status"), Payment.Status.PENDING)
     first = not row.stripe_refund
+    was = row.status
     if first or row.status != status:
         row.stripe_refund = refund["id"]
         row.status = status
-        row.save(update_fields=["stripe_refund", "status", "updated_at"])
-    if first:
+        if status in GIVEN_UP:
+            row.failure = str(refund.get("failure_reason") or status)[:255]
+        row.save(update_fields=["stripe_refund", "status", "failure", "updated_at"])
+    if first and order is not None:
         OrderEvent.objects.create(
             order=order,
             kind=OrderEvent.Kind.REFUND,
             detail=f"card {row.amount} {refund['id']}" + ("" if by_us else " (Stripe)"),
         )
+    if row.customer_id and status in GIVEN_UP and was not in GIVEN_UP:
+        for listener in BALANCE_REFUND_FAILED:
+            listener(row)
 
 
-def _record_refund(order: Order, payment_intent_id: str, refund: dict) -> None:
-    """A refund Stripe tells of by webhook: one of ours (found by its id, or by the row it
-    names, whose id we may not have written yet), or one a manager made on Stripe."""
-    rows = Payment.objects.select_for_update().filter(order=order, kind=Payment.Kind.REFUND)
+def record_refund_made(row: Payment, refund: dict) -> None:
+    """What Stripe answered when one of our refund rows was made (call it in a
+    transaction, the row locked)."""
+    _set_refund(row.order, row, refund, by_us=True)
+
+
+# A refund Stripe could not make, or gave up on (a card expired since).
+GIVEN_UP = {Payment.Status.FAILED, Payment.Status.CANCELLED}
+
+# Called in the transaction that records that a refund of a balance failed, with its row:
+# the balance keeps the money (orders.billing.refunds registers the one that does it).
+BALANCE_REFUND_FAILED: list[Callable[[Payment], None]] = []
+
+
+def on_balance_refund_failed(listener: Callable[[Payment], None]) -> None:
+    if listener not in BALANCE_REFUND_FAILED:
+        BALANCE_REFUND_FAILED.append(listener)
+
+
+# Called in the transaction that records a refund of a top-up made on Stripe's dashboard
+# (not by us), with its new row: the balance gives that money out.
+BALANCE_REFUNDED_ON_STRIPE: list[Callable[[Payment], None]] = []
+
+
+def on_balance_refunded_on_stripe(listener: Callable[[Payment], None]) -> None:
+    if listener not in BALANCE_REFUNDED_ON_STRIPE:
+        BALANCE_REFUNDED_ON_STRIPE.append(listener)
+
+
+def _our_refund_row(payment_intent_id: str, refund: dict) -> Payment | None:
+    """Our row (locked) of a refund of this PaymentIntent Stripe tells of: found by the
+    refund's id, or by the row it names (whose id we may not have written yet). The
+    order's refunds, and its household's balance's (which name no order)."""
+    rows = Payment.objects.select_for_update().filter(
+        kind=Payment.Kind.REFUND, stripe_payment_intent=payment_intent_id
+    )
     row = rows.filter(stripe_refund=refund["id"]).first()
     ours = (refund.get("metadata") or {}).get("payment_row", "")
     if row is None and ours.isascii() and ours.isdigit() and len(ours) < 19:
-        row = rows.filter(
-            pk=int(ours), stripe_refund="", stripe_payment_intent=payment_intent_id
-        ).first()
+        row = rows.filter(pk=int(ours), stripe_refund="").first()
+    return row
+
+
+def _record_refund(charge: Payment, refund: dict) -> None:
+    """A refund Stripe tells of by webhook: one of ours, or one a manager made on
+    Stripe's dashboard (recorded against what the charge paid: its order, or the
+    household's balance for a top-up)."""
+    payment_intent_id = charge.stripe_payment_intent
+    row = _our_refund_row(payment_intent_id, refund)
     by_us = row is not None
     if row is None:
         row = Payment.objects.create(
-            order=order,
+            order_id=charge.order_id,
+            customer_id=None if charge.order_id else charge.customer_id,
             method=Payment.Method.CARD,
             kind=Payment.Kind.REFUND,
             amount=from_cents(refund["amount"]),
             status=Payment.Status.PENDING,
             stripe_payment_intent=payment_intent_id,
         )
-    _set_refund(order, row, refund, by_us=by_us)
+        if row.customer_id and REFUND_STATUSES.get(refund.get("status")) not in GIVEN_UP:
+            # A top-up refunded on Stripe's dashboard: the money left the balance.
+            for listener in BALANCE_REFUNDED_ON_STRIPE:
+                listener(row)
+    _set_refund(row.order, row, refund, by_us=by_us)
 
 
 # Webhooks
@@ -602,10 +657,39 @@ def mismatch(
 # PaymentIntents
 
 
+# PaymentIntents that pay something else than an order (credit topped up: a ``purpose`` in
+# their metadata) are handled by the part of the project that made them, registered here
+# (``register_purpose``): (succeeded, failed) handlers, called like those below.
+PURPOSES: dict[str, tuple[Callable[[dict, Source], None], Callable[[dict, Source], None]]] = {}
+
+
+def register_purpose(purpose: str, *, succeeded, failed) -> None:
+    if PURPOSES.get(purpose, (succeeded, failed)) != (succeeded, failed):
+        raise ValueError(f"PaymentIntents for {purpose!r} already have handlers")
+    PURPOSES[purpose] = (succeeded, failed)
+
+
+def _purpose_handlers(intent: dict):
+    """The handlers of a PaymentIntent made for a registered purpose; None for an order's."""
+    purpose = (intent.get("metadata") or {}).get("purpose")
+    if not purpose:
+        return None
+    if purpose not in PURPOSES:
+        logger.warning("Stripe PaymentIntent %s: unknown purpose %r", intent["id"], purpose)
+        return (_ignored, _ignored)
+    return PURPOSES[purpose]
+
+
+def _ignored(intent: dict, source: Source) -> None:
+    pass
+
+
 def _order_of(intent: dict) -> tuple[Order, Payment | None] | None:
     """The order a PaymentIntent pays, with its payment row if we wrote one."""
     payment = (
-        Payment.objects.filter(kind=Payment.Kind.PAYMENT, stripe_payment_intent=intent["id"])
+        Payment.objects.filter(
+            kind=Payment.Kind.PAYMENT, stripe_payment_intent=intent["id"], order__isnull=False
+        )
         .select_related("order")
         .order_by("pk")
         .first()
@@ -666,6 +750,10 @@ def _locked_payment(intent: dict, source: Source, received_cents: int):
 
 
 def _payment_succeeded(intent: dict, source: Source) -> None:
+    handlers = _purpose_handlers(intent)
+    if handlers is not None:
+        handlers[0](intent, source)
+        return
     received = intent.get("amount_received") or intent["amount"]
     found = _locked_payment(intent, source, received)
     if found is None:
@@ -692,6 +780,10 @@ def _payment_succeeded(intent: dict, source: Source) -> None:
 
 
 def _payment_failed(intent: dict, source: Source) -> None:
+    handlers = _purpose_handlers(intent)
+    if handlers is not None:
+        handlers[1](intent, source)
+        return
     found = _locked_payment(intent, source, intent["amount"])
     if found is None:
         return
@@ -716,10 +808,24 @@ def _paid_by_charge(charge: dict) -> Payment | None:
         Payment.objects.filter(
             kind=Payment.Kind.PAYMENT, stripe_payment_intent=charge.get("payment_intent") or "-"
         )
-        .select_related("order__cycle__hub")
+        .select_related("order__cycle__hub", "customer__hub")
         .order_by("pk")
         .first()
     )
+
+
+def hub_of(payment: Payment):
+    """The hub a payment was made to: its order's, or its household's (a top-up)."""
+    return payment.order.cycle.hub if payment.order_id else payment.customer.hub
+
+
+def _lock_charge(payment: Payment) -> Order | None:
+    """Lock what a charge paid before its refunds change: its order, as services do, or
+    the charge's own row when it paid a balance (a top-up). Returns the order."""
+    if payment.order_id:
+        return lock_order(payment.order_id)
+    Payment.objects.select_for_update().filter(pk=payment.pk).first()
+    return None
 
 
 def _charge_refunded(charge: dict, source: Source) -> None:
@@ -729,7 +835,7 @@ def _charge_refunded(charge: dict, source: Source) -> None:
     if payment is None:
         logger.warning("Stripe charge %s matches no payment", charge.get("id"))
         return
-    order = lock_order(payment.order_id)
+    order = _lock_charge(payment)
     refunds = charge["refunds"]["data"]
     currencies = {charge["currency"], *(r["currency"] for r in refunds if r.get("currency"))}
     odd_currency = next((c for c in currencies if c.lower() != stripe_api.CURRENCY), None)
@@ -737,7 +843,7 @@ def _charge_refunded(charge: dict, source: Source) -> None:
     refunded = sum(refund["amount"] for refund in refunds)
     if mismatch(
         source,
-        hub=order.cycle.hub,
+        hub=hub_of(payment),
         order=order,
         stripe_object=charge["id"],
         currency=odd_currency or stripe_api.CURRENCY,
@@ -747,7 +853,28 @@ def _charge_refunded(charge: dict, source: Source) -> None:
     ):
         return
     for refund in refunds:
-        _record_refund(order, payment.stripe_payment_intent, refund)
+        _record_refund(payment, refund)
+
+
+def _refund_updated(refund: dict, source: Source) -> None:
+    """A refund's status changed at Stripe (``refund.updated``): a refund made may fail
+    later, when the card it goes back to has expired. Only our refunds are followed (one
+    made on Stripe's dashboard is recorded by ``charge.refunded``)."""
+    charge = _paid_by_charge(refund)
+    if charge is None:
+        logger.warning("Stripe refund %s matches no payment", refund.get("id"))
+        return
+    _lock_charge(charge)
+    if mismatch(
+        source, hub=hub_of(charge), order=charge.order, stripe_object=refund["id"],
+        currency=refund.get("currency") or stripe_api.CURRENCY,
+    ):  # fmt: skip
+        return
+    row = _our_refund_row(charge.stripe_payment_intent, refund)
+    if row is None:
+        logger.warning("Stripe refund %s is not one of ours", refund["id"])
+        return
+    _set_refund(row.order, row, refund, by_us=True)
 
 
 def _with_refunds(charge: dict, source: Source) -> dict:
@@ -757,9 +884,9 @@ def _with_refunds(charge: dict, source: Source) -> dict:
     if refunds.get("data") is not None and not refunds.get("has_more"):
         return charge
     payment = _paid_by_charge(charge)
-    if payment is None or not is_hubs_account(payment.order.cycle.hub, source):
+    if payment is None or not is_hubs_account(hub_of(payment), source):
         return {**charge, "refunds": {"data": []}}
-    data = stripe_api.list_refunds(hub=payment.order.cycle.hub, charge_id=charge["id"])
+    data = stripe_api.list_refunds(hub=hub_of(payment), charge_id=charge["id"])
     return {**charge, "refunds": {"data": data}}
 
 
@@ -767,6 +894,11 @@ HANDLERS: dict[str, Callable[[dict, Source], None]] = {
     "payment_intent.succeeded": _payment_succeeded,
     "payment_intent.payment_failed": _payment_failed,
     "charge.refunded": _charge_refunded,
+    # A refund's status changed (a card expired since): the current event, its newer
+    # variant, and the one of accounts on API versions before 2024.
+    "refund.updated": _refund_updated,
+    "refund.failed": _refund_updated,
+    "charge.refund.updated": _refund_updated,
 }
 
 

@@ -111,6 +111,40 @@ def create_refund(
     return refund.to_dict()
 
 
+def create_balance_refund(
+    *, hub, payment_intent_id: str, amount_cents: int, idempotency_key: str, payment_row: int
+) -> dict[str, Any]:
+    """A refund of a household's credit to a card it paid with (orders.billing.refunds);
+    it names our refund row, as ``create_refund`` does."""
+    refund = get_client(hub).v1.refunds.create(
+        {
+            "payment_intent": payment_intent_id,
+            "amount": amount_cents,
+            "metadata": {"purpose": "balance", "payment_row": str(payment_row)},
+        },
+        {"idempotency_key": idempotency_key},
+    )
+    return refund.to_dict()
+
+
+def create_top_up_intent(
+    *, hub, amount_cents: int, customer_id: int, idempotency_key: str, description: str
+) -> dict[str, Any]:
+    """A PaymentIntent topping up a household's credit with the hub: its metadata says so
+    (``purpose``), and names the customer (orders.billing.top_ups)."""
+    intent = get_client(hub).v1.payment_intents.create(
+        {
+            "amount": amount_cents,
+            "currency": CURRENCY,
+            "automatic_payment_methods": {"enabled": True},
+            "description": description,
+            "metadata": {"purpose": "top_up", "customer": str(customer_id)},
+        },
+        {"idempotency_key": idempotency_key},
+    )
+    return intent.to_dict()
+
+
 def list_refunds(*, hub, charge_id: str) -> list[dict[str, Any]]:
     """A charge's refunds (webhook charges no longer carry them since API 2022-11-15)."""
     refunds = get_client(hub).v1.refunds.list({"charge": charge_id, "limit": 100})
@@ -225,6 +259,12 @@ _REFUND = {
     "status": (str, False),
     "metadata": _METADATA,
 }
+for _kind in ("refund.updated", "refund.failed", "charge.refund.updated"):
+    _EVENT_OBJECTS[_kind] = {
+        **_REFUND,
+        "payment_intent": (str, False),
+        "failure_reason": (str, False),
+    }
 
 
 def _check_fields(obj: Any, fields: dict, where: str) -> None:

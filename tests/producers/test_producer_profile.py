@@ -64,7 +64,8 @@ def test_a_manager_edits_the_hubs_details(client, hub, manager):
         reverse("hubs:settings", args=[hub.slug]),
         {"name": "Drive fermier de Lille-Sud", "description": "Tous les jeudis.",
          "contact_email": "drive@example.org", "contact_phone": "", "address": "",
-         "order_prefix": "LIL", "accepts_card_payments": "on", "stripe_account_id": ""},
+         "order_prefix": "LIL", "accepts_card_payments": "on", "stripe_account_id": "",
+         "money_owed_back": "keep_as_credit"},
     )  # fmt: skip
     assert response.status_code == 302
     hub.refresh_from_db()
