@@ -47,6 +47,7 @@ urlpatterns += i18n_patterns(
     path("hubs/<slug:hub_slug>/cycles/", include("orders.planning.cycle_urls")),
     path("hubs/<slug:hub_slug>/balances/", include("orders.billing.urls")),
     path("", include("orders.billing.weighing_urls")),
+    path("", include("orders.billing.invoices_urls")),
     path("orders/", include("orders.urls")),
     path("", include("pickup_points.urls")),
     path("", include("orders.money.payment_urls")),
