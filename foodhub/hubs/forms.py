@@ -112,7 +112,7 @@ class HubForm(inputs.ModelForm):
         value = self.cleaned_data["vat_number"]
         if value:
             validate_vat_number(value)
-            value = vat_number.compact(value)
+            value = "FR" + vat_number.compact(value)  # compact() drops the country code
         return value
 
     def clean(self):
