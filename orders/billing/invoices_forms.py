@@ -32,6 +32,7 @@ class CreditNoteForm(forms.Form):
                 max_digits=10,
                 decimal_places=2,
                 min_value=Decimal("0.01"),
+                error_messages={"min_value": _("An amount to credit is more than 0 €.")},
                 localize=True,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
