@@ -49,6 +49,7 @@ from orders.models import (
     OrderLine,
 )
 from orders.pricing import money
+from orders.printouts.documents import without_gc_pauses
 
 from . import ledger
 from .invoices_documents import buyer_of, document_pdf, invoice_content, priced, seller_of
@@ -242,8 +243,9 @@ def issue_cycle_invoices(
                 # counted, not retried in this run.
                 logger.warning("Order %s of cycle %s: not invoiced", pk, cycle_pk)
         without_pdf = list(cycle.invoices.filter(pdf="").order_by("pk")[:chunk])
-        for invoice in without_pdf:
-            attach_pdf(invoice)
+        with without_gc_pauses():
+            for invoice in without_pdf:
+                attach_pdf(invoice)
         token = _renew(cycle_pk, token)
         if token is None:
             return issued  # another worker holds the cycle now
