@@ -86,6 +86,8 @@ USERS = {
     "weighing:producer": ["producer_member"],
     "invoices:": ["manager"],
     "invoices:my_": ["household"],
+    "invoices:by_token": ["anonymous"],
+    "invoices:credit_note_by_token": ["anonymous"],
     "pickup_points:": ["coordinator", "manager"],
     "pickup_points:my_points": ["coordinator"],
     "pickup_points:hub_points": ["manager"],
@@ -157,6 +159,7 @@ PK_OF = {
     "invoices:credit_note_pdf": "credit_note",
     "invoices:my_invoice": "invoice",
     "invoices:my_credit_note": "credit_note",
+    "invoices:credit_note_by_token": "credit_note",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -164,6 +167,8 @@ TOKEN_OF = {
     "invitation": "invitation_token",
     "orders:calendar_feed": "feed_token",
     "orders:opening_alert_unsubscribe": "unsubscribe_token",
+    "invoices:by_token": "invoiced_token",
+    "invoices:credit_note_by_token": "invoiced_token",
 }
 WHOLE_PATH = {"wagtail_serve": "portrait_path"}
 # Arguments filled from another of the world's values, by the start of the URL name.
@@ -314,6 +319,7 @@ def _build_world() -> dict:
             "closed_cycle_pk": closed.pk,
             "weighed_line_pk": weighed.lines.get().pk,
             "invoiced_cycle_pk": invoiced.pk,
+            "invoiced_token": invoice.order.access_token,
             "invoice": invoice.pk,
             "credit_note": credit_note.pk,
             "offer_pk": offer.pk,

@@ -18,4 +18,10 @@ urlpatterns = [
     path(f"{CYCLE}credit-notes/<id:pk>/", views.credit_note_pdf, name="credit_note_pdf"),
     path("orders/invoices/<id:pk>/", views.my_invoice, name="my_invoice"),
     path("orders/credit-notes/<id:pk>/", views.my_credit_note, name="my_credit_note"),
+    path("orders/o/<str:token>/invoice/", views.invoice_by_token, name="by_token"),
+    path(
+        "orders/o/<str:token>/credit-notes/<id:pk>/",
+        views.credit_note_by_token,
+        name="credit_note_by_token",
+    ),
 ]

@@ -181,3 +181,19 @@ def my_credit_note(request, pk):
     if note is None:
         raise Http404
     return _pdf_response(note)
+
+
+def invoice_by_token(request, token):
+    """The invoice of the order behind the secret link of its e-mails (guests too: the
+    link was sent to the household's address)."""
+    invoice = Invoice.objects.filter(order__access_token=token).first()
+    if invoice is None:
+        raise Http404
+    return _pdf_response(invoice)
+
+
+def credit_note_by_token(request, token, pk):
+    note = CreditNote.objects.filter(order__access_token=token, pk=pk).first()
+    if note is None:
+        raise Http404
+    return _pdf_response(note)

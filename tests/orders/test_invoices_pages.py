@@ -176,7 +176,8 @@ def test_a_household_downloads_its_own_invoice_and_credit_note(client, issued, h
     page = client.get(reverse("orders:my_orders")).content.decode()
     assert reverse("invoices:my_invoice", args=[invoice.pk]) in page
     detail = client.get(invoice.order.get_absolute_url()).content.decode()
-    assert reverse("invoices:my_credit_note", args=[note.pk]) in detail
+    token = invoice.order.access_token
+    assert reverse("invoices:credit_note_by_token", args=[token, note.pk]) in detail
     response = client.get(reverse("invoices:my_invoice", args=[invoice.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert invoice.number.encode() in read_xml(b"".join(response.streaming_content))
@@ -237,4 +238,22 @@ def test_a_manager_gets_only_the_invoices_of_the_cycle_in_the_address(client, is
     url = reverse("invoices:invoice_pdf", args=[hub.slug, other.pk, issued["invoices"][0].pk])
     assert client.get(url).status_code == 404
     url = _cycle_url("invoice_pdf", issued, issued["invoices"][0].pk)
+    assert client.get(url).status_code == 200
+
+
+def test_a_guest_gets_its_invoice_by_the_secret_link_of_its_order(client, issued, note):
+    """Bruno ordered without an account: his order's link (from his e-mails) shows his
+    invoice; another order's token gets nothing."""
+    invoice = issued["invoices"][1]
+    token = invoice.order.access_token
+    page = client.get(invoice.order.get_secret_url()).content.decode()
+    assert reverse("invoices:by_token", args=[token]) in page
+    response = client.get(reverse("invoices:by_token", args=[token]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert client.get(reverse("invoices:by_token", args=["x" * 32])).status_code == 404
+    # Camille's credit note is not under Bruno's link.
+    url = reverse("invoices:credit_note_by_token", args=[token, note.pk])
+    assert client.get(url).status_code == 404
+    own = issued["invoices"][0].order.access_token
+    url = reverse("invoices:credit_note_by_token", args=[own, note.pk])
     assert client.get(url).status_code == 200
