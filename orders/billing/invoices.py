@@ -1,7 +1,7 @@
 """Invoices: issued once a cycle's adjustments are final, numbered without gaps, frozen.
 
 When the hub says a closed cycle's weights, shortages and corrections are final
-(``confirm_adjustments_final``), or on its pickup day (the worker's tick,
+(``confirm_adjustments_final``), or once its pickup day is over (the worker's tick,
 ``finalise_due_cycles``), each placed order that still delivers something gets an
 invoice, in the background, chunk by chunk (``issue_cycle_invoices``):
 
@@ -47,6 +47,7 @@ from orders.models import (
     Order,
     OrderCycle,
     OrderLine,
+    PickupSlot,
 )
 from orders.pricing import money
 from orders.printouts.documents import without_gc_pauses
@@ -270,14 +271,15 @@ def invoicing_progress(cycle: OrderCycle) -> dict:
     return {"issued": issued, "with_pdf": with_pdf, "left": orders_to_invoice(cycle).count()}
 
 
-# The tick: on the pickup day, a cycle's adjustments become final by themselves.
+# The tick: once its pickup day is over, a cycle's adjustments become final by themselves.
 
 
 def finalise_due_cycles(now: datetime) -> None:
-    """Make final the adjustments of the closed cycles whose (last) pickup day has come,
-    when their hub's legal identity is complete (else the cycle's page says what is
-    missing, and the tick tries again); then queue the issuing of every cycle whose
-    invoices are not all issued and that no worker holds."""
+    """Make final the adjustments of the closed cycles whose last pickup slot has ended
+    (the packers weigh on the pickup day itself), when their hub's legal identity is
+    complete (else the cycle's invoices page says what is missing, and the tick tries
+    again); then queue the issuing of every cycle whose invoices are not all issued and
+    that no worker holds."""
     today = timezone.localtime(now).date()
     due = (
         OrderCycle.objects.filter(
@@ -290,7 +292,8 @@ def finalise_due_cycles(now: datetime) -> None:
         .select_related("hub")
     )
     for cycle in due:
-        if cycle.hub.missing_legal_identity():
+        slots = PickupSlot.objects.filter(cycle_pickup__cycle=cycle).select_related("cycle_pickup")
+        if any(slot.ends() > now for slot in slots) or cycle.hub.missing_legal_identity():
             continue
         OrderCycle.objects.filter(pk=cycle.pk, adjustments_final_at__isnull=True).update(
             adjustments_final_at=now

@@ -14,7 +14,7 @@ never owes an e-mail twice, and the outbox never sends one twice.
 3. Create the coming cycles from the hubs' weekly schedules (``orders.schedules``).
 4. Owe the households' pickup reminders (the day before) and the coordinators' volunteer
    lists (the morning of distribution).
-5. On a closed cycle's (last) pickup day, make its adjustments final, and queue the
+5. Once a closed cycle's last pickup slot has ended, make its adjustments final, and queue the
    issuing of the invoices of every cycle not all invoiced (``orders.billing.invoices``).
 6. Send what is owed.
 

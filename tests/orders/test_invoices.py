@@ -266,16 +266,26 @@ def test_issuing_interrupted_midway_resumes_without_gap_nor_duplicate(week, monk
     assert OrderCycle.objects.get(pk=week["cycle"].pk).invoices_issued_at is not None
 
 
-def test_on_the_pickup_day_the_tick_makes_the_adjustments_final_and_issues_the_invoices(
+def _at(day, hour, minute=0):
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+
+
+def test_once_the_pickup_is_over_the_tick_makes_the_adjustments_final_and_issues_the_invoices(
     week, django_capture_on_commit_callbacks
 ):
+    """The slot is 17:00-19:30 on the pickup day: the packers still weigh that morning;
+    at the end of the slot the adjustments are final and the invoices issued."""
     cycle = week["cycle"]
-    pickup_day = cycle.pickups.get().pickup_date
-    morning = timezone.make_aware(datetime(pickup_day.year, pickup_day.month, pickup_day.day, 8))
-    with time_machine.travel(morning - timedelta(days=1), tick=False):
-        run_tick()
+    slot = cycle.pickups.get().slots.get()
+    day = cycle.pickups.get().pickup_date
+    for moment in (_at(day, 8), slot.ends() - timedelta(minutes=1)):
+        with time_machine.travel(moment, tick=False):
+            run_tick()
     assert not Invoice.objects.exists()
-    with time_machine.travel(morning, tick=False), django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(slot.ends() + timedelta(minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         run_tick()
     cycle.refresh_from_db()
     assert cycle.adjustments_final_at is not None and cycle.invoices_issued_at is not None
@@ -286,11 +296,8 @@ def test_the_tick_leaves_a_hub_without_legal_identity_alone(week):
     hub = week["cycle"].hub
     hub.legal_name = ""
     hub.save()
-    pickup_day = week["cycle"].pickups.get().pickup_date
-    with time_machine.travel(
-        timezone.make_aware(datetime(pickup_day.year, pickup_day.month, pickup_day.day, 8)),
-        tick=False,
-    ):
+    day = week["cycle"].pickups.get().pickup_date
+    with time_machine.travel(_at(day, 23), tick=False):
         run_tick()
     week["cycle"].refresh_from_db()
     assert week["cycle"].adjustments_final_at is None and not Invoice.objects.exists()
