@@ -3,7 +3,12 @@ numbered without gaps per hub and year, frozen, Factur-X PDFs with their EN 1693
 credit notes for a correction afterwards."""
 
 import io
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -505,6 +510,54 @@ def test_parallel_issuing_leaves_no_gap_and_no_duplicate(hub, cycle, slot, offer
     assert sorted(Invoice.objects.values_list("position", flat=True)) == list(range(1, 21))
     assert Invoice.objects.values("order").distinct().count() == 20
     assert InvoiceSequence.objects.get().last == 20
+
+
+# A worker issuing in another process, a little slowed down so that it is killed midway.
+WORKER = """
+import sys, time
+import django
+django.setup()
+from orders.billing import invoices
+real = invoices.document_pdf
+def slowed(document, **kwargs):
+    time.sleep(0.2)
+    return real(document, **kwargs)
+invoices.document_pdf = slowed
+invoices.issue_cycle_invoices(int(sys.argv[1]), chunk=2)
+"""
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: another process is killed"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_midway_leaves_no_gap_and_the_next_run_finishes(hub, cycle, slot, offers):
+    """A worker process is SIGKILLed while issuing a cycle's invoices; once its lease is
+    over, the next run finishes: every order one invoice, numbers 1 to 8, every PDF."""
+    set_identity(hub)
+    for n in range(8):
+        place(cycle, slot, {offers["bread"].pk: 1}, f"f{n}@example.org", f"Foyer {n}")
+    close(cycle)
+    OrderCycle.objects.filter(pk=cycle.pk).update(adjustments_final_at=timezone.now())
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(cycle.pk)],
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+    )
+    deadline = time.monotonic() + 120
+    while Invoice.objects.exclude(pdf="").count() < 3:
+        assert worker.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    assert 3 <= Invoice.objects.count() < 8
+    with time_machine.travel(timezone.now() + invoices.LEASE + timedelta(seconds=1)):
+        invoices.issue_cycle_invoices(cycle.pk)
+    assert sorted(Invoice.objects.values_list("position", flat=True)) == list(range(1, 9))
+    assert Invoice.objects.values("order").distinct().count() == 8
+    assert not Invoice.objects.filter(pdf="").exists()
+    assert OrderCycle.objects.get(pk=cycle.pk).invoices_issued_at is not None
 
 
 @pytest.mark.django_db(transaction=True)
