@@ -28,6 +28,7 @@ import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
@@ -110,7 +111,7 @@ def orders_to_invoice(cycle: OrderCycle):
 
 def payment_note(order: Order, total: Decimal, paid: Decimal) -> str:
     """What the invoice says of its payment, in French."""
-    with override("fr"):
+    with override(settings.LANGUAGE_CODE):
         if paid >= total:
             return _("Paid.")
         return _("Left to pay: %(amount)s €, at pickup or from your balance with the hub.") % {
@@ -232,17 +233,20 @@ def issue_cycle_invoices(
         if token is None:
             return 0
     cycle = OrderCycle.objects.select_related("hub").get(pk=cycle_pk)
-    issued = 0
+    issued, refused = 0, set()
     while True:
-        to_invoice = list(orders_to_invoice(cycle).values_list("pk", flat=True)[:chunk])
+        to_invoice = list(
+            orders_to_invoice(cycle).exclude(pk__in=refused).values_list("pk", flat=True)[:chunk]
+        )
         for pk in to_invoice:
             try:
                 issue_invoice(order=pk)
                 issued += 1
-            except InvoiceError:
-                # Not invoiceable after all (a card payment cancelled meanwhile): not
-                # counted, not retried in this run.
-                logger.warning("Order %s of cycle %s: not invoiced", pk, cycle_pk)
+            except InvoiceError as refusal:
+                # The hub's identity emptied meanwhile, a payment cancelled: left for a
+                # later run (the next tick), not tried again in this one.
+                logger.warning("Order %s of cycle %s not invoiced: %s", pk, cycle_pk, refusal)
+                refused.add(pk)
         without_pdf = list(cycle.invoices.filter(pdf="").order_by("pk")[:chunk])
         with without_gc_pauses():
             for invoice in without_pdf:
@@ -252,9 +256,10 @@ def issue_cycle_invoices(
             return issued  # another worker holds the cycle now
         if not to_invoice and not without_pdf:
             break
-    OrderCycle.objects.filter(pk=cycle_pk, invoices_lease_until=token).update(
-        invoices_issued_at=timezone.now(), invoices_lease_until=None
-    )
+    done = {"invoices_lease_until": None}
+    if not refused:
+        done["invoices_issued_at"] = timezone.now()
+    OrderCycle.objects.filter(pk=cycle_pk, invoices_lease_until=token).update(**done)
     return issued
 
 

@@ -308,6 +308,24 @@ def test_the_tick_leaves_a_hub_without_legal_identity_alone(week):
     assert week["cycle"].adjustments_final_at is None and not Invoice.objects.exists()
 
 
+def test_a_hub_emptying_its_identity_midway_leaves_the_rest_for_later(week, monkeypatch):
+    """Issuing stops for the orders it cannot invoice (no endless loop), keeps the cycle
+    unfinished, and a later run, once the identity is back, issues them."""
+    cycle = week["cycle"]
+    OrderCycle.objects.filter(pk=cycle.pk).update(adjustments_final_at=timezone.now())
+    invoices.issue_invoice(order=week["orders"][0])
+    hub = cycle.hub
+    hub.siret = ""
+    hub.save()
+    assert invoices.issue_cycle_invoices(cycle.pk) == 0
+    cycle.refresh_from_db()
+    assert cycle.invoices_issued_at is None and cycle.invoices_lease_until is None
+    assert Invoice.objects.count() == 1 and not Invoice.objects.filter(pdf="").exists()
+    set_identity(hub)
+    assert invoices.issue_cycle_invoices(cycle.pk) == 2
+    assert OrderCycle.objects.get(pk=cycle.pk).invoices_issued_at is not None
+
+
 # Frozen
 
 
