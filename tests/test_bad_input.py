@@ -59,10 +59,10 @@ from django.utils import timezone, translation
 
 from foodhub.content import editors
 from foodhub.hubs.services import invite
-from orders.billing import shortages
+from orders.billing import invoices, shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
-from orders.models import CalendarFeed, CycleDocument, Order, OrderCycle, Weekday
+from orders.models import CalendarFeed, CycleDocument, Invoice, Order, OrderCycle, Weekday
 from orders.planning.schedules import add_closure, create_schedule
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
@@ -87,6 +87,10 @@ USERS = {
     "weighing:hub": ["manager"],
     "weighing:producer": ["producer_member"],
     "shortages:": ["manager"],
+    "invoices:": ["manager"],
+    "invoices:my_": ["household"],
+    "invoices:by_token": ["anonymous"],
+    "invoices:credit_note_by_token": ["anonymous"],
     "pickup_points:": ["coordinator", "manager"],
     "pickup_points:my_points": ["coordinator"],
     "pickup_points:hub_points": ["manager"],
@@ -154,6 +158,12 @@ PK_OF = {
     "cycles:closure_delete": "closure",
     "billing:detail": "customer",
     "billing:refund": "customer",
+    "invoices:invoice_pdf": "invoice",
+    "invoices:credit_note_new": "invoice",
+    "invoices:credit_note_pdf": "credit_note",
+    "invoices:my_invoice": "invoice",
+    "invoices:my_credit_note": "credit_note",
+    "invoices:credit_note_by_token": "credit_note",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -161,6 +171,8 @@ TOKEN_OF = {
     "invitation": "invitation_token",
     "orders:calendar_feed": "feed_token",
     "orders:opening_alert_unsubscribe": "unsubscribe_token",
+    "invoices:by_token": "invoiced_token",
+    "invoices:credit_note_by_token": "invoiced_token",
 }
 WHOLE_PATH = {"wagtail_serve": "portrait_path"}
 # Arguments filled from another of the world's values, by the start of the URL name.
@@ -168,6 +180,7 @@ ARGUMENTS_OF = {
     "weighing:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk"},
     "shortages:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk",
                    "offer_pk": "closed_offer_pk", "shortage_pk": "shortage_pk"},
+    "invoices:": {"cycle_pk": "invoiced_cycle_pk"},
 }  # fmt: skip
 
 # Values for the arguments of addresses: ids no database holds, digits Python reads as digits.
@@ -271,6 +284,30 @@ def _build_world() -> dict:
     shortage = shortages.record_shortage(
         cycle=closed, offer=closed_offer, delivered=0, by=users["manager"]
     )
+    # Two weeks ago, invoiced: its adjustments are final, its invoice issued, and credited.
+    hub.legal_name, hub.legal_street, hub.legal_postcode = "SCIC Drive", "1 rue", "59000"
+    hub.legal_city, hub.siret, hub.vat_number = "Lille", "73282932000074", "FR44732829320"
+    hub.save()
+    invoiced = factories.OrderCycleFactory(hub=hub, name="Semaine 46")
+    invoiced_slot = factories.PickupSlotFactory(
+        cycle_pickup=factories.CyclePickupPointFactory(cycle=invoiced, pickup_point=point)
+    )
+    order_services.place_order(
+        cycle=invoiced, items={factories.OfferFactory(cycle=invoiced, variant=bread).pk: 2},
+        email=household.email, full_name=household.full_name, slot=invoiced_slot,
+        user=household, notify=False,
+    )  # fmt: skip
+    OrderCycle.objects.filter(pk=invoiced.pk).update(
+        opens_at=timezone.now() - timedelta(days=10), closes_at=timezone.now() - timedelta(days=8),
+        closed_at=timezone.now() - timedelta(days=8), adjustments_final_at=timezone.now(),
+    )  # fmt: skip
+    invoices.issue_cycle_invoices(invoiced.pk)
+    invoice = Invoice.objects.get(cycle=invoiced)
+    credit_note = invoices.issue_credit_note(
+        invoice=invoice, amounts={0: Decimal("1.00")}, reason="Abîmé", by=users["manager"],
+        key="sweep",
+    )  # fmt: skip
+    invoices.attach_pdf(credit_note)
     today = timezone.localdate()
     closure, _affected = add_closure(
         hub=hub, starts_on=today + timedelta(days=60), ends_on=today + timedelta(days=67)
@@ -294,6 +331,10 @@ def _build_world() -> dict:
             "weighed_line_pk": weighed.lines.get().pk,
             "closed_offer_pk": closed_offer.pk,
             "shortage_pk": shortage.pk,
+            "invoiced_cycle_pk": invoiced.pk,
+            "invoiced_token": invoice.order.access_token,
+            "invoice": invoice.pk,
+            "credit_note": credit_note.pk,
             "offer_pk": offer.pk,
             "offer_id": offer.pk,
             "payment_pk": payment.pk,

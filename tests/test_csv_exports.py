@@ -22,7 +22,9 @@ import time_machine
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
+from orders.billing import invoices
 from orders.checkout.services import place_order, record_payment, set_collected
+from orders.models import OrderCycle
 from pickup_points.models import PickupPointMembership
 from pickup_points.notifications import build_volunteer_list
 from tests import factories
@@ -132,6 +134,23 @@ def _report(name, **kwargs):
     return Export(f"report {name}", _get("manager", "cycles:report", _cycle_args(name)), **kwargs)
 
 
+def _sales_journal(client, world, personas):
+    """The cycle closed, its adjustments final, its invoices issued: the sales journal."""
+    cycle = world["cycle"]
+    hub = cycle.hub
+    hub.legal_name, hub.legal_street, hub.legal_postcode = "SCIC Drive", "1 rue", "59000"
+    hub.legal_city, hub.siret, hub.vat_number = "Lille", "73282932000074", "FR44732829320"
+    hub.save()
+    if not cycle.invoices.exists():
+        day = timedelta(days=1)
+        OrderCycle.objects.filter(pk=cycle.pk).update(
+            opens_at=timezone.now() - 3 * day, closes_at=timezone.now() - day,
+            closed_at=timezone.now() - day, adjustments_final_at=timezone.now(),
+        )  # fmt: skip
+        invoices.issue_cycle_invoices(cycle.pk)
+    return _get("manager", "invoices:journal", _cycle_args())(client, world, personas)
+
+
 CSV = {"format": "csv"}
 EXPORTS = [
     _report("suppliers", evil=(EVIL_PRODUCT,)),
@@ -190,6 +209,7 @@ EXPORTS = [
         optional={2},  # the phone
         evil=(EVIL_NAME, "+33 6 12 34 56 78"),
     ),
+    Export("sales journal", _sales_journal),
     Export(
         "catalogue",
         _get("producer_member", "producers:export", lambda world: ["ferme-du-melantois"]),
@@ -300,7 +320,8 @@ def test_only_the_shared_writer_writes_csv():
 def test_every_csv_address_is_in_the_list_of_exports():
     """A new address ending in .csv must join EXPORTS (the ?format=csv documents are
     listed by hand above)."""
-    covered = {"cycles:report", "producers:export", "orders:my_data_csv", "billing:export"}
+    covered = {"cycles:report", "producers:export", "orders:my_data_csv", "billing:export",
+               "invoices:journal"}  # fmt: skip
 
     def names(resolver, namespace=""):
         for pattern in resolver.url_patterns:

@@ -10,6 +10,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import ValidationError as NumberError
+from stdnum.fr import siret as siret_number
+from stdnum.fr import tva as vat_number
 
 from foodhub.collation import french
 from producers.validators import PHOTO_EXTENSIONS, validate_photo
@@ -48,6 +51,26 @@ def validate_hub_slug(value: str):
             raise ValidationError(
                 _("A page of the public site already has this address; choose another one.")
             )
+
+
+def validate_siret(value: str):
+    """A SIRET (14 digits, spaces allowed) whose check digit is right."""
+    try:
+        siret_number.validate(value)
+    except NumberError:
+        raise ValidationError(
+            _("This is not a valid SIRET number: 14 digits, such as 732 829 320 00074.")
+        ) from None
+
+
+def validate_vat_number(value: str):
+    """A French VAT number ("FR" + 2 check characters + the SIREN) that checks out."""
+    try:
+        vat_number.validate(value)
+    except NumberError:
+        raise ValidationError(
+            _("This is not a valid French VAT number, such as FR44732829320.")
+        ) from None
 
 
 class Hub(models.Model):
@@ -118,7 +141,48 @@ class Hub(models.Model):
             "gets credit."
         ),
     )
+
+    # Who sells, as invoices must say it (orders.billing.invoices): written on every
+    # invoice when it is issued, then frozen there.
+    legal_name = models.CharField(
+        _("legal name"),
+        max_length=150,
+        blank=True,
+        help_text=_("The name of the legal entity that sells, as registered."),
+    )
+    legal_form = models.CharField(
+        _("legal form and capital"),
+        max_length=150,
+        blank=True,
+        help_text=_("Optional, for example: SCIC SAS with variable capital."),
+    )
+    legal_street = models.CharField(_("registered address"), max_length=255, blank=True)
+    legal_postcode = models.CharField(
+        _("postcode"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{5}$", _("5 digits, for example 59000."))],
+    )
+    legal_city = models.CharField(_("city"), max_length=100, blank=True)
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[validate_siret],
+        help_text=_("14 digits."),
+    )
+    vat_number = models.CharField(
+        _("VAT number"),
+        max_length=13,
+        blank=True,
+        validators=[validate_vat_number],
+        help_text=_("Intra-community VAT number, such as FR44732829320."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # What an invoice needs of the hub's legal identity (the legal form is optional).
+    LEGAL_IDENTITY = ("legal_name", "legal_street", "legal_postcode", "legal_city", "siret",
+                      "vat_number")  # fmt: skip
 
     class Meta:
         ordering = [french("name")]
@@ -130,6 +194,15 @@ class Hub(models.Model):
 
     def get_absolute_url(self):
         return reverse("hub_public", kwargs={"hub_slug": self.slug})
+
+    def missing_legal_identity(self) -> list[str]:
+        """The names (in the reader's language) of the legal identity fields an invoice
+        needs that are empty."""
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.LEGAL_IDENTITY
+            if not getattr(self, name)
+        ]
 
     @property
     def card_payments_available(self) -> bool:

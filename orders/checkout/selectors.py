@@ -150,7 +150,7 @@ def pickups_with_slots(cycle: OrderCycle):
 def orders_of(user) -> QuerySet[Order]:
     return (
         Order.objects.filter(user=user)
-        .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
+        .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot", "invoice")
         .annotate(line_count=Count("lines"))
         .order_by("-placed_at", "-pk")
     )

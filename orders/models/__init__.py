@@ -22,6 +22,7 @@ from .cycles import (
     WeeklySchedule,
 )
 from .households import CalendarFeed, OpeningAlert
+from .invoices import CreditNote, Invoice, InvoiceSequence
 from .orders import (
     Basket,
     BasketItem,
@@ -37,7 +38,8 @@ from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat
 
 __all__ = [
     "BalanceEntry", "BalanceEntryQuerySet", "Basket", "BasketItem", "CalendarFeed",
-    "CycleChange", "CycleDocument", "CyclePickupPoint", "Customer", "HubClosure",
+    "CreditNote", "CycleChange", "CycleDocument", "CyclePickupPoint", "Customer", "HubClosure",
+    "Invoice", "InvoiceSequence",
     "KeepsCounters", "Offer", "OpeningAlert", "Order", "OrderCycle", "OrderEvent", "OrderLine",
     "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "Payment", "PaymentAnomaly",
     "PickupSlot", "SchedulePickup", "ScheduleSlot", "Shortage", "StripeEvent", "Weekday",

@@ -36,7 +36,9 @@ class BalanceEntryQuerySet(models.QuerySet):
 
 
 # Kinds of entries that are about an order, and those that are about a payment.
-ORDER_KINDS = ("weight", "shortage", "correction", "overpayment", "credit_used", "settled")
+ORDER_KINDS = (
+    "weight", "shortage", "correction", "overpayment", "credit_used", "settled", "credit_note",
+)  # fmt: skip
 PAYMENT_KINDS = ("overpayment", "top_up", "refund", "settled")
 # Kinds that move money between an order's payments and the balance, the order's price
 # unchanged: credit used to pay an order; the part of a payment kept as credit (change) or
@@ -70,6 +72,7 @@ class BalanceEntry(models.Model):
         CREDIT_USED = "credit_used", _("credit used for an order")
         SETTLED = "settled", _("amount due paid")
         MANUAL = "manual", _("correction by a manager")
+        CREDIT_NOTE = "credit_note", _("credit note")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="balance_entries")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

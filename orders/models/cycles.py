@@ -97,6 +97,10 @@ class OrderCycle(models.Model):
     # once the hub says they are final (or on the pickup day), each order is invoiced, and a
     # change from then on goes through a credit note (orders.billing).
     adjustments_final_at = models.DateTimeField(_("adjustments final at"), null=True, blank=True)
+    # The worker issuing the invoices holds the cycle until then (renewed between chunks);
+    # once every order is invoiced with its PDF, ``invoices_issued_at`` says so.
+    invoices_lease_until = models.DateTimeField(null=True, blank=True)
+    invoices_issued_at = models.DateTimeField(_("invoices issued at"), null=True, blank=True)
     # Created by the tick from a hub's weekly schedule, for the week starting that Monday.
     schedule = models.ForeignKey(
         "WeeklySchedule",

@@ -14,7 +14,9 @@ never owes an e-mail twice, and the outbox never sends one twice.
 3. Create the coming cycles from the hubs' weekly schedules (``orders.schedules``).
 4. Owe the households' pickup reminders (the day before) and the coordinators' volunteer
    lists (the morning of distribution).
-5. Send what is owed.
+5. Once a closed cycle's last pickup slot has ended, make its adjustments final, and queue the
+   issuing of the invoices of every cycle not all invoiced (``orders.billing.invoices``).
+6. Send what is owed.
 
 A step that fails is logged and the others still run; the next tick tries it again.
 """
@@ -32,6 +34,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from orders import outbox
+from orders.billing import invoices
 from orders.checkout import services
 from orders.emails import close_emails, notifications
 from orders.models import (
@@ -75,7 +78,11 @@ def run_tick(now: datetime | None = None) -> None:
     """One tick of the worker (every minute). ``now`` is for tests; the clock otherwise."""
     now = now or timezone.now()
     WorkerHeartbeat.beat(now=now)
-    for step in (open_due_cycles, close_due_cycles, create_scheduled_cycles, owe_pickup_emails):
+    steps = (
+        open_due_cycles, close_due_cycles, create_scheduled_cycles, owe_pickup_emails,
+        invoices.finalise_due_cycles,
+    )  # fmt: skip
+    for step in steps:
         try:
             step(now)
         except Exception:
