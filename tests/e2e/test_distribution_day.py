@@ -50,7 +50,7 @@ def test_volunteer_ticks_collected_and_records_cash_on_a_phone(
     row = page.locator(f"#order-{emile.pk}")
     row.locator("input[name=amount]").fill("999")
     row.get_by_role("button", name="Payé").click()
-    expect(page.locator(f"#order-{emile.pk} .row-error")).to_contain_text("restant dus")
+    expect(page.locator(f"#order-{emile.pk} .row-error")).to_contain_text("dus aujourd’hui")
     assert not emile.payments.exists()
 
     row = page.locator(f"#order-{emile.pk}")
