@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from foodhub.accounts.models import User
@@ -310,3 +311,16 @@ def test_demo_rows_pass_model_validation(demo_world):
     for model in (Hub, Producer, Product, Variant, PickupPoint, User):
         for obj in model.objects.all():
             obj.full_clean()
+
+
+def test_the_settled_week_shows_on_the_managers_and_the_households_pages(demo_world, client):
+    cycle = _settled_cycle()
+    client.force_login(User.objects.get(email=MANAGER.email))
+    response = client.get(reverse("invoices:cycle", args=[cycle.hub.slug, cycle.pk]))
+    assert response.status_code == 200
+    assert cycle.invoices.get(position=10).number in response.content.decode()
+
+    client.force_login(User.objects.get(email=household_email("Karim Benali")))
+    response = client.get(reverse("balance:mine", args=[cycle.hub.slug]))
+    assert response.status_code == 200
+    assert "1,80" in response.content.decode()
