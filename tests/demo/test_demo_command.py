@@ -8,6 +8,7 @@ import time_machine
 from django.utils import timezone
 from pypdf import PdfWriter
 
+from foodhub.demo import files
 from foodhub.demo.files import OPEN_CYCLE, SETTLED
 from foodhub.demo.world import load_demo_data
 from foodhub.hubs.models import Hub
@@ -102,3 +103,18 @@ def test_the_first_tick_after_loading_sends_nothing_and_closes_nothing(
         scheduler.run_tick(later)
     assert not OrderCycle.objects.filter(pk__in=open_cycles, closed_at=None).exists()
     assert any("Cycle de la semaine" in message.body for message in mailoutbox)
+
+
+def test_a_hub_loaded_before_it_had_a_legal_identity_gets_its_settled_week_uninvoiced():
+    """A database loaded by an older demo: the hub exists without a legal identity, and
+    the loader never changes a row that exists. The week is settled all the same; its
+    invoices wait until the hub's settings are complete."""
+    row = next(row for row in files.HUBS if row["slug"] == SETTLED.hub)
+    Hub.objects.create(**{k: v for k, v in row.items() if k not in Hub.LEGAL_IDENTITY})
+
+    load_demo_data()
+
+    settled = OrderCycle.objects.get(name=SETTLED.name)
+    assert settled.closed_at is not None and settled.shortages.get().applied_at is not None
+    assert settled.adjustments_final_at is None
+    assert not settled.invoices.exists()
