@@ -62,11 +62,11 @@ def load_demo_cycles(*, hubs, households, summary, now: datetime | None = None) 
                 continue
             opens_at, closes_at = _at(today, plan.opens), _at(today, plan.closes)
             pickup_date = today + timedelta(days=plan.pickup_day)
-            cycle = _create_cycle(hub, plan.name, opens_at, closes_at, pickup_date)
+            cycle = create_cycle(hub, plan.name, opens_at, closes_at, pickup_date)
             _place_orders(cycle, households, rng, at=opens_at + timedelta(hours=2), now=now)
             OrderCycle.objects.filter(pk=cycle.pk).update(opened_at=opens_at)
             if closes_at <= now:
-                _process_as_the_worker_did(cycle, now)
+                process_as_the_worker_did(cycle, now)
             created += 1
         _create_schedule(hub)
         OpeningAlert.objects.bulk_create(
@@ -111,7 +111,7 @@ def _create_schedule(hub) -> None:
         )
 
 
-def _create_cycle(hub, name, opens_at, closes_at, pickup_date) -> OrderCycle:
+def create_cycle(hub, name, opens_at, closes_at, pickup_date, *, capped=True) -> OrderCycle:
     cycle = OrderCycle.objects.create(
         hub=hub,
         name=name,
@@ -138,7 +138,7 @@ def _create_cycle(hub, name, opens_at, closes_at, pickup_date) -> OrderCycle:
             cycle=cycle,
             variant=variant,
             # A few offers are capped for the week, to show "only N left".
-            stock_cap=orders.cap if variant.pk % orders.capped_every == 0 else None,
+            stock_cap=orders.cap if capped and variant.pk % orders.capped_every == 0 else None,
         )
         for variant in variants
     )
@@ -153,11 +153,13 @@ def _create_cycle(hub, name, opens_at, closes_at, pickup_date) -> OrderCycle:
     return cycle
 
 
-def _process_as_the_worker_did(cycle: OrderCycle, now: datetime) -> None:
+def process_as_the_worker_did(cycle: OrderCycle, now: datetime) -> None:
     """Close a past cycle through the worker's own closing steps (orders final, documents
-    queued), then count what it owes as sent: the closing e-mails, and the pickup
-    reminders if their time has come."""
+    queued), dated a minute after its closing time as the worker's tick would have done
+    it, then count what it owes as sent: the closing e-mails, and the pickup reminders if
+    their time has come."""
     scheduler.close_cycle(cycle.pk, now=now)
+    OrderCycle.objects.filter(pk=cycle.pk).update(closed_at=cycle.closes_at + timedelta(minutes=1))
     # The reminders are owed the day before the pickup from REMINDER_TIME on.
     local = timezone.localtime(now, clock.paris())
     reminded_until = local.date() + timedelta(days=local.time() >= scheduler.REMINDER_TIME)

@@ -205,6 +205,35 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Shortage:
+    sku: str
+    delivered: int
+
+
+@dataclass(frozen=True)
+class SettledOrder:
+    household: str  # one of people.toml's households
+    items: dict[str, int]  # SKU: quantity
+    weights: dict[str, Decimal] = field(default_factory=dict)  # SKU: kg weighed
+    pays: Decimal | str | None = None  # cash handed over, "due", "order", or nothing
+    method: str = "cash"
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A past week of one hub gone through to the end: weighed, short of one product, paid
+    at the pickup point, invoiced."""
+
+    hub: str
+    name: str
+    opens: Moment
+    closes: Moment
+    pickup_day: int
+    shortage: Shortage
+    orders: list[SettledOrder]
+
+
+@dataclass(frozen=True)
 class Weeks:
     fee_percent: Decimal
     fee_fixed: Decimal
@@ -213,11 +242,13 @@ class Weeks:
     cycles: dict[str, dict]
     orders: Orders
     schedule: Schedule
+    settled: Settled
 
 
 WEEKS = build(Weeks, read("cycles.toml"), "cycles.toml")
 CYCLES = {key: build(Cycle, row, f"cycles.toml: cycles.{key}") for key, row in WEEKS.cycles.items()}
 PAST_CYCLE, OPEN_CYCLE = CYCLES["past"].name, CYCLES["open"].name
+SETTLED = WEEKS.settled
 
 
 # --- portraits.toml and pages.toml: the public pages' words ---------------------------------

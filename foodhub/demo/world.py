@@ -16,6 +16,7 @@ from typing import TextIO
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
+from django.utils import timezone
 
 from foodhub.accounts.models import User
 from foodhub.hubs.models import Hub, HubMembership
@@ -33,6 +34,7 @@ from producers.services import refresh_search_texts
 
 from . import files
 from .cycles import load_demo_cycles
+from .settled import load_settled_week
 
 
 @dataclass
@@ -67,7 +69,9 @@ def load_demo_data(*, stdout: TextIO | None = None, now: datetime | None = None)
     3. Users keyed on e-mail, all sharing one password hash (hashing sixty times would take
        longer than everything else), their verified primary e-mail addresses for allauth,
        and the hub and producer memberships of the role accounts.
-    4. For each hub, a closed cycle ready to distribute and an open one, with orders
+    4. For one hub, a week two weeks ago gone through to the end: weighed, short of one
+       product, paid at the pickup point, invoiced (``settled.py``).
+    5. For each hub, a closed cycle ready to distribute and an open one, with orders
        (``cycles.py``), as the worker would have left them at ``now`` (the clock's
        time unless given): the first tick has nothing to do for the past cycle.
     """
@@ -111,9 +115,23 @@ def load_demo_data(*, stdout: TextIO | None = None, now: datetime | None = None)
         "pickup_point",
         [(points[a.volunteers_at], users[a.email]) for a in files.DEMO_ACCOUNTS if a.volunteers_at],
     )
+    households = [users[account.email] for account in _accounts() if account.household]
+    now = now or timezone.now()
+    settled_hub = hubs[files.SETTLED.hub]
+    load_settled_week(
+        hub=settled_hub,
+        households={user.full_name: user for user in households},
+        manager=next(
+            users[account.email]
+            for account in files.DEMO_ACCOUNTS
+            if account.manages == settled_hub.slug
+        ),
+        summary=summary,
+        now=now,
+    )
     load_demo_cycles(
         hubs=[hubs[row["slug"]] for row in files.HUBS],
-        households=[users[account.email] for account in _accounts() if account.household],
+        households=households,
         summary=summary,
         now=now,
     )

@@ -7,6 +7,8 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from foodhub.accounts.models import User
 from foodhub.demo.files import (
@@ -14,12 +16,28 @@ from foodhub.demo.files import (
     DEMO_PASSWORD,
     MANAGER,
     MANAGER_VDA,
+    OPEN_CYCLE,
+    PAST_CYCLE,
     PRODUCER_MEMBER,
+    SETTLED,
     household_email,
 )
 from foodhub.demo.world import load_demo_data
 from foodhub.hubs.models import Hub
-from orders.models import Order, OrderCycle
+from orders import ledger
+from orders.billing import invoices, reconciliation
+from orders.models import (
+    BalanceEntry,
+    Customer,
+    Invoice,
+    InvoiceSequence,
+    Order,
+    OrderCycle,
+    OrderLine,
+    OutgoingEmail,
+    Shortage,
+)
+from orders.models.billing import ADJUSTMENT_KINDS
 from pickup_points.models import PickupPoint
 from producers.models import Producer, Product, StockMode, Variant, VatRate
 
@@ -166,14 +184,116 @@ def test_running_twice_changes_nothing(demo_world):
 
 def test_demo_hubs_have_a_closed_cycle_to_distribute_and_an_open_one_with_orders(demo_world):
     for hub in Hub.objects.all():
-        phases = sorted(cycle.phase() for cycle in OrderCycle.objects.filter(hub=hub))
-        assert phases == ["closed", "open"]
-        for cycle in OrderCycle.objects.filter(hub=hub):
+        cycles = OrderCycle.objects.filter(hub=hub, name__in=[PAST_CYCLE, OPEN_CYCLE])
+        assert sorted(cycle.phase() for cycle in cycles) == ["closed", "open"]
+        for cycle in cycles:
             assert Order.objects.filter(cycle=cycle, status="placed").count() >= 10
             for order in cycle.orders.all():
                 assert order.total == sum(line.total for line in order.lines.all()) + (
                     order.fee_total
                 )
+            # Chickens, cheese by the piece or meat parcels: weighed once the cycle closes.
+            assert OrderLine.objects.filter(order__cycle=cycle, price_per_kg__isnull=False)
+
+
+# The settled week: two weeks ago at Lille-Sud, gone through to the end.
+
+
+def _settled_cycle() -> OrderCycle:
+    return OrderCycle.objects.get(hub__slug=SETTLED.hub, name=SETTLED.name)
+
+
+def test_the_settled_week_is_closed_with_its_lines_sold_by_weight_weighed(demo_world):
+    cycle = _settled_cycle()
+    assert cycle.phase() == "closed" and cycle.closed_at is not None
+    assert cycle.orders.filter(status="placed").count() == len(SETTLED.orders) == 10
+    by_weight = OrderLine.objects.filter(order__cycle=cycle, price_per_kg__isnull=False)
+    assert by_weight.count() == 7
+    assert not by_weight.filter(actual_weight=None).exists()
+    for line in by_weight:
+        assert abs(line.actual_weight - line.estimated_weight) <= line.estimated_weight / 10
+        weighed = BalanceEntry.objects.filter(order=line.order, kind="weight")
+        assert weighed.get().amount == line.total - line.final_total
+    # Karim Benali's chicken of about 2.2 kg weighed 2.386 kg, at 9.70 €/kg.
+    karim = by_weight.get(order__full_name="Karim Benali")
+    assert (karim.total, karim.final_total) == (Decimal("21.34"), Decimal("23.14"))
+
+
+def test_the_settled_week_shared_one_shortage_the_last_orders_first(demo_world):
+    cycle = _settled_cycle()
+    [shortage] = Shortage.objects.filter(cycle=cycle)
+    assert shortage.applied_at is not None and shortage.offer.variant.sku == "MEL-CAR-BO"
+    lines = OrderLine.objects.filter(order__cycle=cycle, offer=shortage.offer)
+    assert sum(line.quantity for line in lines) == 12
+    assert sum(line.final_quantity for line in lines) == shortage.delivered == 8
+    emptied = lines.filter(delivered_quantity=0).order_by("order__placed_at")
+    assert [line.order.full_name for line in emptied] == ["Aurélie Duhamel", "Inès Kaddouri"]
+    entries = BalanceEntry.objects.filter(order__cycle=cycle, kind="shortage")
+    assert sorted(entry.amount for entry in entries) == [Decimal("5.60"), Decimal("5.60")]
+    # Its e-mails were sent at the time: the worker has nothing to send for it.
+    assert not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).filter(
+        key__startswith=f"shortage:{shortage.pk}:"
+    )
+
+
+def test_every_settled_order_costs_its_price_less_its_adjustments(demo_world):
+    for order in _settled_cycle().orders.prefetch_related("lines", "balance_entries"):
+        entries = order.balance_entries.all()
+        adjustments = sum((e.amount for e in entries if e.kind in ADJUSTMENT_KINDS), Decimal(0))
+        delivered = sum((line.final_total for line in order.lines.all()), Decimal(0))
+        assert delivered + order.fee_total == order.total - adjustments, order
+
+
+def test_households_have_credit_one_is_in_debt_and_every_balance_is_its_entries(demo_world):
+    customers = Customer.objects.filter(hub__slug=SETTLED.hub)
+    credit = dict(customers.filter(balance__gt=0).values_list("full_name", "balance"))
+    assert credit.keys() >= {"Hélène Delattre", "Sophie Vandenbussche", "Aurélie Duhamel"}
+    # Change kept at the pickup point: 35.00 € handed over for 32.45 € owed.
+    assert credit["Hélène Delattre"] == Decimal("2.55")
+    assert BalanceEntry.objects.filter(kind="overpayment").count() >= 3
+    # The heavier chicken, left to pay next time.
+    # (Compared in Python: SQLite's sums of decimals are floats, and a balance back to
+    # zero may be stored as -1e-15.)
+    balances = customers.values_list("full_name", "balance")
+    assert {name: balance for name, balance in balances if balance < 0} == {
+        "Karim Benali": Decimal("-1.80")
+    }
+    assert ledger.recount() == []
+
+
+def test_the_settled_week_is_invoiced_with_numbers_without_gaps(demo_world):
+    cycle = _settled_cycle()
+    assert cycle.adjustments_final_at is not None
+    year = timezone.localtime(cycle.adjustments_final_at).year
+    issued = list(cycle.invoices.order_by("position"))
+    # Every order that delivers something: the one nobody came for is invoiced too.
+    assert len(issued) == 10
+    assert [invoice.position for invoice in issued] == list(range(1, 11))
+    assert [invoice.number for invoice in issued] == [f"F-LIL-{year}-{n:05d}" for n in range(1, 11)]
+    assert InvoiceSequence.objects.get(hub=cycle.hub, kind="invoice").last == 10
+    for invoice in issued:
+        assert invoice.seller["siret"] == "12345678200010"
+        order = invoice.order
+        delivered = sum((line.final_total for line in order.lines.all()), Decimal(0))
+        assert invoice.total_incl_vat == delivered + order.fee_total
+    assert invoices.orders_to_invoice(cycle).count() == 0
+    # No adjustment any more: a change now goes through a credit note.
+    with pytest.raises(ledger.BillingError):
+        ledger.check_adjustable(cycle)
+    # Only the hub with a legal identity invoices.
+    assert not Invoice.objects.exclude(cycle=cycle).exists()
+
+
+def test_every_euro_of_the_settled_week_is_accounted_for(demo_world):
+    report = reconciliation.for_cycle(_settled_cycle())
+    assert report.difference == 0, report
+    assert report.orders == 10
+    assert report.received["cash"] > 0 and report.received["cheque"] > 0
+    # Nicolas Vanhoutte did not come.
+    assert (
+        report.to_collect
+        == Order.objects.get(cycle=_settled_cycle(), full_name="Nicolas Vanhoutte").total
+    )
 
 
 def test_running_again_keeps_what_people_edited(demo_world):
@@ -191,3 +311,16 @@ def test_demo_rows_pass_model_validation(demo_world):
     for model in (Hub, Producer, Product, Variant, PickupPoint, User):
         for obj in model.objects.all():
             obj.full_clean()
+
+
+def test_the_settled_week_shows_on_the_managers_and_the_households_pages(demo_world, client):
+    cycle = _settled_cycle()
+    client.force_login(User.objects.get(email=MANAGER.email))
+    response = client.get(reverse("invoices:cycle", args=[cycle.hub.slug, cycle.pk]))
+    assert response.status_code == 200
+    assert cycle.invoices.get(position=10).number in response.content.decode()
+
+    client.force_login(User.objects.get(email=household_email("Karim Benali")))
+    response = client.get(reverse("balance:mine", args=[cycle.hub.slug]))
+    assert response.status_code == 200
+    assert "1,80" in response.content.decode()

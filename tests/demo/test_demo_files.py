@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from foodhub.content.blocks import BodyBlock
 from foodhub.demo import files
 from foodhub.demo.photos import GROUNDS, SKIES
+from foodhub.hubs.models import Hub
 from orders.models import Weekday, WeeklySchedule
 from producers.models import Unit, VatRate
 
@@ -130,6 +131,7 @@ def problems(data) -> list[str]:
             found.append(f"schedule: no weekday {day}")
     if schedule.mode not in WeeklySchedule.Mode.values:
         found.append(f"schedule: mode {schedule.mode}")
+    found += _settled_problems(data, hubs)
     # pages.toml and portraits.toml
     if set(data.PORTRAITS) != producers:
         found.append(f"portraits and producers differ: {set(data.PORTRAITS) ^ producers}")
@@ -146,6 +148,48 @@ def problems(data) -> list[str]:
         *[(f"news {a.slug}", a.body) for a in data.NEWS.pages],
     ]:
         found += _body_problems(where, body)
+    return found
+
+
+def _settled_problems(data, hubs: set[str]) -> list[str]:
+    """cycles.toml's settled week: its hub can invoice, its orders are of households and
+    products of that hub, every line sold by weight has its weight, and its shortage is
+    one."""
+    settled, found = data.SETTLED, []
+    if settled.hub not in hubs:
+        return [f"settled week: no hub {settled.hub}"]
+    hub = next(row for row in data.HUBS if row["slug"] == settled.hub)
+    found += [f"settled week: hub without {f}" for f in Hub.LEGAL_IDENTITY if not hub.get(f)]
+    if not settled.closes.day < settled.pickup_day < 0:
+        found.append("settled week: pickup not between the close and today")
+    by_weight = {}
+    for producer in data.PRODUCERS:
+        if settled.hub in producer.hubs:
+            for item in producer.products:
+                for v in item.variants:
+                    by_weight[f"{producer.code}-{item.code}-{v.code}"] = v.per_kg is not None
+    households = set(data.HOUSEHOLD_NAMES)
+    orders = settled.orders
+    found += [f"settled week: {n} orders twice" for n in _repeated(o.household for o in orders)]
+    for order in orders:
+        where = f"settled week: {order.household}"
+        if order.household not in households:
+            found.append(f"{where} is no household")
+        found += [f"{where}: {sku} not sold at {settled.hub}" for sku in order.items
+                  if sku not in by_weight]  # fmt: skip
+        found += [f"{where}: {n} of {sku}" for sku, n in order.items.items() if n <= 0]
+        weighed = {sku for sku in order.items if by_weight.get(sku)}
+        if set(order.weights) != weighed:
+            found.append(f"{where}: weights for {sorted(order.weights)}, not {sorted(weighed)}")
+        found += [f"{where}: weight {w}" for w in order.weights.values() if Decimal(w) <= 0]
+        named = order.pays in (None, "due", "order")
+        if not (named or isinstance(order.pays, Decimal) and order.pays > 0):
+            found.append(f"{where}: pays {order.pays}")
+        if order.method not in ("cash", "cheque"):
+            found.append(f"{where}: method {order.method}")
+    ordered = sum(order.items.get(settled.shortage.sku, 0) for order in orders)
+    if not 0 <= settled.shortage.delivered < ordered:
+        found.append(f"settled week: {settled.shortage.delivered} of {ordered} is no shortage")
     return found
 
 
@@ -172,6 +216,16 @@ def _first_variant(**changes) -> list[files.Producer]:
     return _first_product(variants=[variant, *product.variants[1:]])
 
 
+def _settled(**changes) -> files.Settled:
+    return dataclasses.replace(files.SETTLED, **changes)
+
+
+def _settled_order(**changes) -> files.Settled:
+    """The settled week, its first order changed (one with a line sold by weight)."""
+    first = dataclasses.replace(files.SETTLED.orders[0], **changes)
+    return _settled(orders=[first, *files.SETTLED.orders[1:]])
+
+
 POINT = files.PICKUP_POINTS[0]
 WRONG_EDITS = [
     ("PRODUCERS", _first_product(category="legume"), "no category legume"),
@@ -194,6 +248,14 @@ WRONG_EDITS = [
     ("HOME", dataclasses.replace(files.HOME, body=[{"video": "x"}]), "home: body"),
     ("HOME", dataclasses.replace(files.HOME, body=[{"quote": {"author": "x"}}]), "home: body"),
     ("CYCLES", {"open": dataclasses.replace(files.CYCLES["open"], pickup_day=2)}, "pickup"),
+    ("SETTLED", _settled(hub="lille"), "no hub lille"),
+    ("SETTLED", _settled(pickup_day=-9), "pickup not between"),
+    ("SETTLED", _settled_order(household="Jean Inconnu"), "is no household"),
+    ("SETTLED", _settled_order(items={"MEL-XXX-1": 1}), "MEL-XXX-1 not sold"),
+    ("SETTLED", _settled_order(weights={}), "weights for []"),
+    ("SETTLED", _settled_order(pays="tout"), "pays tout"),
+    ("SETTLED", _settled(shortage=files.Shortage(sku="MEL-CAR-BO", delivered=12)), "12 of 12"),
+    ("HUBS", [{**files.HUBS[0], "siret": ""}, *files.HUBS[1:]], "hub without siret"),
 ]
 
 
