@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 
 from orders.models import BalanceEntry, Customer
@@ -63,10 +64,17 @@ def add_entry(
             reason=reason[:500], by=by, key=key,
         )  # fmt: skip
         entry.save(force_insert=True)
-        Customer.objects.filter(pk=locked.pk).update(balance=F("balance") + amount)
+        Customer.objects.filter(pk=locked.pk).update(balance=_moved(amount))
     # The row was locked: its balance then, plus this entry, is what it holds now.
     customer.balance = locked.balance + amount
     return entry
+
+
+def _moved(amount: Decimal):
+    """The balance plus ``amount``, in cents: SQLite adds decimals as floating-point
+    numbers (0.10 + 0.20 − 0.30 is not 0 there), and a balance of −8.9e-16 would count as
+    a debt in a query."""
+    return Round(F("balance") + amount, 2, output_field=Customer._meta.get_field("balance"))
 
 
 def use_credit(*, customer: Customer, order, up_to: Decimal, by=None) -> Decimal:
@@ -205,7 +213,7 @@ def add_entries(entries: list[dict]) -> list[BalanceEntry]:
         # Households losing the same thing move by the same amount: one UPDATE for them.
         for amount, customer_ids in by_amount.items():
             if amount:
-                Customer.objects.filter(pk__in=customer_ids).update(balance=F("balance") + amount)
+                Customer.objects.filter(pk__in=customer_ids).update(balance=_moved(amount))
     for fields in entries:
         customer = fields["customer"]
         customer.balance = locked[customer.pk].balance + moves.get(customer.pk, 0)

@@ -55,6 +55,7 @@ from orders.models import (
 from orders.pricing import money
 from orders.printouts.documents import without_gc_pauses
 
+from . import dues, refunds
 from .invoices_documents import buyer_of, document_pdf, invoice_content, priced, seller_of
 
 logger = logging.getLogger(__name__)
@@ -109,13 +110,14 @@ def orders_to_invoice(cycle: OrderCycle):
     )
 
 
-def payment_note(order: Order, total: Decimal, paid: Decimal) -> str:
-    """What the invoice says of its payment, in French."""
+def payment_note(order: Order, total: Decimal, left: Decimal) -> str:
+    """What the invoice says of its payment, in French: ``left`` is what the household
+    still owes (``dues``: the order's price not paid, after its credit, and its debt)."""
     with override(settings.LANGUAGE_CODE):
-        if paid >= total:
+        if left <= 0:
             return _("Paid.")
         return _("Left to pay: %(amount)s €, at pickup or from your balance with the hub.") % {
-            "amount": number_format(total - paid, 2)
+            "amount": number_format(min(left, total), 2)
         }
 
 
@@ -140,7 +142,7 @@ def issue_invoice(*, order: Order | int, now: datetime | None = None) -> Invoice
         content = invoice_content(order)
         if not content.lines:
             raise InvoiceError(_("Nothing of this order was delivered: nothing to invoice."))
-        paid = paid_amount(order)
+        owed = dues.owed(order, paid=paid_amount(order), balance=order.customer.balance)
         year = timezone.localtime(now).year
         position, number = take_number(hub, year, InvoiceSequence.Kind.INVOICE)
         invoice = Invoice(
@@ -149,7 +151,7 @@ def issue_invoice(*, order: Order | int, now: datetime | None = None) -> Invoice
             buyer=buyer_of(order), lines=content.lines, vat_rows=content.vat_rows,
             total_excl_vat=content.total_excl_vat, total_vat=content.total_vat,
             total_incl_vat=content.total_incl_vat,
-            payment_note=payment_note(order, content.total_incl_vat, paid),
+            payment_note=payment_note(order, content.total_incl_vat, owed.today),
         )  # fmt: skip
         invoice.save(force_insert=True)
     return invoice
@@ -188,6 +190,10 @@ def confirm_adjustments_final(*, cycle: OrderCycle, by=None, now: datetime | Non
     cycle.refresh_from_db(fields=["adjustments_final_at", "invoices_issued_at"])
     if cycle.invoices_issued_at is None:
         queue_issuing(cycle.pk, now=now)
+    if made:
+        # What the week's adjustments owe households paid by card goes back to the card,
+        # if that is the hub's choice (else it stays their credit).
+        refunds.refund_owed(cycle=cycle)
     return bool(made)
 
 
@@ -300,9 +306,11 @@ def finalise_due_cycles(now: datetime) -> None:
         slots = PickupSlot.objects.filter(cycle_pickup__cycle=cycle).select_related("cycle_pickup")
         if any(slot.ends() > now for slot in slots) or cycle.hub.missing_legal_identity():
             continue
-        OrderCycle.objects.filter(pk=cycle.pk, adjustments_final_at__isnull=True).update(
+        made = OrderCycle.objects.filter(pk=cycle.pk, adjustments_final_at__isnull=True).update(
             adjustments_final_at=now
         )
+        if made:
+            refunds.refund_owed(cycle=cycle)
     waiting = OrderCycle.objects.filter(
         adjustments_final_at__isnull=False, invoices_issued_at__isnull=True
     ).filter(Q(invoices_lease_until__isnull=True) | Q(invoices_lease_until__lt=now))
@@ -394,6 +402,8 @@ def issue_credit_note(
             reason=f"{number} — {reason}", by=by,
         )  # fmt: skip
         transaction.on_commit(lambda: attach_credit_note_pdf(note.pk), robust=True)
+        # Refunded to the card that paid the order, if that is the hub's choice.
+        refunds.refund_owed(order=invoice.order)
     return note
 
 

@@ -1,7 +1,8 @@
 """Every euro accounted for: what was sold, against the money received, the households'
 balances and what is still to collect, for a cycle or a period.
 
-    sold = received − change in balances + still to collect (+ managers' corrections)
+    sold − credit notes = received − change in balances + still to collect
+                          (+ managers' corrections)
 
 Each side is read on its own, from its own rows: what was sold from the order lines as
 they are after the close (weights, quantities delivered) and the hub fee; the money from
@@ -20,10 +21,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from orders.checkout.selectors import paid_by_order
-from orders.models import BalanceEntry, Order, OrderCycle, OrderLine, Payment
+from orders.models import (
+    BalanceEntry,
+    CreditNote,
+    Invoice,
+    Order,
+    OrderCycle,
+    OrderLine,
+    Payment,
+)  # fmt: skip
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -37,6 +46,9 @@ def _cents(value) -> Decimal:
 @dataclass
 class Report:
     sold: Decimal = ZERO  # the orders' final prices (lines after the close, hub fee)
+    invoiced: Decimal = ZERO  # the invoices issued for them
+    invoices: int = 0
+    credited: Decimal = ZERO  # credit notes issued on those invoices
     orders: int = 0  # orders sold (placed, not cancelled)
     received: dict[str, Decimal] = field(default_factory=dict)  # by method, refunds deducted
     balances: dict[str, Decimal] = field(default_factory=dict)  # entries' sums, by kind
@@ -71,7 +83,13 @@ class Report:
     @property
     def difference(self) -> Decimal:
         """Zero when every euro is accounted for."""
-        return self.sold - self.accounted
+        return self.sold - self.credited - self.accounted
+
+    @property
+    def not_invoiced(self) -> Decimal:
+        """Of what was sold, what no invoice says yet (all of it before the invoices are
+        issued; nothing after, unless an invoice differs from its order)."""
+        return self.sold - self.invoiced
 
     @property
     def balance_rows(self) -> list[tuple[str, Decimal]]:
@@ -116,6 +134,12 @@ def _report(orders) -> Report:
         "quantity", "delivered_quantity", "unit_price", "total", "price_per_kg", "actual_weight"
     )
     report.sold += sum((line.final_total for line in lines.iterator(chunk_size=2000)), ZERO)
+    invoiced = Invoice.objects.filter(order__in=orders).aggregate(
+        total=Sum("total_incl_vat"), count=Count("pk")
+    )
+    report.invoiced, report.invoices = _cents(invoiced["total"]), invoiced["count"]
+    credited = CreditNote.objects.filter(order__in=orders).aggregate(total=Sum("total_incl_vat"))
+    report.credited = _cents(credited["total"])
 
     paid = paid_by_order([row["pk"] for row in order_rows])
     for row in order_rows:

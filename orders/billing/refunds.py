@@ -115,11 +115,12 @@ def refundable_charges(customer: Customer, *, order: Order | None = None) -> lis
 
 
 def owed_back(order: Order) -> Decimal:
-    """What the order's adjustments owe the household and is not refunded yet (its
-    adjustments' entries plus its refunds' entries, which are negative)."""
-    total = BalanceEntry.objects.filter(
-        order=order, kind__in=(*ADJUSTMENT_KINDS, BalanceEntry.Kind.REFUND)
-    ).aggregate(total=Sum("amount"))["total"]
+    """What the order's adjustments (and credit notes) owe the household and is not
+    refunded yet (their entries plus its refunds' entries, which are negative)."""
+    kinds = (*ADJUSTMENT_KINDS, BalanceEntry.Kind.CREDIT_NOTE, BalanceEntry.Kind.REFUND)
+    total = BalanceEntry.objects.filter(order=order, kind__in=kinds).aggregate(total=Sum("amount"))[
+        "total"
+    ]
     return Decimal(total or 0).quantize(ledger.CENT)
 
 

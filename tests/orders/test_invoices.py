@@ -22,7 +22,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from orders import ledger
-from orders.billing import invoices, invoices_documents, weighing
+from orders.billing import counter, invoices, invoices_documents, weighing
 from orders.billing.invoices import InvoiceError
 from orders.billing.invoices_documents import read_xml
 from orders.checkout import services
@@ -168,6 +168,23 @@ def test_the_invoice_lists_the_weighed_line_in_kg_and_the_hub_fee(issued):
     for rate, row in rows.items():
         of_rate = [D(line["net"]) for line in lines.values() if line["vat_rate"] == rate]
         assert sum(of_rate) == D(row["net"])
+
+
+def test_an_invoice_says_whether_its_household_still_owes_anything(
+    week, manager, django_capture_on_commit_callbacks
+):
+    heavier, unpaid = week["orders"][0], week["orders"][1]
+    # At the pickup point: the order and the heavier chickens' debt, in one payment.
+    owed = counter.owed_today(heavier).today
+    assert owed > heavier.total
+    counter.record_payment(order=heavier, method="cash", amount=owed, by=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices.confirm_adjustments_final(cycle=week["cycle"], by=manager)
+
+    assert Invoice.objects.get(order=heavier).payment_note == "Acquittée."
+    invoice = Invoice.objects.get(order=unpaid)
+    amount = f"{invoice.total_incl_vat}".replace(".", ",")
+    assert invoice.payment_note.startswith(f"Reste à payer : {amount}")
 
 
 def test_confirming_again_issues_nothing_more(issued, manager, django_capture_on_commit_callbacks):

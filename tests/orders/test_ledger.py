@@ -39,6 +39,14 @@ def test_entries_move_the_balance_by_their_amount(customer):
     assert customer.balance == D("1.70") == sum(e.amount for e in customer.balance_entries.all())
 
 
+def test_a_balance_back_to_zero_is_zero_in_queries_too(customer):
+    """SQLite adds decimals as floats: entries adding up to 0 must not leave 1e-14 €."""
+    for n, amount in enumerate(["7.69", "39.97", "2.33", "31.94", "35.46", "-117.39"]):
+        manual(customer, Decimal(amount), f"k{n}")
+    assert not Customer.objects.filter(balance__lt=0).exists()
+    assert not Customer.objects.filter(balance__gt=0).exists()
+
+
 def test_the_same_cause_adds_nothing_twice(customer):
     first = manual(customer, D("2.50"), "weighing:12")
     again = manual(customer, D("2.50"), "weighing:12")

@@ -1,6 +1,7 @@
 """Every euro accounted for (orders.billing.reconciliation): a week worked through by hand,
 random weeks driven by hypothesis, and the managers' report pages."""
 
+import contextlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,17 +10,42 @@ from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 
+from foodhub.hubs.models import Hub
 from orders import ledger
-from orders.billing import corrections, counter, reconciliation, shortages, weighing
+from orders.billing import (
+    corrections,
+    counter,
+    invoices,
+    reconciliation,
+    refunds,
+    shortages,
+    weighing,
+)  # fmt: skip
+from orders.billing import top_ups as top_ups_
 from orders.checkout import services
-from orders.models import BalanceEntry, Customer, Offer, Order, OrderCycle, OrderLine, Payment
+from orders.models import (
+    BalanceEntry,
+    CreditNote,
+    Customer,
+    Invoice,
+    Offer,
+    Order,
+    OrderCycle,
+    OrderLine,
+    Payment,
+)  # fmt: skip
 from orders.models.billing import ADJUSTMENT_KINDS
+from orders.money import payments, stripe_api
 from orders.stock import OrderError
 from producers.models import Variant
 from tests import factories
+from tests.orders.test_refunds import RefundingStripe
+from tests.orders.test_stripe_payments import _event
+from tests.orders.test_top_ups import TopUpStripe
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +181,7 @@ after_close = st.one_of(
 )  # fmt: skip
 
 
-@settings(
+@examples(
     max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -297,3 +323,131 @@ def test_the_period_report_counts_the_cycles_that_closed_in_it(
     before = day - timedelta(days=3)
     empty = client.get(url, {"start": before, "end": before}).context["report"]
     assert empty.sold == 0 and empty.received == {}
+
+
+# Random weeks with cards: card orders, top-ups, refunds to the card, invoices, credit notes
+
+
+class CardStripe(TopUpStripe, RefundingStripe):
+    """The fake Stripe making orders' and top-ups' PaymentIntents and refunds."""
+
+
+@pytest.fixture
+def stripe_keys(settings):
+    """Set once for all the examples (each setting changed adds a layer of settings)."""
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY = "sk_test_x", "pk_test_x"
+
+
+after_final = st.one_of(
+    st.tuples(st.just("credit_note"), st.integers(0, 20), money),
+    st.tuples(st.just("refund_balance"), st.integers(0, HOUSEHOLDS - 1), money),
+    st.tuples(st.just("weigh"), st.integers(0, 20),
+              st.decimals(min_value=D("0.3"), max_value=D("5"), places=3)),
+    st.tuples(st.just("correct"), st.integers(0, 20), st.integers(0, 3)),
+)  # fmt: skip
+
+
+@examples(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=st.lists(
+        st.tuples(first_basket, st.booleans()), min_size=HOUSEHOLDS, max_size=HOUSEHOLDS
+    ),
+    top_ups=st.lists(st.tuples(st.integers(0, HOUSEHOLDS - 1), money), max_size=3),
+    after=st.lists(after_close, max_size=8),
+    final=st.lists(after_final, max_size=5),
+    refund_to_card=st.booleans(),
+)
+def test_any_week_with_cards_adds_up(
+    monkeypatch, stripe_keys, hub, cycle, slot, offers, chicken_offer, households, manager,
+    first, top_ups, after, final, refund_to_card,
+):  # fmt: skip
+    offer_of = {**offers, "chicken": chicken_offer}
+    with transaction.atomic():
+        fake = CardStripe()
+        monkeypatch.setattr(stripe_api, "HTTP_CLIENT", fake)
+        Hub.objects.filter(pk=hub.pk).update(
+            accepts_card_payments=True, legal_name="SCIC Drive", legal_street="1 rue",
+            legal_postcode="59000", legal_city="Lille", siret="73282932000074",
+            vat_number="FR44732829320",
+            money_owed_back="refund_to_card" if refund_to_card else "keep_as_credit",
+        )  # fmt: skip
+        cycle.refresh_from_db()
+        for n, (items, by_card) in enumerate(first):
+            user = households[n]
+            try:
+                order = services.place_order(
+                    cycle=cycle, slot=slot, email=user.email, full_name=user.full_name,
+                    user=user, items={offer_of[k].pk: v for k, v in items.items() if v},
+                    notify=False, payment_method="card" if by_card else "at_pickup",
+                )  # fmt: skip
+            except OrderError:
+                continue  # sold out
+            if order.status == Order.Status.AWAITING_PAYMENT:
+                payment = payments.start_card_payment(order).payment
+                paid = fake.pay(payment.stripe_payment_intent)
+                payments.handle_event(_event("payment_intent.succeeded", paid))
+        for i, (n, amount) in enumerate(top_ups):
+            customer = Customer.objects.get(user=households[n])
+            amount = max(amount, D("5"))
+            started = top_ups_.start_top_up(customer=customer, amount=amount, token=f"t{i}")
+            intent = fake.pay(started.payment.stripe_payment_intent)
+            payments.handle_event(_event("payment_intent.succeeded", intent))
+        close(cycle)
+        OrderCycle.objects.filter(pk=cycle.pk).update(closed_at=timezone.now())
+        cycle.refresh_from_db()
+        for step in after:
+            _run(step, cycle, slot, offer_of, households)
+
+        invoices.confirm_adjustments_final(cycle=cycle)
+        for order in Order.objects.filter(cycle=cycle, status=Order.Status.PLACED):
+            refunds.refund_order(order)  # what the worker does after the commit
+            with contextlib.suppress(invoices.InvoiceError):  # nothing of it was delivered
+                invoices.issue_invoice(order=order)
+        for kind, *args in final:
+            try:
+                if kind == "credit_note":
+                    found = list(Invoice.objects.filter(cycle=cycle).order_by("pk"))
+                    if found:
+                        invoice = found[args[0] % len(found)]
+                        left = invoices.credit_left(invoice)
+                        amounts = {i: min(args[1], x) for i, x in enumerate(left) if x > 0}
+                        invoices.issue_credit_note(
+                            invoice=invoice, amounts=dict(list(amounts.items())[:1]),
+                            reason="abîmé", by=manager, key=f"cn{Invoice.objects.count()}",
+                        )  # fmt: skip
+                        refunds.refund_order(invoice.order)
+                elif kind == "refund_balance":
+                    customer = Customer.objects.get(user=households[args[0]])
+                    refunds.refund_balance(
+                        customer=customer, amount=args[1], reason="départ",
+                        token=f"r{Payment.objects.count()}", by=manager,
+                    )  # fmt: skip
+                    refunds.make_refunds(customer)
+                else:
+                    before = BalanceEntry.objects.count()
+                    _run((kind, *args), cycle, slot, offer_of, households)
+                    # Adjustments are final: a weight or a correction is refused.
+                    assert BalanceEntry.objects.count() == before
+            except OrderError:
+                pass
+        report = check_everything_adds_up(cycle)
+        assert report.invoiced == sum(
+            (i.total_incl_vat for i in Invoice.objects.filter(cycle=cycle)), D("0")
+        )
+        for invoice in Invoice.objects.filter(cycle=cycle).select_related("order"):
+            lines = sum((line.final_total for line in invoice.order.lines.all()), D("0"))
+            assert invoice.total_incl_vat == lines + invoice.order.fee_total
+        for kind_model in (Invoice, CreditNote):
+            positions = sorted(kind_model.objects.values_list("position", flat=True))
+            assert positions == list(range(1, len(positions) + 1))  # no gap
+        for intent in fake.intents.values():
+            refunded = sum(
+                r["amount"] for r in fake.refunds.values() if r["payment_intent"] == intent["id"]
+            )
+            assert refunded <= intent.get("amount_received", 0)
+        assert not Payment.objects.filter(amount__lte=0).exists()
+        transaction.set_rollback(True)

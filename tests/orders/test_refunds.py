@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from foodhub.hubs.models import Hub
 from orders import ledger
-from orders.billing import refunds, weighing
+from orders.billing import invoices, refunds, weighing
 from orders.checkout import services
 from orders.checkout.selectors import paid_by_order
 from orders.customers import customer_for
@@ -183,6 +183,50 @@ def test_a_lighter_chicken_is_refunded_to_the_card_partially_and_once(
     refunds.refund_order(paid_order)
     assert len(fake_stripe.posts("/v1/refunds")) == 1
     assert BalanceEntry.objects.filter(kind=BalanceEntry.Kind.REFUND).count() == 1
+
+
+def _invoiceable(order):
+    hub = order.cycle.hub
+    hub.legal_name, hub.legal_street, hub.legal_postcode = "SCIC Drive", "1 rue", "59000"
+    hub.legal_city, hub.siret, hub.vat_number = "Lille", "73282932000074", "FR44732829320"
+    hub.save()
+    OrderCycle.objects.filter(pk=order.cycle_id).update(closed_at=timezone.now())
+    order.cycle.refresh_from_db()
+
+
+def test_making_the_cycle_final_refunds_what_its_adjustments_owe_to_the_cards(
+    paid_order, fake_stripe, django_capture_on_commit_callbacks
+):
+    lighter(paid_order)
+    _invoiceable(paid_order)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert invoices.confirm_adjustments_final(cycle=paid_order.cycle)
+    [post] = fake_stripe.posts("/v1/refunds")
+    assert post["params"]["amount"] == "600"
+    paid_order.customer.refresh_from_db()
+    assert paid_order.customer.balance == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not invoices.confirm_adjustments_final(cycle=paid_order.cycle)  # again
+    assert len(fake_stripe.posts("/v1/refunds")) == 1
+    assert_books_balance(paid_order)
+
+
+def test_a_credit_note_is_refunded_to_the_card_too(
+    paid_order, fake_stripe, manager, django_capture_on_commit_callbacks
+):
+    _invoiceable(paid_order)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices.confirm_adjustments_final(cycle=paid_order.cycle)
+    invoice = paid_order.invoice
+    with django_capture_on_commit_callbacks(execute=True):
+        invoices.issue_credit_note(
+            invoice=invoice, amounts={0: D("2.00")}, reason="Abîmé", by=manager, key="k"
+        )
+    [post] = fake_stripe.posts("/v1/refunds")
+    assert post["params"]["amount"] == "200"
+    paid_order.customer.refresh_from_db()
+    assert paid_order.customer.balance == 0
+    assert_books_balance(paid_order)
 
 
 def test_a_hub_keeping_credit_refunds_nothing(
