@@ -133,10 +133,7 @@ def test_after_the_close_weights_shortage_cash_with_change_kept_invoice_and_cred
     check_page(page, tmp_path, "3-distribution")
     url = page.url
     row.locator("input[name=amount]").fill("30")
-    keep_change = row.get_by_label("Garder la monnaie en avoir")
-    assert keep_change.bounding_box()["width"] < 30  # a checkbox, not a 6rem-wide field
-    keep_change.check()
-    row.get_by_role("button", name="Payé").click()
+    row.get_by_role("button", name="Payé, monnaie gardée en avoir").click()
     row = page.locator(f"#order-{camille.pk}")
     # The order is paid (1,92 of credit and 25,68 of the cash); the 4,32 left is credit.
     expect(row).to_contain_text("payé 27,60 €")
@@ -162,6 +159,12 @@ def test_after_the_close_weights_shortage_cash_with_change_kept_invoice_and_cred
     invoice = Invoice.objects.get(order=camille)
     expect(page.locator(f"#invoice-{invoice.pk}")).to_contain_text("25,68 €")
     check_page(page, tmp_path, "4-invoiced")
+    # Every euro of the week accounted for: the cycle's accounts.
+    page.goto(f"{live_server.url}/hubs/{hub.slug}/cycles/{cycle.pk}/")
+    page.get_by_role("link", name="Comptes").click()
+    expect(page.locator("main")).to_contain_text("Chaque euro est justifié.")
+    expect(page.locator("main")).to_contain_text("Facturé (2 factures)")
+    check_page(page, tmp_path, "4-accounts")
     # What she gets (the weighed chicken, one loaf) is what she ordered less her
     # adjustments.
     assert invoice.total_incl_vat == D("20.88") + D("4.80") == camille.total - D("1.92")

@@ -49,7 +49,7 @@ def test_volunteer_ticks_collected_and_records_cash_on_a_phone(
     # A wrong amount is refused with a message on the row, and changes nothing.
     row = page.locator(f"#order-{emile.pk}")
     row.locator("input[name=amount]").fill("999")
-    row.get_by_role("button", name="Payé").click()
+    row.get_by_role("button", name="Payé —").click()
     expect(page.locator(f"#order-{emile.pk} .row-error")).to_contain_text("dus aujourd’hui")
     assert not emile.payments.exists()
 
@@ -57,7 +57,7 @@ def test_volunteer_ticks_collected_and_records_cash_on_a_phone(
     row.locator("select[name=method]").select_option("cash")
     row.locator("input[name=amount]").fill(f"{emile.total}".replace(".", ","))
     expect(row.locator("input[name=amount]")).to_have_value(f"{emile.total}".replace(".", ","))
-    row.get_by_role("button", name="Payé").click()
+    row.get_by_role("button", name="Payé —").click()
     expect(page.locator(f"#order-{emile.pk}")).to_contain_text("payé")
     expect(page.locator(f"#order-{emile.pk} input[name=amount]")).to_have_count(0)
     assert page.url == url  # no page load: htmx did it all
