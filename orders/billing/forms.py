@@ -30,18 +30,10 @@ class BalanceFilterForm(forms.Form):
         return {"show": data.get("show") or "all", "search": data.get("q") or ""}
 
 
-class CorrectionForm(forms.Form):
-    """A manager's correction of a balance: which way, how much, why. ``token`` is made
-    when the form is shown, so that sending it twice corrects once."""
+class _AmountWithReasonForm(forms.Form):
+    """An amount a manager moves on a balance, and why. ``token`` is made when the form
+    is shown, so that sending it twice moves it once."""
 
-    direction = forms.ChoiceField(
-        label=_("The correction"),
-        choices=[
-            ("credit", _("gives the household credit (the hub owes it)")),
-            ("debit", _("charges the household (it owes the hub)")),
-        ],
-        widget=forms.RadioSelect,
-    )
     amount = inputs.DecimalField(
         label=_("Amount (€)"),
         max_digits=10,
@@ -64,36 +56,31 @@ class CorrectionForm(forms.Form):
             raise ValidationError(_("This form is out of date: load the page again."))
         return token
 
+
+class CorrectionForm(_AmountWithReasonForm):
+    """A manager's correction of a balance: which way, how much, why."""
+
+    direction = forms.ChoiceField(
+        label=_("The correction"),
+        choices=[
+            ("credit", _("gives the household credit (the hub owes it)")),
+            ("debit", _("charges the household (it owes the hub)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    field_order = ["direction", "amount", "reason", "token"]
+
     def signed_amount(self):
         amount = self.cleaned_data["amount"]
         return amount if self.cleaned_data["direction"] == "credit" else -amount
 
 
-class RefundForm(forms.Form):
-    """A manager's refund of a household's credit to its card (``orders.billing.refunds``);
-    ``token`` as for a correction."""
+class RefundForm(_AmountWithReasonForm):
+    """A manager's refund of a household's credit to its card (``orders.billing.refunds``)."""
 
-    amount = inputs.DecimalField(
-        label=_("Amount to refund (€)"),
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-    reason = forms.CharField(
-        label=_("Why"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Kept with the entry, shown to the other managers."),
-    )
-    token = forms.CharField(widget=forms.HiddenInput, max_length=32)
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        if not TOKEN.fullmatch(token):
-            raise ValidationError(_("This form is out of date: load the page again."))
-        return token
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].label = _("Amount to refund (€)")
 
 
 class TopUpForm(forms.Form):
