@@ -12,12 +12,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodhub.hubs.models import Hub
 from orders.checkout import services
-from orders.models import Customer, Order, OrderCycle, WeeklyBasket
+from orders.models import BalanceEntry, Customer, Order, OrderCycle, WeeklyBasket
 from orders.printouts.documents import csv_bytes
 from orders.stock import OrderError
 
@@ -43,7 +44,8 @@ def _orders(user):
     return (
         Order.objects.filter(user=user)
         .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
-        .prefetch_related("lines", "payments")
+        .select_related("invoice")
+        .prefetch_related("lines", "payments", "credit_notes")
         .order_by("placed_at", "pk")
     )
 
@@ -80,9 +82,14 @@ def export(user) -> dict:
                     "unit_price": line.unit_price,
                     "vat_rate": line.vat_rate,
                     "total": line.total,
+                    "quantity_delivered": line.final_quantity,
+                    "weight_kg": line.actual_weight,
+                    "final_total": line.final_total,
                 }
                 for line in order.lines.all()
             ],
+            "invoice": getattr(order, "invoice", None) and order.invoice.number,
+            "credit_notes": [note.number for note in order.credit_notes.all()],
             "payments": [
                 {
                     "kind": payment.kind,
@@ -136,8 +143,34 @@ def export(user) -> dict:
                 "email": customer.email,
                 "phone": customer.phone,
                 "since": customer.created_at,
-            }
-            for customer in user.customers.select_related("hub").order_by("pk")
+                "balance": customer.balance,
+                "balance_entries": [
+                    {
+                        "date": entry.created_at,
+                        "kind": entry.kind,
+                        "amount": entry.amount,
+                        "order": entry.order.number if entry.order else None,
+                        "reason": entry.reason,
+                    }
+                    for entry in customer.balance_entries.all()
+                ],
+                # Credit topped up by card, credit refunded to a card.
+                "card_payments": [
+                    {
+                        "kind": payment.kind,
+                        "amount": payment.amount,
+                        "status": payment.status,
+                        "date": payment.created_at,
+                    }
+                    for payment in customer.payments.all()
+                ],
+            }  # fmt: skip
+            for customer in user.customers.select_related("hub")
+            .prefetch_related(
+                Prefetch("balance_entries", BalanceEntry.objects.select_related("order")),
+                "payments",
+            )
+            .order_by("pk")
         ],  # fmt: skip
         "orders": orders,
         "weekly_baskets": baskets,

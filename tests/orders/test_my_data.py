@@ -3,6 +3,7 @@ stay for the hubs' accounts, anonymised)."""
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -10,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foodhub.accounts.models import User
+from orders import ledger
 from orders.checkout import services
 from orders.households import my_data
-from orders.models import OpeningAlert, Order, WeeklyBasket
+from orders.models import OpeningAlert, Order, OrderLine, WeeklyBasket
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
 
@@ -51,6 +53,28 @@ def test_the_download_holds_the_households_data_and_nobody_elses(
 
     csv = client.get(reverse("orders:my_data_csv")).content.decode("utf-8-sig")
     assert ordered.number in csv and "Carottes" in csv and "Autre" not in csv
+
+
+def test_the_download_holds_the_households_balance_and_its_entries(
+    client, household, ordered, cycle
+):
+    ledger.add_entry(
+        customer=ordered.customer, kind="manual", amount=Decimal("3.10"), key="k",
+        reason="Monnaie rendue en trop",
+    )  # fmt: skip
+    OrderLine.objects.filter(order=ordered).update(delivered_quantity=1)
+    client.force_login(household)
+    data = json.loads(client.get(reverse("orders:my_data_json")).content)
+    [customer] = data["customer_of"]
+    assert customer["balance"] == "3.10"
+    assert [(e["kind"], e["amount"], e["reason"]) for e in customer["balance_entries"]] == [
+        ("manual", "3.10", "Monnaie rendue en trop")
+    ]
+    assert customer["card_payments"] == []
+    [order] = data["orders"]
+    line = order["lines"][0]
+    assert (line["quantity"], line["quantity_delivered"], line["final_total"]) == (2, 1, "2.40")
+    assert order["invoice"] is None and order["credit_notes"] == []
 
 
 def test_the_data_pages_need_a_log_in(client):
