@@ -26,7 +26,14 @@ from orders.customers import customer_for
 from orders.models import BalanceEntry, Order, OrderCycle, OrderLine, Payment, PaymentAnomaly
 from orders.money import payments, stripe_api
 from tests import bad_input, factories
-from tests.orders.test_stripe_payments import WEBHOOK_SECRET, FakeStripe, NoNetwork, _event, _post
+from tests.orders.test_stripe_payments import (
+    FakeStripe,
+    NoNetwork,
+    _event,
+    _post,
+    answered_by,
+    use_test_keys,
+)  # fmt: skip
 
 D = Decimal
 
@@ -63,13 +70,8 @@ def _no_network(monkeypatch):
 
 @pytest.fixture
 def fake_stripe(monkeypatch, settings, db):
-    settings.STRIPE_SECRET_KEY = "sk_test_fake"
-    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    fake = RefundingStripe()
-    monkeypatch.setattr(stripe_api, "HTTP_CLIENT", fake)
-    yield fake
-    assert fake.inside_transaction == []
+    use_test_keys(settings)
+    yield from answered_by(monkeypatch, RefundingStripe())
 
 
 @pytest.fixture

@@ -161,19 +161,28 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(stripe_api, "HTTP_CLIENT", NoNetwork())
 
 
-@pytest.fixture
-def stripe_keys(settings):
+def use_test_keys(settings) -> None:
     settings.STRIPE_SECRET_KEY = "sk_test_fake"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
 
 
 @pytest.fixture
-def fake_stripe(monkeypatch, stripe_keys, db):
-    fake = FakeStripe()
+def stripe_keys(settings):
+    use_test_keys(settings)
+
+
+def answered_by(monkeypatch, fake: FakeStripe):
+    """For a ``fake_stripe`` fixture: Stripe is ``fake`` during the test, which must never
+    have called it inside a transaction."""
     monkeypatch.setattr(stripe_api, "HTTP_CLIENT", fake)
     yield fake
     assert fake.inside_transaction == []
+
+
+@pytest.fixture
+def fake_stripe(monkeypatch, stripe_keys, db):
+    yield from answered_by(monkeypatch, FakeStripe())
 
 
 @pytest.fixture
