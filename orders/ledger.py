@@ -77,21 +77,21 @@ def _moved(amount: Decimal):
     return Round(F("balance") + amount, 2, output_field=Customer._meta.get_field("balance"))
 
 
-def use_credit(*, customer: Customer, order, up_to: Decimal, by=None) -> Decimal:
-    """Pay ``order`` with the customer's credit, up to ``up_to`` €: what was used (nothing
-    when the balance is not positive). The balance is read under the customer's lock, so
-    two orders never spend the same credit."""
+def use_credit(*, customer: Customer, order, up_to: Decimal, by=None) -> BalanceEntry | None:
+    """Pay ``order`` with the customer's credit, up to ``up_to`` €: the entry of what was
+    used (None when the balance is not positive). The balance is read under the customer's
+    lock, so two orders never spend the same credit."""
     if up_to <= 0:
-        return Decimal("0.00")
+        return None
     with transaction.atomic():
         balance = Customer.objects.select_for_update().values_list("balance", flat=True)
         used = min(max(balance.get(pk=customer.pk), Decimal("0.00")), up_to)
-        if used > 0:
-            add_entry(
-                customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=-used,
-                key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by,
-            )  # fmt: skip
-    return used
+        if used <= 0:
+            return None
+        return add_entry(
+            customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=-used,
+            key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by,
+        )  # fmt: skip
 
 
 def give_back_credit(*, customer: Customer, order, amount: Decimal, by=None) -> None:

@@ -15,12 +15,11 @@ from foodhub.text import folded, french_sort_key
 from orders.billing import dues
 from orders.checkout.selectors import paid_by_order
 from orders.models import BalanceEntry, CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
+from orders.models.billing import ADJUSTMENT_KINDS
 
 from .models import PickupPoint, PickupPointMembership
 
 Role = PickupPointMembership.Role
-# Balance entries that change what an order costs after the close.
-ADJUSTMENTS = (BalanceEntry.Kind.WEIGHT, BalanceEntry.Kind.SHORTAGE, BalanceEntry.Kind.CORRECTION)
 
 
 def _managed_hubs(user) -> QuerySet:
@@ -196,7 +195,7 @@ def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order
     """The orders here, with what a row shows (slot, who handed it over, units delivered,
     the household's balance with the hub, the adjustments since the close)."""
     adjustments = (
-        BalanceEntry.objects.filter(order=OuterRef("pk"), kind__in=ADJUSTMENTS)
+        BalanceEntry.objects.filter(order=OuterRef("pk"), kind__in=ADJUSTMENT_KINDS)
         .order_by()
         .values("order")
         .annotate(total=Sum("amount"))

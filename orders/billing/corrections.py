@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import ledger
 from orders.models import BalanceEntry, Order, OrderLine
 
 from .shortages import (
@@ -75,8 +76,7 @@ def correct_line(
             with_delivered(line, units).final_total,
         )
         # The line is locked: its corrections are numbered one after the other.
-        done = BalanceEntry.objects.filter(key__startswith=f"correction:{line.pk}:").count()
-        key = f"correction:{line.pk}:{done + 1}"
+        key = ledger.next_key(f"correction:{line.pk}")
         write_changes(
             [change], kind=BalanceEntry.Kind.CORRECTION, key=key, by=by, now=now, reason=reason
         )

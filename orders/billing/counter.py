@@ -24,14 +24,17 @@ from . import dues
 ZERO = Decimal("0.00")
 
 
-def owed_today(order: Order) -> dues.Owed:
-    """What ``order``'s household owes at the pickup point now (one or two queries)."""
+def owed_today(order: Order, *, paid: Decimal | None = None) -> dues.Owed:
+    """What ``order``'s household owes at the pickup point now (``paid``: what the order
+    is paid, when the caller has it)."""
     balance = (
         Customer.objects.values_list("balance", flat=True).get(pk=order.customer_id)
         if order.customer_id
         else ZERO
     )
-    return dues.owed(order, paid=checkout.paid_amount(order), balance=balance)
+    if paid is None:
+        paid = checkout.paid_amount(order)
+    return dues.owed(order, paid=paid, balance=balance)
 
 
 def record_payment(*, order: Order, method: str, amount, by, keep_change: bool = False):
@@ -83,8 +86,7 @@ def pay_with_credit(*, order: Order, by) -> BalanceEntry | None:
         owed = dues.owed(order, paid=checkout.paid_amount(order), balance=customer.balance)
         if not owed.credit_used:
             return None
-        ledger.use_credit(customer=customer, order=order, up_to=owed.credit_used, by=by)
-        return BalanceEntry.objects.filter(order=order, kind=BalanceEntry.Kind.CREDIT_USED).last()
+        return ledger.use_credit(customer=customer, order=order, up_to=owed.credit_used, by=by)
 
 
 def cancel_payment(*, payment: Payment, by) -> Payment:

@@ -38,17 +38,13 @@ from foodhub.hubs.selectors import hubs_managed_by
 from orders import ledger
 from orders.ledger import BillingError
 from orders.models import BalanceEntry, Customer, Order, OrderCycle, Payment
+from orders.models.billing import ADJUSTMENT_KINDS
 from orders.money import payments, stripe_api
 from orders.pricing import to_cents
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
-ADJUSTMENT_KINDS = (
-    BalanceEntry.Kind.WEIGHT,
-    BalanceEntry.Kind.SHORTAGE,
-    BalanceEntry.Kind.CORRECTION,
-)
 # A refund row counts against its charge while it is to make, under way, or made.
 COUNTED = (Payment.Status.PENDING, Payment.Status.SUCCEEDED)
 

@@ -96,12 +96,11 @@ def record_weight(
         entry = None
         if difference:
             # The line is locked: its weighings are numbered one after the other.
-            done = BalanceEntry.objects.filter(key__startswith=f"weight:{line.pk}:").count()
             entry = ledger.add_entry(
                 customer=line.order.customer,
                 kind=BalanceEntry.Kind.WEIGHT,
                 amount=difference,
-                key=f"weight:{line.pk}:{done + 1}",
+                key=ledger.next_key(f"weight:{line.pk}"),
                 order=line.order,
                 by=by,
             )

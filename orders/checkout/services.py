@@ -336,8 +336,8 @@ def place_order(
             order.save(force_insert=True)
             OrderLine.objects.bulk_create(lines)
             if customer.balance > 0 and _owns_its_record(order, customer):
-                keep_credit_in_line(order, customer, placing=True)
-                if card and not charge_later and order.total == paid_amount(order):
+                used = keep_credit_in_line(order, customer, placing=True)
+                if card and not charge_later and used and -used.amount == order.total:
                     # Its credit pays it all: nothing to ask the card for.
                     order.status = Order.Status.PLACED
                     order.save(update_fields=["status"])
@@ -480,24 +480,27 @@ def _owns_its_record(order: Order, customer) -> bool:
     return order.user_id is not None and customer.user_id == order.user_id
 
 
-def keep_credit_in_line(order: Order, customer=None, *, placing: bool = False) -> None:
+def keep_credit_in_line(order: Order, customer=None, *, placing: bool = False):
     """Credit pays what it can of a live order whose household owns its record, and never
-    more than the order costs: given back when it costs less, or is cancelled.
+    more than the order costs: given back when it costs less, or is cancelled. Returns the
+    entry of credit used now, if any.
 
     Runs in the order's transaction, the order locked (or being written).
     """
     if order.customer_id is None:
-        return
+        return None
     used = pricing.ZERO if placing else ledger.credit_used(order)
     target = order.total if order.is_live else pricing.ZERO
     if used > target:
         customer = customer or order.customer
         ledger.give_back_credit(customer=customer, order=order, amount=used - target)
-    elif order.is_live:
+        return None
+    if order.is_live:
         customer = customer or order.customer
         if customer.balance > 0 and _owns_its_record(order, customer):
             paid = pricing.ZERO if placing else paid_amount(order)
-            ledger.use_credit(customer=customer, order=order, up_to=order.total - paid)
+            return ledger.use_credit(customer=customer, order=order, up_to=order.total - paid)
+    return None
 
 
 def paid_amount(order: Order) -> Decimal:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,13 +20,20 @@ class BalanceEntryQuerySet(models.QuerySet):
         payments put into the balance (change kept, a debt settled with the same cash), in
         one query: with its payments, what the order itself is paid (orders left out when
         nothing moved)."""
-        rows = (
-            self.filter(order__in=order_ids, kind__in=TRANSFER_KINDS)
-            .values("order_id")
-            .annotate(sum=Sum("amount"))
-        )
+        rows = self._transfers().filter(order__in=order_ids).values("order_id")
+        rows = rows.annotate(sum=Sum("amount"))
         # SQLite adds decimals up as floats: back to cents.
         return {row["order_id"]: -Decimal(row["sum"]).quantize(CENT) for row in rows if row["sum"]}
+
+    def moved_to_each_order(self) -> Subquery:
+        """``moved_to_orders`` as a subquery of an order query (``OuterRef("pk")``): None
+        when nothing moved."""
+        moved = self._transfers().filter(order=OuterRef("pk")).values("order")
+        moved = moved.annotate(net=Value(Decimal("0.00")) - Sum("amount")).values("net")
+        return Subquery(moved, output_field=models.DecimalField(max_digits=10, decimal_places=2))
+
+    def _transfers(self):
+        return self.filter(kind__in=TRANSFER_KINDS)
 
     def update(self, **kwargs):
         raise TypeError("Balance entries are never changed: add another entry.")

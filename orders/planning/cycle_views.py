@@ -417,7 +417,7 @@ def record_payment(request, hub_slug, pk, order_pk):
         cycle.orders.filter(payment_method=Order.PaymentMethod.AT_PICKUP), pk=order_pk
     )
     paid = services.paid_amount(order)
-    owed = counter.owed_today(order)
+    owed = counter.owed_today(order, paid=paid)
     form = PaymentForm(
         request.POST or None, initial={"method": "cash", "amount": owed.today or None}
     )

@@ -59,7 +59,6 @@ from orders.models import (
     Payment,
     PickupSlot,
 )  # fmt: skip
-from orders.models.billing import TRANSFER_KINDS
 from orders.stock import OrderError
 from orders.weekly_baskets import weekly
 from producers.models import MAX_PRICE, MAX_STOCK, Producer, Variant, VatRate
@@ -129,19 +128,14 @@ def cycle_orders(cycle: OrderCycle) -> QuerySet[Order]:
         )
         .values("net")
     )
-    # Credit used for it, less the change kept and the debts settled from its payments.
-    moved = (
-        BalanceEntry.objects.filter(order=OuterRef("pk"), kind__in=TRANSFER_KINDS)
-        .values("order")
-        .annotate(net=Sum("amount"))
-        .values("net")
-    )
     return (
         Order.objects.filter(cycle=cycle)
         .select_related("cycle_pickup__pickup_point", "slot")
         .annotate(
+            # With the credit used for it, less the change kept and the debts settled from
+            # its payments.
             paid=Coalesce(Subquery(paid, output_field=money_field), Value(pricing.ZERO))
-            - Coalesce(Subquery(moved, output_field=money_field), Value(pricing.ZERO)),
+            + Coalesce(BalanceEntry.objects.moved_to_each_order(), Value(pricing.ZERO)),
         )
         .order_by(
             french("cycle_pickup__pickup_point__name"),

@@ -1,7 +1,10 @@
 """Shared set-up for the benchmarks: Django on a scratch database, never a real one."""
 
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -116,3 +119,46 @@ def random_lines(orders, offers, rng, per_order: int) -> list:
                 )
             )  # fmt: skip
     return lines
+
+
+def pickup_slot(cycle, *, slug: str, day, capacity: int):
+    """A pickup point ``slug`` for ``cycle`` on ``day``, with one slot of ``capacity``."""
+    from orders.models import CyclePickupPoint, PickupSlot
+    from pickup_points.models import PickupPoint
+
+    point = PickupPoint.objects.create(name=f"Tiers-lieu {slug}", slug=slug, address="Lille")
+    pickup = CyclePickupPoint.objects.create(cycle=cycle, pickup_point=point, pickup_date=day)
+    return PickupSlot.objects.create(
+        cycle_pickup=pickup, starts_at="17:00", ends_at="19:00", capacity=capacity
+    )
+
+
+def household_order(cycle, slot, n: int, *, number: str, **fields):
+    """The (unsaved, placed) order of household ``n`` (foyer<n>@example.org), with its
+    customer record: for ``bulk_create``."""
+    from orders.customers import customer_for
+    from orders.models import Order
+
+    email, name = f"foyer{n}@example.org", f"Foyer {n:04d}"
+    return Order(
+        cycle=cycle, number=number, email=email, full_name=name,
+        customer=customer_for(hub_id=cycle.hub_id, email=email, full_name=name),
+        cycle_pickup_id=slot.cycle_pickup_id, slot=slot, status=Order.Status.PLACED, **fields,
+    )  # fmt: skip
+
+
+def child_figures(start: float) -> None:
+    """In a bench's child process: print the seconds since ``start`` and the peak memory."""
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{time.perf_counter() - start:.3f} {peak_mb:.1f}")
+
+
+def in_fresh_process(module: str, kind: str, arg: str) -> tuple[float, float]:
+    """Run ``python -m <module> --child <kind> <arg>`` on the same database: its seconds and
+    peak memory (MB), as its ``child_figures`` printed them."""
+    env = {**os.environ, "BENCH_DATABASE_URL": os.environ["DATABASE_URL"]}
+    out = subprocess.run(
+        [sys.executable, "-m", module, "--child", kind, arg],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    return float(out[-2]), float(out[-1])

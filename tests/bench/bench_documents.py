@@ -12,13 +12,20 @@ BENCH weasyprint_raw_peak_mb that process's peak memory
 
 import os
 import random
-import resource
-import subprocess
 import sys
 import time
 from decimal import Decimal
 
-from tests.bench._setup import migrate, offer_at_their_price, random_lines, report
+from tests.bench._setup import (
+    child_figures,
+    in_fresh_process,
+    migrate,
+    offer_at_their_price,
+    random_lines,
+    report,
+)  # fmt: skip
+
+MODULE = "tests.bench.bench_documents"
 
 ORDERS = 1_000
 AT_FIRST_POINT = 200
@@ -123,18 +130,7 @@ def child(kind: str, arg: str) -> None:
 
         with open(arg, encoding="utf-8") as html:
             HTML(string=html.read()).write_pdf()
-    elapsed = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{elapsed:.3f} {peak_mb:.1f}")
-
-
-def in_fresh_process(kind: str, arg: str) -> tuple[float, float]:
-    env = {**os.environ, "BENCH_DATABASE_URL": os.environ["DATABASE_URL"]}
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.bench.bench_documents", "--child", kind, arg],
-        env=env, check=True, capture_output=True, text=True,
-    ).stdout.split()  # fmt: skip
-    return float(out[-2]), float(out[-1])
+    child_figures(start)
 
 
 def main():
@@ -150,7 +146,7 @@ def main():
     report("distribution_list_s", time.perf_counter() - start, "s")
 
     document = CycleDocument.objects.create(cycle=cycle, kind=CycleDocument.Kind.PACKING_SHEETS)
-    seconds, peak = in_fresh_process("built", str(document.pk))
+    seconds, peak = in_fresh_process(MODULE, "built", str(document.pk))
     document.refresh_from_db()
     assert document.status == CycleDocument.Status.DONE, document.error
     pages = len(__import__("pypdf").PdfReader(document.file.open("rb")).pages)
@@ -171,7 +167,7 @@ def main():
     path = os.path.join(os.path.dirname(os.environ["DATABASE_URL"].split("///", 1)[-1]), "raw.html")
     with open(path, "w", encoding="utf-8") as out:
         out.write(html)
-    seconds, peak = in_fresh_process("raw", path)
+    seconds, peak = in_fresh_process(MODULE, "raw", path)
     report("weasyprint_raw_s", seconds, "s")
     report("weasyprint_raw_peak_mb", peak, "MB")
     # The same HTML in one piece through WeasyPrint alone is the floor on this machine.

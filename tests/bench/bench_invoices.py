@@ -15,14 +15,21 @@ that count, not 1,000.
 """
 
 import os
-import resource
-import subprocess
 import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.bench._setup import migrate, report
+from tests.bench._setup import (
+    child_figures,
+    household_order,
+    in_fresh_process,
+    migrate,
+    pickup_slot,
+    report,
+)
+
+MODULE = "tests.bench.bench_invoices"
 
 ORDERS = int(os.environ.get("BENCH_INVOICES", "1000"))
 SEPARATOR = "\n<!-- next invoice -->\n"
@@ -34,9 +41,7 @@ def build_cycle():
     from django.utils import timezone
 
     from foodhub.hubs.models import Hub
-    from orders.customers import customer_for
-    from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, PickupSlot
-    from pickup_points.models import PickupPoint
+    from orders.models import Offer, Order, OrderCycle, OrderLine
     from producers.models import Category, Producer, Product, Variant
 
     hub = Hub.objects.create(
@@ -79,31 +84,19 @@ def build_cycle():
     offers = Offer.objects.bulk_create(
         [Offer.at_catalogue_price(cycle=cycle, variant=variant) for variant in variants]
     )
-    point = PickupPoint.objects.create(name="Tiers-lieu", slug="tiers-factures", address="Lille")
-    pickup = CyclePickupPoint.objects.create(
-        cycle=cycle, pickup_point=point, pickup_date=now.date()
-    )
-    slot = PickupSlot.objects.create(
-        cycle_pickup=pickup, starts_at="17:00", ends_at="19:00", capacity=ORDERS
-    )
-    orders = []
-    for n in range(ORDERS):
-        email = f"foyer{n}@example.org"
-        orders.append(
-            Order(
-                cycle=cycle,
-                number=f"FAC-2026-{n:06d}",
-                email=email,
-                full_name=f"Foyer {n:04d}",
-                customer=customer_for(hub_id=hub.pk, email=email, full_name=f"Foyer {n:04d}"),
-                cycle_pickup=pickup,
-                slot=slot,
-                status=Order.Status.PLACED,
-                goods_total=Decimal("24.30"),
-                fee_total=Decimal("1.72"),
-                total=Decimal("26.02"),
-            )  # fmt: skip
-        )
+    slot = pickup_slot(cycle, slug="tiers-factures", day=now.date(), capacity=ORDERS)
+    orders = [
+        household_order(
+            cycle,
+            slot,
+            n,
+            number=f"FAC-2026-{n:06d}",
+            goods_total=Decimal("24.30"),
+            fee_total=Decimal("1.72"),
+            total=Decimal("26.02"),
+        )  # fmt: skip
+        for n in range(ORDERS)
+    ]
     orders = Order.objects.bulk_create(orders)
     OrderLine.objects.bulk_create(
         [
@@ -147,18 +140,7 @@ def child(kind: str, arg: str) -> None:
         with open(arg, encoding="utf-8") as pages:
             for html in pages.read().split(SEPARATOR):
                 HTML(string=html).write_pdf(font_config=fonts)
-    elapsed = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{elapsed:.3f} {peak_mb:.1f}")
-
-
-def in_fresh_process(kind: str, arg: str) -> tuple[float, float]:
-    env = {**os.environ, "BENCH_DATABASE_URL": os.environ["DATABASE_URL"]}
-    out = subprocess.run(
-        [sys.executable, "-m", "tests.bench.bench_invoices", "--child", kind, arg],
-        env=env, check=True, capture_output=True, text=True,
-    ).stdout.split()  # fmt: skip
-    return float(out[-2]), float(out[-1])
+    child_figures(start)
 
 
 def main():
@@ -167,7 +149,7 @@ def main():
     from orders.models import Invoice, OrderCycle
 
     cycle = build_cycle()
-    seconds, peak = in_fresh_process("issue", str(cycle.pk))
+    seconds, peak = in_fresh_process(MODULE, "issue", str(cycle.pk))
     issued = Invoice.objects.filter(cycle=cycle)
     assert issued.count() == ORDERS and not issued.filter(pdf="").exists()
     assert OrderCycle.objects.get(pk=cycle.pk).invoices_issued_at is not None
@@ -181,7 +163,7 @@ def main():
     )
     with open(path, "w", encoding="utf-8") as out:
         out.write(SEPARATOR.join(document_html(invoice) for invoice in issued.order_by("pk")))
-    floor, _peak = in_fresh_process("raw", path)
+    floor, _peak = in_fresh_process(MODULE, "raw", path)
     report("invoices_weasyprint_s", floor, f"s{counted}")
     report("invoices_issue_vs_weasyprint", seconds / floor, "x")
 

@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.bench._setup import migrate, report
+from tests.bench._setup import household_order, migrate, pickup_slot, report
 
 ORDERS = 500
 UNITS = 4  # each household ordered 4 loaves
@@ -28,18 +28,14 @@ def build_cycle():
 
     from foodhub.accounts.models import User
     from foodhub.hubs.models import Hub, HubMembership
-    from orders.customers import customer_for
     from orders.models import (
         CycleDocument,
-        CyclePickupPoint,
         Offer,
         Order,
         OrderCycle,
         OrderLine,
-        PickupSlot,
     )
     from orders.printouts import documents
-    from pickup_points.models import PickupPoint
     from producers.models import Category, Producer, Product, Variant
 
     hub = Hub.objects.create(name="Drive du manquant", slug="manquant", order_prefix="MAN")
@@ -58,24 +54,13 @@ def build_cycle():
         closes_at=now - timedelta(hours=2), status=OrderCycle.Status.PUBLISHED,
     )  # fmt: skip
     offer = Offer.objects.create(cycle=cycle, variant=variant, price=variant.price)
-    point = PickupPoint.objects.create(
-        name="Tiers-lieu du manquant", slug="manquant", address="Lille"
-    )
-    pickup = CyclePickupPoint.objects.create(
-        cycle=cycle, pickup_point=point, pickup_date=(now + timedelta(days=1)).date()
-    )
-    slot = PickupSlot.objects.create(
-        cycle_pickup=pickup, starts_at="17:00", ends_at="19:00", capacity=ORDERS
-    )
+    slot = pickup_slot(cycle, slug="manquant", day=(now + timedelta(days=1)).date(),
+                       capacity=ORDERS)  # fmt: skip
     orders = [
-        Order(
-            cycle=cycle, number=f"MAN-2026-{n:06d}", email=f"foyer{n}@example.org",
-            full_name=f"Foyer {n:03d}", language="fr" if n % 3 else "en",
-            customer=customer_for(hub_id=hub.pk, email=f"foyer{n}@example.org",
-                                  full_name=f"Foyer {n:03d}"),
-            cycle_pickup=pickup, slot=slot, status=Order.Status.PLACED,
-            placed_at=now - timedelta(days=3, minutes=ORDERS - n), total=UNITS * variant.price,
-            goods_total=UNITS * variant.price,
+        household_order(
+            cycle, slot, n, number=f"MAN-2026-{n:06d}", language="fr" if n % 3 else "en",
+            placed_at=now - timedelta(days=3, minutes=ORDERS - n),
+            total=UNITS * variant.price, goods_total=UNITS * variant.price,
         )
         for n in range(ORDERS)
     ]  # fmt: skip

@@ -10,7 +10,14 @@ BENCH weigh_page_vs_sql    the page against that floor
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.bench._setup import median_seconds, migrate, report, report_sql_floor
+from tests.bench._setup import (
+    household_order,
+    median_seconds,
+    migrate,
+    pickup_slot,
+    report,
+    report_sql_floor,
+)
 
 ORDERS = 500
 WEIGHED_PER_ORDER = 2  # 1,000 lines to weigh
@@ -21,9 +28,7 @@ def build_cycle():
 
     from foodhub.accounts.models import User
     from foodhub.hubs.models import Hub, HubMembership
-    from orders.customers import customer_for
-    from orders.models import CyclePickupPoint, Offer, Order, OrderCycle, OrderLine, PickupSlot
-    from pickup_points.models import PickupPoint
+    from orders.models import Offer, Order, OrderCycle, OrderLine
     from producers.models import Category, Producer, Product, Variant
 
     hub = Hub.objects.create(name="Drive de la pesée", slug="pesee", order_prefix="PES")
@@ -55,28 +60,9 @@ def build_cycle():
     )  # fmt: skip
     offers = [Offer.at_catalogue_price(cycle=cycle, variant=variant) for variant in variants]
     Offer.objects.bulk_create(offers)
-    point = PickupPoint.objects.create(name="Tiers-lieu de la pesée", slug="pesee", address="Lille")
-    pickup = CyclePickupPoint.objects.create(
-        cycle=cycle, pickup_point=point, pickup_date=(now + timedelta(days=1)).date()
-    )
-    slot = PickupSlot.objects.create(
-        cycle_pickup=pickup, starts_at="17:00", ends_at="19:00", capacity=ORDERS
-    )
-    orders = []
-    for n in range(ORDERS):
-        email = f"foyer{n}@example.org"
-        orders.append(
-            Order(
-                cycle=cycle,
-                number=f"PES-2026-{n:06d}",
-                email=email,
-                full_name=f"Foyer {n:03d}",
-                customer=customer_for(hub_id=hub.pk, email=email, full_name=f"Foyer {n:03d}"),
-                cycle_pickup=pickup,
-                slot=slot,
-                status=Order.Status.PLACED,
-            )  # fmt: skip
-        )
+    day = (now + timedelta(days=1)).date()
+    slot = pickup_slot(cycle, slug="pesee", day=day, capacity=ORDERS)
+    orders = [household_order(cycle, slot, n, number=f"PES-2026-{n:06d}") for n in range(ORDERS)]
     Order.objects.bulk_create(orders)
     OrderLine.objects.bulk_create(
         OrderLine(

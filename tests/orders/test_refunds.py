@@ -24,6 +24,7 @@ from orders.checkout import services
 from orders.checkout.selectors import paid_by_order
 from orders.customers import customer_for
 from orders.models import BalanceEntry, Order, OrderCycle, OrderLine, Payment, PaymentAnomaly
+from orders.models.billing import ADJUSTMENT_KINDS
 from orders.money import payments, stripe_api
 from tests import bad_input, factories
 from tests.orders.test_stripe_payments import (
@@ -135,9 +136,9 @@ def assert_books_balance(order=None):
     assert ledger.recount() == []
     if order is not None:
         lines = sum(line.final_total for line in OrderLine.objects.filter(order=order))
-        adjustments = BalanceEntry.objects.filter(
-            order=order, kind__in=refunds.ADJUSTMENT_KINDS
-        ).aggregate(total=Sum("amount"))["total"] or D("0")
+        adjustments = BalanceEntry.objects.filter(order=order, kind__in=ADJUSTMENT_KINDS).aggregate(
+            total=Sum("amount")
+        )["total"] or D("0")
         assert lines == order.total - D(adjustments).quantize(D("0.01"))
 
 
