@@ -16,6 +16,22 @@ from .top_ups import HIGHEST, LOWEST
 TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
+class TokenField(forms.CharField):
+    """The hidden token a form is made with when shown, so that sending it twice acts
+    once; a token that is not one says the form is out of date."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not TOKEN.fullmatch(value):
+            raise ValidationError(_("This form is out of date: load the page again."))
+        return value
+
+
 class BalanceFilterForm(forms.Form):
     show = forms.ChoiceField(
         label=_("Show"),
@@ -48,13 +64,7 @@ class _AmountWithReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept with the entry, shown to the other managers."),
     )
-    token = forms.CharField(widget=forms.HiddenInput, max_length=32)
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        if not TOKEN.fullmatch(token):
-            raise ValidationError(_("This form is out of date: load the page again."))
-        return token
+    token = TokenField()
 
 
 class CorrectionForm(_AmountWithReasonForm):
@@ -96,13 +106,7 @@ class TopUpForm(forms.Form):
         localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
-    token = forms.CharField(widget=forms.HiddenInput, max_length=32)
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        if not TOKEN.fullmatch(token):
-            raise ValidationError(_("This form is out of date: load the page again."))
-        return token
+    token = TokenField()
 
 
 class PaymentForm(forms.Form):

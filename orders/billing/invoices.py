@@ -50,7 +50,6 @@ from orders.models import (
     Order,
     OrderCycle,
     OrderLine,
-    PickupSlot,
 )
 from orders.pricing import money
 from orders.printouts.documents import without_gc_pauses
@@ -183,17 +182,23 @@ def confirm_adjustments_final(*, cycle: OrderCycle, by=None, now: datetime | Non
     if cycle.phase(now) != OrderCycle.Phase.CLOSED or cycle.closed_at is None:
         raise InvoiceError(_("A cycle's invoices are issued once its closing is processed."))
     check_legal_identity(cycle.hub)
+    made = _make_final(cycle, now)
+    cycle.refresh_from_db(fields=["adjustments_final_at", "invoices_issued_at"])
+    if cycle.invoices_issued_at is None:
+        queue_issuing(cycle.pk, now=now)
+    return made
+
+
+def _make_final(cycle: OrderCycle, now: datetime) -> bool:
+    """Mark the cycle's adjustments final, once: True when this call did. What they owe
+    households paid by card then goes back to the card, if that is the hub's choice (else
+    it stays their credit)."""
     with transaction.atomic():
         made = OrderCycle.objects.filter(pk=cycle.pk, adjustments_final_at__isnull=True).update(
             adjustments_final_at=now
         )
-    cycle.refresh_from_db(fields=["adjustments_final_at", "invoices_issued_at"])
-    if cycle.invoices_issued_at is None:
-        queue_issuing(cycle.pk, now=now)
-    if made:
-        # What the week's adjustments owe households paid by card goes back to the card,
-        # if that is the hub's choice (else it stays their credit).
-        refunds.refund_owed(cycle=cycle)
+        if made:
+            refunds.refund_owed(cycle=cycle)
     return bool(made)
 
 
@@ -301,16 +306,13 @@ def finalise_due_cycles(now: datetime) -> None:
         .annotate(last_pickup=Max("pickups__pickup_date"))
         .filter(last_pickup__lte=today)
         .select_related("hub")
+        .prefetch_related("pickups__slots")
     )
     for cycle in due:
-        slots = PickupSlot.objects.filter(cycle_pickup__cycle=cycle).select_related("cycle_pickup")
+        slots = [slot for pickup in cycle.pickups.all() for slot in pickup.slots.all()]
         if any(slot.ends() > now for slot in slots) or cycle.hub.missing_legal_identity():
             continue
-        made = OrderCycle.objects.filter(pk=cycle.pk, adjustments_final_at__isnull=True).update(
-            adjustments_final_at=now
-        )
-        if made:
-            refunds.refund_owed(cycle=cycle)
+        _make_final(cycle, now)
     waiting = OrderCycle.objects.filter(
         adjustments_final_at__isnull=False, invoices_issued_at__isnull=True
     ).filter(Q(invoices_lease_until__isnull=True) | Q(invoices_lease_until__lt=now))

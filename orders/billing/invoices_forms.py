@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foodhub import inputs
 
-from .forms import TOKEN
+from .forms import TokenField
 
 
 class CreditNoteForm(forms.Form):
@@ -19,7 +19,7 @@ class CreditNoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Printed on the credit note."),
     )
-    token = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    token = TokenField()
 
     def __init__(self, *args, invoice, left: list[Decimal], **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,12 +37,6 @@ class CreditNoteForm(forms.Form):
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
             self.rows.append({"line": line, "left": left[index], "field": name})
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        if not TOKEN.fullmatch(token):
-            raise ValidationError(_("This form is out of date: load the page again."))
-        return token
 
     def clean(self):
         cleaned = super().clean()
