@@ -305,12 +305,12 @@ def make_refunds(customer: Customer) -> list[Payment]:
     done, outage = [], None
     for row in _to_make(customer):
         try:
-            refund = stripe_api.create_balance_refund(
+            refund = stripe_api.create_refund(
                 hub=hub,
                 payment_intent_id=row.stripe_payment_intent,
                 amount_cents=to_cents(row.amount),
                 idempotency_key=stripe_key(row),
-                payment_row=row.pk,
+                metadata={"purpose": "balance", "payment_row": row.pk},
             )
         except (stripe_api.InvalidRequestError, stripe_api.CardError) as error:
             logger.warning("Stripe refused refund row %s: %s", row.pk, error)

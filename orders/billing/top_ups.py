@@ -70,12 +70,12 @@ def start_top_up(*, customer: Customer, amount, token: str) -> TopUp:
     if written is not None and written.amount != amount:
         raise TopUpError(_("This form is out of date: load the page again."))
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{customer.pk}".encode()).hexdigest()[:12]
-    intent = stripe_api.create_top_up_intent(
+    intent = stripe_api.create_payment_intent(
         hub=hub,
         amount_cents=to_cents(amount),
-        customer_id=customer.pk,
         idempotency_key=f"foodhub-top-up-{customer.pk}-{digest}-{token}",
         description=_("%(hub)s: credit topped up") % {"hub": hub.name},
+        metadata={"purpose": "top_up", "customer": str(customer.pk)},
     )
     with transaction.atomic():
         payment, _created = Payment.objects.get_or_create(

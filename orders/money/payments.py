@@ -213,9 +213,9 @@ def _start_card_payment(order: Order) -> CardPayment | None:
         intent = stripe_api.create_payment_intent(
             hub=hub,
             amount_cents=cents,
-            order_number=order.number,
             idempotency_key=idempotency_key(order, "payment", cents, attempt + 1),
             description=f"{hub.name} {order.number}",
+            metadata={"order_number": order.number},
         )
 
     # 3. The rows, if the order is still as it was read.
@@ -436,8 +436,7 @@ def _make_refund(order: Order, row: Payment) -> dict[str, Any] | None:
             payment_intent_id=row.stripe_payment_intent,
             amount_cents=to_cents(row.amount),
             idempotency_key=idempotency_key(order, "refund", row.pk),
-            order_number=order.number,
-            payment_row=row.pk,
+            metadata={"order_number": order.number, "payment_row": row.pk},
         )
     except stripe_api.InvalidRequestError:
         logger.exception("Order %s: Stripe refused refund %s", order.number, row.pk)

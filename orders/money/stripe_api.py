@@ -66,15 +66,17 @@ def account_of(hub) -> str | None:
 
 
 def create_payment_intent(
-    *, hub, amount_cents: int, order_number: str, idempotency_key: str, description: str = ""
+    *, hub, amount_cents: int, idempotency_key: str, description: str, metadata: dict[str, str]
 ) -> dict[str, Any]:
+    """A PaymentIntent; its ``metadata`` names what it pays (``order_number``, or a top-up:
+    ``purpose`` and ``customer``), for its webhook."""
     intent = get_client(hub).v1.payment_intents.create(
         {
             "amount": amount_cents,
             "currency": CURRENCY,
             "automatic_payment_methods": {"enabled": True},
-            "description": description or order_number,
-            "metadata": {"order_number": order_number},
+            "description": description,
+            "metadata": metadata,
         },
         {"idempotency_key": idempotency_key},
     )
@@ -90,59 +92,19 @@ def cancel_payment_intent(*, hub, payment_intent_id: str) -> dict[str, Any]:
 
 
 def create_refund(
-    *,
-    hub,
-    payment_intent_id: str,
-    amount_cents: int,
-    idempotency_key: str,
-    order_number: str,
-    payment_row: int,
+    *, hub, payment_intent_id: str, amount_cents: int, idempotency_key: str, metadata: dict
 ) -> dict[str, Any]:
-    """A refund, which names our refund row (``metadata.payment_row``): its webhook may come
-    before we have written the refund's id in that row."""
+    """A refund, which names our refund row (``metadata["payment_row"]``): its webhook may
+    come before we have written the refund's id in that row."""
     refund = get_client(hub).v1.refunds.create(
         {
             "payment_intent": payment_intent_id,
             "amount": amount_cents,
-            "metadata": {"order_number": order_number, "payment_row": str(payment_row)},
+            "metadata": {key: str(value) for key, value in metadata.items()},
         },
         {"idempotency_key": idempotency_key},
     )
     return refund.to_dict()
-
-
-def create_balance_refund(
-    *, hub, payment_intent_id: str, amount_cents: int, idempotency_key: str, payment_row: int
-) -> dict[str, Any]:
-    """A refund of a household's credit to a card it paid with (orders.billing.refunds);
-    it names our refund row, as ``create_refund`` does."""
-    refund = get_client(hub).v1.refunds.create(
-        {
-            "payment_intent": payment_intent_id,
-            "amount": amount_cents,
-            "metadata": {"purpose": "balance", "payment_row": str(payment_row)},
-        },
-        {"idempotency_key": idempotency_key},
-    )
-    return refund.to_dict()
-
-
-def create_top_up_intent(
-    *, hub, amount_cents: int, customer_id: int, idempotency_key: str, description: str
-) -> dict[str, Any]:
-    """A PaymentIntent topping up a household's credit with the hub: its metadata says so
-    (``purpose``), and names the customer (orders.billing.top_ups)."""
-    intent = get_client(hub).v1.payment_intents.create(
-        {
-            "amount": amount_cents,
-            "currency": CURRENCY,
-            "automatic_payment_methods": {"enabled": True},
-            "description": description,
-            "metadata": {"purpose": "top_up", "customer": str(customer_id)},
-        },
-        {"idempotency_key": idempotency_key},
-    )
-    return intent.to_dict()
 
 
 def list_refunds(*, hub, charge_id: str) -> list[dict[str, Any]]:
