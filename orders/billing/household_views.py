@@ -3,13 +3,11 @@
 import logging
 import uuid
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from foodhub.hubs.models import Hub
@@ -88,13 +86,11 @@ def _pay_page(request, customer, top_up, here: str):
             "amount": top_up.payment.amount,
             "back_url": here,
             "stripe_js_url": stripe_api.STRIPE_JS_URL,
-            "stripe_config": {
-                "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
-                "stripeAccount": stripe_api.account_of(customer.hub),
-                "clientSecret": top_up.client_secret,
-                "returnUrl": settings.SITE_URL + here + "?top_up=done",
-                "locale": (get_language() or settings.LANGUAGE_CODE)[:2],
-                "errorMessage": _("The payment could not be made. Check your card details."),
-            },
+            "stripe_config": stripe_api.element_config(
+                hub=customer.hub,
+                client_secret=top_up.client_secret,
+                return_path=here + "?top_up=done",
+                error_message=_("The payment could not be made. Check your card details."),
+            ),
         },
     )

@@ -2,11 +2,9 @@
 
 import logging
 
-from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -51,14 +49,12 @@ def pay(request, token):
         "amount": card.payment.amount,
         "is_difference": order.status == Order.Status.PLACED,
         "stripe_js_url": stripe_api.STRIPE_JS_URL,
-        "stripe_config": {
-            "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
-            "stripeAccount": stripe_api.account_of(order.cycle.hub),
-            "clientSecret": card.client_secret,
-            "returnUrl": settings.SITE_URL + paid_url,
-            "locale": (get_language() or settings.LANGUAGE_CODE)[:2],
-            "errorMessage": _("The payment could not be made. Check your card details."),
-        },
+        "stripe_config": stripe_api.element_config(
+            hub=order.cycle.hub,
+            client_secret=card.client_secret,
+            return_path=paid_url,
+            error_message=_("The payment could not be made. Check your card details."),
+        ),
         "order_url": order.get_secret_url(),
     }
     return render(request, "orders/pay.html", context)

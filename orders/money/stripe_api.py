@@ -21,6 +21,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import get_language
 
 CURRENCY = "eur"
 
@@ -63,6 +64,19 @@ def get_client(hub=None) -> stripe.StripeClient:
 
 def account_of(hub) -> str | None:
     return (getattr(hub, "stripe_account_id", "") or "").strip() or None
+
+
+def element_config(*, hub, client_secret: str, return_path: str, error_message: str) -> dict:
+    """What a page's Stripe Element needs (``orders/_stripe_element_script.html``): the
+    hub's account, the intent's secret, where Stripe sends the household back."""
+    return {
+        "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
+        "stripeAccount": account_of(hub),
+        "clientSecret": client_secret,
+        "returnUrl": settings.SITE_URL + return_path,
+        "locale": (get_language() or settings.LANGUAGE_CODE)[:2],
+        "errorMessage": error_message,
+    }
 
 
 def create_payment_intent(

@@ -7,7 +7,6 @@ page finds the hub among those the user manages, as the other cycle pages do.
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +15,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -304,14 +302,12 @@ def basket_card(request, pk):
     context = {
         "basket": basket,
         "stripe_js_url": stripe_api.STRIPE_JS_URL,
-        "stripe_config": {
-            "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
-            "stripeAccount": stripe_api.account_of(basket.hub),
-            "clientSecret": client_secret,
-            "returnUrl": settings.SITE_URL + done_url,
-            "locale": (get_language() or settings.LANGUAGE_CODE)[:2],
-            "errorMessage": _("The card could not be saved. Check its details."),
-        },
+        "stripe_config": stripe_api.element_config(
+            hub=basket.hub,
+            client_secret=client_secret,
+            return_path=done_url,
+            error_message=_("The card could not be saved. Check its details."),
+        ),
     }
     return render(request, "orders/weekly/basket_card.html", context)
 
