@@ -44,14 +44,11 @@ def add_entry(
     Runs in the caller's transaction when there is one (a weighing, a payment recorded:
     the entry stands or falls with it), else in its own.
     """
-    amount = _checked(amount)
-    if kind not in BalanceEntry.Kind.values:
-        raise ValueError(f"unknown kind {kind!r}")
-    reason = reason.strip()
-    if kind == BalanceEntry.Kind.MANUAL and not reason:
-        raise BillingError(_("Say why the balance is corrected."))
-    if order is not None and order.customer_id != customer.pk:
-        raise ValueError("the order is another customer's")
+    entry = _new_entry(
+        customer=customer, kind=kind, amount=amount, key=key, order=order, payment=payment,
+        reason=reason, by=by,
+    )  # fmt: skip
+    amount = entry.amount
     with transaction.atomic():
         locked = Customer.objects.select_for_update().only("pk", "balance").get(pk=customer.pk)
         written = BalanceEntry.objects.filter(key=key).first()
@@ -59,10 +56,7 @@ def add_entry(
             if written.customer_id != locked.pk:
                 raise ValueError(f"the key {key!r} is another customer's")
             return written
-        entry = BalanceEntry(
-            customer=locked, kind=kind, amount=amount, order=order, payment=payment,
-            reason=reason[:500], by=by, key=key,
-        )  # fmt: skip
+        entry.customer = locked
         entry.save(force_insert=True)
         Customer.objects.filter(pk=locked.pk).update(balance=_moved(amount))
     # The row was locked: its balance then, plus this entry, is what it holds now.
@@ -127,6 +121,32 @@ def check_adjustable(cycle, error: type[BillingError] = BillingError) -> None:
         raise error(_("This cycle's invoices are issued: a change now goes through a credit note."))
 
 
+def _new_entry(
+    *,
+    customer: Customer,
+    kind: str,
+    amount,
+    key: str,
+    order=None,
+    payment=None,
+    reason: str = "",
+    by=None,
+) -> BalanceEntry:
+    """The entry ``add_entry`` (or ``add_entries``) is asked for, checked, not saved."""
+    amount = _checked(amount)
+    if kind not in BalanceEntry.Kind.values:
+        raise ValueError(f"unknown kind {kind!r}")
+    reason = reason.strip()
+    if kind == BalanceEntry.Kind.MANUAL and not reason:
+        raise BillingError(_("Say why the balance is corrected."))
+    if order is not None and order.customer_id != customer.pk:
+        raise ValueError("the order is another customer's")
+    return BalanceEntry(
+        customer_id=customer.pk, kind=kind, amount=amount, order=order, payment=payment,
+        reason=reason[:500], by=by, key=key,
+    )  # fmt: skip
+
+
 def _checked(amount) -> Decimal:
     """A Decimal amount of euros and cents, not zero, within what an entry holds. Text is
     read by the forms (``foodhub.inputs.DecimalField``), never here."""
@@ -167,23 +187,7 @@ def add_entries(entries: list[dict]) -> list[BalanceEntry]:
     with another batch), an entry whose key is already written is not written again, the
     new entries are inserted together, and each balance moves by the sum of its new ones.
     Returns the entries, new or already written, in the order given."""
-    prepared = []
-    for fields in entries:
-        customer, order, kind = fields["customer"], fields.get("order"), fields["kind"]
-        if kind not in BalanceEntry.Kind.values:
-            raise ValueError(f"unknown kind {kind!r}")
-        reason = fields.get("reason", "").strip()
-        if kind == BalanceEntry.Kind.MANUAL and not reason:
-            raise BillingError(_("Say why the balance is corrected."))
-        if order is not None and order.customer_id != customer.pk:
-            raise ValueError("the order is another customer's")
-        prepared.append(
-            BalanceEntry(
-                customer_id=customer.pk, kind=kind, amount=_checked(fields["amount"]),
-                order=order, payment=fields.get("payment"), reason=reason[:500],
-                by=fields.get("by"), key=fields["key"],
-            )
-        )  # fmt: skip
+    prepared = [_new_entry(**fields) for fields in entries]
     keys = [entry.key for entry in prepared]
     if len(set(keys)) != len(keys):
         raise ValueError("a key is given twice")
