@@ -1,31 +1,17 @@
-import re
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from foodhub import inputs
+from foodhub import inputs, phones
 
 from . import reauth
 
-# A phone number as people write it: digits, spaces, dots, dashes, brackets, a leading +.
-PHONE_CHARACTERS = re.compile(r"\+?[0-9 .()\-]+")
-
 
 def clean_phone(value: str) -> str:
-    """A phone number someone can be called on (6 to 15 digits), spaces tidied; or ""."""
-    value = " ".join(value.split())
-    if not value:
-        return ""
-    digits = sum(char.isdigit() for char in value)
-    if not value.isascii() or not PHONE_CHARACTERS.fullmatch(value) or not 6 <= digits <= 15:
-        raise ValidationError(
-            _("Enter a phone number, such as 06 12 34 56 78 or +33 6 12 34 56 78."),
-            code="invalid_phone",
-        )
-    return value
+    """A phone number someone can be called on, in E.164 (``foodhub.phones``); or ""."""
+    return phones.to_e164(value)
 
 
 class SignupForm(forms.Form):
@@ -80,6 +66,8 @@ class ProfileForm(inputs.ModelForm):
         self.fields["language"].choices = settings.LANGUAGES
         if not self.instance.language:
             self.initial["language"] = settings.LANGUAGE_CODE
+        if self.instance.phone:
+            self.initial["phone"] = phones.display(self.instance.phone)
 
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from foodhub import inputs
+from foodhub import inputs, phones
 from foodhub.collation import french
 from orders.models import Order
 
@@ -83,6 +83,9 @@ class BasketForm(forms.Form):
             (producer, list(group))
             for producer, group in groupby(rows, key=lambda row: row[0].product.producer)
         ]
+
+    def clean_phone(self):
+        return phones.to_e164(self.cleaned_data["phone"])
 
     def clean(self):
         cleaned = super().clean()

@@ -96,7 +96,7 @@ def test_saving_my_details_and_language(client, household):
     household.refresh_from_db()
     assert (household.full_name, household.phone, household.language) == (
         "Camille Durand",
-        "06 12 34 56 78",
+        "+33612345678",  # stored in E.164 (foodhub.phones), shown back as typed
         "en",
     )
     # Back on the page, in the language just chosen.
