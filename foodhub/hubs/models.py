@@ -233,6 +233,29 @@ class HubMembership(models.Model):
         return f"{self.user} @ {self.hub}"
 
 
+class Relay(models.Model):
+    """A person who orders for households of a hub that cannot do it themselves (a volunteer
+    of the tiers-lieu, a social worker on staff).
+
+    Not a hub membership: a membership makes a manager. A relay sees the households it helps
+    and their orders (``orders.relays``), nothing else of the hub.
+    """
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="relays")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_relays"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("relay")
+        verbose_name_plural = _("relays")
+        constraints = [models.UniqueConstraint(fields=["hub", "user"], name="unique_hub_relay")]
+
+    def __str__(self):
+        return f"{self.user} ↝ {self.hub}"
+
+
 def new_invitation_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -251,6 +274,7 @@ class Invitation(models.Model):
 
     class Kind(models.TextChoices):
         HUB_MANAGER = "hub_manager", _("hub manager")
+        HUB_RELAY = "hub_relay", _("relay")
         PRODUCER_MEMBER = "producer_member", _("producer member")
         PICKUP_COORDINATOR = "pickup_coordinator", _("pickup point coordinator")
         PICKUP_VOLUNTEER = "pickup_volunteer", _("pickup point volunteer")
@@ -299,7 +323,7 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(
-                        kind="hub_manager",
+                        kind__in=["hub_manager", "hub_relay"],
                         hub__isnull=False,
                         producer__isnull=True,
                         pickup_point__isnull=True,
@@ -329,7 +353,7 @@ class Invitation(models.Model):
 
     @property
     def target(self):
-        if self.kind == self.Kind.HUB_MANAGER:
+        if self.kind in (self.Kind.HUB_MANAGER, self.Kind.HUB_RELAY):
             return self.hub
         if self.kind == self.Kind.PRODUCER_MEMBER:
             return self.producer

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from producers.models import Producer, ProducerMembership
 
-from .models import Hub, HubMembership, Invitation
+from .models import Hub, HubMembership, Invitation, Relay
 
 User = get_user_model()
 
@@ -30,7 +30,11 @@ def _point_memberships():
     return apps.get_model("pickup_points", "PickupPointMembership").objects
 
 
-def _is_member(*, email: str, hub=None, producer=None, pickup_point=None) -> bool:
+def _is_member(
+    *, email: str, hub=None, producer=None, pickup_point=None, relay: bool = False
+) -> bool:
+    if hub is not None and relay:
+        return Relay.objects.filter(hub=hub, user__email__iexact=email).exists()
     if hub is not None:
         return HubMembership.objects.filter(hub=hub, user__email__iexact=email).exists()
     if producer is not None:
@@ -50,9 +54,11 @@ def invite(
     producer: Producer | None = None,
     pickup_point=None,
     coordinator: bool = False,
+    relay: bool = False,
 ) -> Invitation:
-    """Invite someone by e-mail to manage ``hub``, to join ``producer``, or to join the team
-    of ``pickup_point`` (as a volunteer, or a ``coordinator``).
+    """Invite someone by e-mail to manage ``hub`` (or to be one of its ``relay``s), to join
+    ``producer``, or to join the team of ``pickup_point`` (as a volunteer, or a
+    ``coordinator``).
 
     1. Refuse when that address is already a member.
     2. Reuse a pending invitation for the same address and target (a new token and a new
@@ -65,12 +71,12 @@ def invite(
     email = _normalise(email)
     target = targets[0]
     place = {"hub": hub, "producer": producer, "pickup_point": pickup_point}
-    if _is_member(email=email, **place):
+    if _is_member(email=email, relay=relay, **place):
         raise InvitationError(
             _("%(email)s is already a member of %(target)s.") % {"email": email, "target": target}
         )
     if hub is not None:
-        kind = Invitation.Kind.HUB_MANAGER
+        kind = Invitation.Kind.HUB_RELAY if relay else Invitation.Kind.HUB_MANAGER
     elif producer is not None:
         kind = Invitation.Kind.PRODUCER_MEMBER
     elif coordinator:
@@ -129,7 +135,9 @@ def accept_invitation(*, invitation: Invitation, user) -> None:
             )
             % {"invited": invitation.email, "current": user.email}
         )
-    if invitation.hub_id:
+    if invitation.kind == Invitation.Kind.HUB_RELAY:
+        Relay.objects.get_or_create(hub_id=invitation.hub_id, user=user)
+    elif invitation.hub_id:
         HubMembership.objects.get_or_create(hub_id=invitation.hub_id, user=user)
     elif invitation.producer_id:
         ProducerMembership.objects.get_or_create(producer_id=invitation.producer_id, user=user)

@@ -265,9 +265,15 @@ def place_order(
     notify: bool = True,
     charge_later: bool = False,
     language: str | None = None,
+    customer=None,
+    placed_by=None,
     now: datetime | None = None,
 ) -> Order:
     """Place a household's order: allocate stock, snapshot prices, number it, confirm it.
+
+    A relay (or a person the household named) orders for a known household: ``customer``
+    is its record (checked by ``orders.relays`` first), ``placed_by`` who orders; the order
+    is the household's (its account's, if it has one) and pays at pickup or by its credit.
 
     1. Check the cycle is open (by the clock), the quantities and that every offer is of
        this cycle. Nothing is written when anything is wrong.
@@ -287,8 +293,13 @@ def place_order(
         raise OrderError(_("Choose a payment method."))
     if payment_method == Order.PaymentMethod.CARD and not cycle.hub.card_payments_available:
         raise OrderError(_("This hub does not take card payments: choose to pay at pickup."))
+    if customer is not None:
+        user, email = customer.user, customer.email
+        full_name, phone = full_name or customer.full_name, phone or customer.phone
+        if payment_method == Order.PaymentMethod.CARD:
+            raise OrderError(_("An order placed for a household is paid at pickup."))
     email = (user.email if user else email).strip().lower()
-    if not email or not full_name.strip():
+    if customer is None and not email or not full_name.strip():
         raise OrderError(_("Give your name and e-mail address."))
     try:
         with transaction.atomic():
@@ -301,18 +312,22 @@ def place_order(
             slot = _slot_of(cycle, slot)
             offers = apply_stock_changes(quantities, cycle=cycle)
             card = payment_method == Order.PaymentMethod.CARD
-            customer = customer_for(
-                hub_id=cycle.hub_id,
-                email=email,
-                full_name=full_name.strip(),
-                phone=phone.strip(),
-                user=user,
-            )
+            if customer is None:
+                customer = customer_for(
+                    hub_id=cycle.hub_id,
+                    email=email,
+                    full_name=full_name.strip(),
+                    phone=phone.strip(),
+                    user=user,
+                )
+            elif customer.hub_id != cycle.hub_id:
+                raise OrderError(_("This household is not one of this hub's."))
             order = Order(
                 cycle=cycle,
                 number=f"new-{secrets.token_hex(12)}",  # numbered last, see below
                 user=user,
                 customer=customer,
+                placed_by=placed_by,
                 email=email,
                 full_name=full_name.strip()[:150],
                 phone=phone.strip()[:30],
@@ -342,7 +357,9 @@ def place_order(
                     order.status = Order.Status.PLACED
                     order.save(update_fields=["status"])
                     card = False
-            event = OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED, by=user)
+            event = OrderEvent.objects.create(
+                order=order, kind=OrderEvent.Kind.PLACED, by=placed_by or user
+            )
             # The two rows every order of the hub competes for are locked last, so each is
             # held for a moment rather than for the whole transaction: the slot (room left)
             # and the hub's order number sequence.
@@ -355,7 +372,9 @@ def place_order(
         # The household has a live order already (a second submission, or a race between
         # two): the unique constraint kept one, and that is what to say, not what the
         # second attempt ran into.
-        existing = live_order(cycle, email)
+        existing = live_order(cycle, email) if email else None
+        if existing is None and customer is not None and customer.pk is not None:
+            existing = Order.objects.live().filter(cycle=cycle, customer=customer).first()
         if existing:
             raise AlreadyOrdered(existing) from None
         raise
@@ -475,8 +494,11 @@ def cancel_order(
 
 
 def _owns_its_record(order: Order, customer) -> bool:
-    """The order was placed logged in as the account of the household's record: its
-    credit is theirs to spend (an address typed at checkout proves nothing)."""
+    """The order was placed logged in as the account of the household's record, or for
+    the household by someone it allowed to (``orders.relays`` checked it): its credit is
+    theirs to spend (an address typed at checkout proves nothing)."""
+    if order.placed_by_id is not None:
+        return order.customer_id == customer.pk
     return order.user_id is not None and customer.user_id == order.user_id
 
 

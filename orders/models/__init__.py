@@ -21,7 +21,7 @@ from .cycles import (
     Weekday,
     WeeklySchedule,
 )
-from .households import CalendarFeed, OpeningAlert
+from .households import CalendarFeed, OpeningAlert, OrderingRight
 from .invoices import CreditNote, Invoice, InvoiceSequence
 from .orders import (
     Basket,
@@ -41,6 +41,7 @@ __all__ = [
     "CreditNote", "CycleChange", "CycleDocument", "CyclePickupPoint", "Customer", "HubClosure",
     "Invoice", "InvoiceSequence",
     "KeepsCounters", "Offer", "OpeningAlert", "Order", "OrderCycle", "OrderEvent", "OrderLine",
+    "OrderingRight",
     "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "Payment", "PaymentAnomaly",
     "PickupSlot", "SchedulePickup", "ScheduleSlot", "Shortage", "StripeEvent", "Weekday",
     "WeeklyBasket",

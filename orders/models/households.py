@@ -4,7 +4,9 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def new_feed_token() -> str:
@@ -40,3 +42,55 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"calendar of {self.user}"
+
+
+class OrderingRight(models.Model):
+    """Someone may order for a household: a relay of the hub who made its record (with
+    the household's consent, recorded), or a person the household named from its account
+    (a neighbour, a social worker). Withdrawn, never deleted: orders keep who placed them.
+    """
+
+    class Origin(models.TextChoices):
+        RELAY = "relay", _("a relay of the hub, with the household's consent")
+        GRANTED = "granted", _("given by the household from its account")
+
+    class Consent(models.TextChoices):
+        IN_PERSON = "in_person", _("in person")
+        BY_PHONE = "by_phone", _("by phone")
+        ONLINE = "online", _("online, from the household's account")
+
+    customer = models.ForeignKey(
+        "Customer", on_delete=models.CASCADE, related_name="ordering_rights"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ordering_rights"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    consent = models.CharField(_("consent given"), max_length=10, choices=Consent.choices)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("right to order for a household")
+        verbose_name_plural = _("rights to order for a household")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "user"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_ordering_right",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.customer}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.withdrawn_at is None

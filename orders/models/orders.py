@@ -62,8 +62,19 @@ class Order(models.Model):
         related_name="orders",
         verbose_name=_("customer"),
     )
-    email = models.EmailField(_("e-mail address"))
+    # Empty for a household without e-mail, whose orders a relay places.
+    email = models.EmailField(_("e-mail address"), blank=True)
     full_name = models.CharField(_("name"), max_length=150)
+    # Who placed it for the household, when someone did (a relay, a person it named);
+    # empty when the household ordered itself. Each change's author is in its events.
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     cycle_pickup = models.ForeignKey(
         CyclePickupPoint, on_delete=models.PROTECT, related_name="orders"
@@ -115,11 +126,18 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         constraints = [
-            # A household has at most one live order per cycle.
+            # A household has at most one live order per cycle: one per customer, and one
+            # per address (two guests' records can never share it, but a typed address and
+            # an account's could).
             models.UniqueConstraint(
-                fields=["cycle", "email"],
+                fields=["cycle", "customer"],
                 condition=~Q(status="cancelled"),
                 name="one_live_order_per_household_and_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "email"],
+                condition=~Q(status="cancelled") & ~Q(email=""),
+                name="one_live_order_per_address_and_cycle",
             ),
         ]
         indexes = [models.Index(fields=["cycle", "status"])]
