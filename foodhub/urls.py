@@ -51,6 +51,7 @@ urlpatterns += i18n_patterns(
     path("", include("orders.billing.household_urls")),
     path("", include("orders.billing.invoices_urls")),
     path("orders/", include("orders.urls")),
+    path("help/", include("orders.relays.urls")),
     path("", include("pickup_points.urls")),
     path("", include("orders.money.payment_urls")),
     # /<hub-slug>/: the hub's shop, for existing hubs only (see HubSlugConverter).

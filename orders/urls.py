@@ -6,6 +6,7 @@ from django.urls import path
 from orders.checkout import views
 from orders.households import my_data_views, notification_views
 from orders.printouts import document_views
+from orders.relays import views as relay_views
 from orders.weekly_baskets.weekly_urls import urlpatterns as weekly_urlpatterns
 
 app_name = "orders"
@@ -22,6 +23,8 @@ urlpatterns = [
     path("o/<str:token>/change/", views.order_change, name="order_change"),
     path("o/<str:token>/cancel/", views.order_cancel, name="order_cancel"),
     path("o/<str:token>/receipt/", document_views.receipt_by_token, name="receipt_by_token"),
+    path("who-orders-for-me/", relay_views.who_orders_for_me, name="who_orders_for_me"),
+    path("who-orders-for-me/<id:pk>/withdraw/", relay_views.withdraw_right, name="withdraw_right"),
     path("calendar/", notification_views.my_calendar, name="my_calendar"),
     path(
         "calendar/new-address/",

@@ -58,12 +58,14 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 
 from foodhub.content import editors
+from foodhub.hubs.models import Relay
 from foodhub.hubs.services import invite
 from orders.billing import invoices, shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
 from orders.models import CalendarFeed, CycleDocument, Invoice, Order, OrderCycle, Weekday
 from orders.planning.schedules import add_closure, create_schedule
+from orders.relays.services import create_household, grant
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
 from tests import bad_input, dbcache, factories
@@ -72,7 +74,7 @@ from tests.sweep import Writes, discover_routes, form_body, parse_page
 # Tell pytest-django to set the test database up; the data itself is the module's world.
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "household", "producer_member", "manager", "coordinator")
+PERSONAS = ("anonymous", "household", "producer_member", "manager", "coordinator", "relay")
 
 # Who uses which pages, by the start of their URL name (the longest start wins): each page
 # is visited as each of them. An address none of these names is visited as everyone.
@@ -96,6 +98,7 @@ USERS = {
     "pickup_points:hub_points": ["manager"],
     "pickup_points:point_": ["manager"],
     "orders:": ["household"],
+    "relays:": ["relay"],
     "orders:order_by_token": ["anonymous", "household"],  # the order's secret link
     "orders:order_change": ["anonymous", "household"],
     "orders:order_cancel": ["anonymous", "household"],
@@ -164,6 +167,9 @@ PK_OF = {
     "invoices:my_invoice": "invoice",
     "invoices:my_credit_note": "credit_note",
     "invoices:credit_note_by_token": "credit_note",
+    "relays:household": "helped_customer",
+    "relays:start": "helped_customer",
+    "orders:withdraw_right": "right",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -181,6 +187,7 @@ ARGUMENTS_OF = {
     "shortages:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk",
                    "offer_pk": "closed_offer_pk", "shortage_pk": "shortage_pk"},
     "invoices:": {"cycle_pk": "invoiced_cycle_pk"},
+    "relays:": {"number": "helped_number"},
 }  # fmt: skip
 
 # Values for the arguments of addresses: ids no database holds, digits Python reads as digits.
@@ -214,7 +221,9 @@ def _build_world() -> dict:
         "producer_member": factories.UserFactory(email="maraicher@example.org"),
         "manager": factories.UserFactory(email="gestion@example.org"),
         "coordinator": factories.UserFactory(email="coord@example.org"),
+        "relay": factories.UserFactory(email="relais@example.org", full_name="Martine Relais"),
     }
+    relay = Relay.objects.create(hub=hub, user=users["relay"])
     factories.ProducerMembershipFactory(producer=producer, user=users["producer_member"])
     factories.HubMembershipFactory(hub=hub, user=users["manager"])
     factories.PickupPointMembershipFactory(
@@ -243,6 +252,15 @@ def _build_world() -> dict:
         cycle=cycle, items={offer.pk: 2}, email=household.email, full_name=household.full_name,
         slot=slot, user=household, notify=False,
     )  # fmt: skip
+    helped = create_household(
+        hub=hub, by=users["relay"], full_name="Mme Dupont", phone="06 12 34 56 78",
+        consent="in_person",
+    )  # fmt: skip
+    helped_order = order_services.place_order(
+        cycle=cycle, items={offer.pk: 1}, email="", full_name="", slot=slot, customer=helped,
+        placed_by=users["relay"], notify=False,
+    )  # fmt: skip
+    right = grant(customer=order.customer, by=household, email=users["relay"].email)
     card_order = order_services.place_order(
         cycle=cycle, items={offer.pk: 1}, email="invite@example.org", full_name="Invité",
         slot=slot, notify=False,
@@ -356,6 +374,10 @@ def _build_world() -> dict:
             "feed_token": feed.token,
             "unsubscribe_token": unsubscribe_token(household.pk, hub.pk),
             "portrait_path": portrait.get_url(),
+            "helped_customer": helped.pk,
+            "helped_number": helped_order.number,
+            "right": right.pk,
+            "relay_id": relay.pk,
         },
     }
 

@@ -7,7 +7,11 @@ Anonymous visitors are sent to the log-in page.
 import pytest
 from django.urls import reverse
 
-from tests.factories import VariantFactory
+from foodhub.hubs.models import Relay
+from orders.checkout.services import place_order
+from orders.models import Customer
+from orders.relays.services import create_household
+from tests.factories import HubFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +161,88 @@ def test_my_spaces_sends_each_person_to_what_they_manage(
         list(response.context["producers"]) == [] and list(response.context["managed_hubs"]) == []
     )
     assert world["hub"].get_absolute_url() in html  # the shops
+
+
+# Relays: a relay sees the households it helps and their orders, nothing else of the hub;
+# a relay of one hub nothing of another.
+
+RELAY_PERSONAS = ["anonymous", "household", "manager", "other_hub_manager", "relay",
+                  "other_relay", "other_hub_relay"]  # fmt: skip
+
+
+@pytest.fixture
+def relay_world(hub, manager, other_hub_manager, household, cycle, slot, offers):
+    relay, other_relay, other_hub_relay = (UserFactory() for _ in range(3))
+    Relay.objects.create(hub=hub, user=relay)
+    Relay.objects.create(hub=hub, user=other_relay)
+    Relay.objects.create(hub=HubFactory(), user=other_hub_relay)
+    dupont = create_household(
+        hub=hub, by=relay, full_name="Mme Dupont", phone="0612345678", consent="in_person"
+    )
+    order = place_order(
+        cycle=cycle, items={offers["bread"].pk: 1}, email="", full_name="", slot=slot,
+        customer=dupont, placed_by=relay, notify=False,
+    )  # fmt: skip
+    return {
+        "users": {"anonymous": None, "household": household, "manager": manager,
+                  "other_hub_manager": other_hub_manager, "relay": relay,
+                  "other_relay": other_relay, "other_hub_relay": other_hub_relay},
+        "household": dupont,
+        "order": order,
+    }  # fmt: skip
+
+
+@pytest.fixture(params=RELAY_PERSONAS)
+def relay_persona(request, client, relay_world):
+    if user := relay_world["users"][request.param]:
+        client.force_login(user)
+    return request.param
+
+
+def _expect(allowed, persona) -> int:
+    return LOGIN if persona == "anonymous" else ALLOWED if persona in allowed else HIDDEN
+
+
+def test_a_relay_sees_only_the_households_it_helps_and_their_orders(
+    client, hub, relay_world, relay_persona
+):
+    dupont, order = relay_world["household"], relay_world["order"]
+    pages = [
+        ("get", reverse("relays:household", args=[dupont.pk])),
+        ("get", reverse("relays:order", args=[order.number])),
+        ("get", reverse("relays:order_cancel", args=[order.number])),
+        ("get", reverse("relays:slip", args=[order.number])),
+    ]
+    for method, url in pages:
+        status = getattr(client, method)(url).status_code
+        assert status == _expect({"relay"}, relay_persona), (url, relay_persona)
+    # Ordering for it, changing its order: the same, and nothing changes for the others.
+    for url in (
+        reverse("relays:start", args=[dupont.pk]),
+        reverse("relays:order_change", args=[order.number]),
+    ):
+        status = client.post(url).status_code
+        assert status == (302 if relay_persona in ("relay", "anonymous") else HIDDEN), url
+    order.refresh_from_db()
+    assert order.is_live
+
+
+def test_adding_a_household_is_for_the_hubs_relays_and_managers(
+    client, hub, relay_world, relay_persona
+):
+    url = reverse("relays:new_household", args=[hub.slug])
+    allowed = {"relay", "other_relay", "manager"}
+    assert client.get(url).status_code == _expect(allowed, relay_persona)
+    client.post(url, {"full_name": "Intrus", "phone": "0612345670", "consent": "in_person",
+                      "language": "fr"})  # fmt: skip
+    made = Customer.objects.filter(full_name="Intrus").exists()
+    assert made == (relay_persona in allowed)
+
+
+def test_the_relay_list_shows_only_ones_own_households(client, relay_world, relay_persona):
+    response = client.get(reverse("relays:helped"))
+    if relay_persona == "anonymous":
+        assert response.status_code == LOGIN
+        return
+    assert response.status_code == ALLOWED
+    assert ("Mme Dupont" in response.content.decode()) == (relay_persona == "relay")

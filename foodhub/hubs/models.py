@@ -23,6 +23,7 @@ INVITATION_VALIDITY = timedelta(days=14)
 RESERVED_SLUGS = {
     "admin", "accounts", "spaces", "producers", "hubs", "invitations", "static", "media",
     "i18n", "health", "api", "shop", "cms", "documents", "orders", "stripe", "points",
+    "help",
 }  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from producers.selectors import get_producer_for, producers_of
 
 from . import services
 from .forms import AcceptInvitationForm, AddProducerForm, HubForm, InviteForm
-from .models import HubMembership, Invitation
+from .models import HubMembership, Invitation, Relay
 from .selectors import get_managed_hub, hubs_managed_by, public_hubs
 
 
@@ -36,6 +36,11 @@ def spaces(request):
                 memberships__user=request.user
             ),
             "shops": public_hubs(),
+            # orders sits above this app: named, not imported (see DESIGN.md).
+            "helps": Relay.objects.filter(user=request.user).exists()
+            or apps.get_model("orders", "OrderingRight")
+            .objects.filter(user=request.user, withdrawn_at__isnull=True)
+            .exists(),
         },
     )
 
@@ -47,6 +52,7 @@ def hub_dashboard(request, hub_slug):
         french("name")
     )
     memberships = HubMembership.objects.filter(hub=hub).select_related("user")
+    relays = Relay.objects.filter(hub=hub).select_related("user").order_by("user__full_name")
     invitations = Invitation.objects.filter(hub=hub, accepted_at__isnull=True).order_by(
         "-created_at"
     )
@@ -57,6 +63,7 @@ def hub_dashboard(request, hub_slug):
             "hub": hub,
             "producers": producers,
             "memberships": memberships,
+            "relays": relays,
             "invitations": invitations,
             "invite_form": InviteForm(),
             "producer_form": AddProducerForm(),
@@ -90,6 +97,37 @@ def invite_hub_manager(request, hub_slug):
             services.invite(email=email, hub=hub, invited_by=request.user)
     else:
         messages.error(request, _("Enter a valid e-mail address."))
+    return redirect("hubs:dashboard", hub_slug=hub.slug)
+
+
+@login_required
+@require_POST
+def invite_relay(request, hub_slug):
+    """Invite a relay: someone who will order for households of the hub that cannot."""
+    hub = get_managed_hub(request.user, hub_slug)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        done = _("Invitation sent to %(email)s.") % {"email": email}
+        with outcome_message(request, done, services.InvitationError):
+            services.invite(email=email, hub=hub, invited_by=request.user, relay=True)
+    else:
+        messages.error(request, _("Enter a valid e-mail address."))
+    return redirect("hubs:dashboard", hub_slug=hub.slug)
+
+
+@login_required
+@require_POST
+def remove_relay(request, hub_slug, relay_id):
+    """A relay who stops: it no longer sees the households it helped (their orders stay)."""
+    hub = get_managed_hub(request.user, hub_slug)
+    relay = get_object_or_404(Relay.objects.select_related("user"), pk=relay_id, hub=hub)
+    relay.delete()
+    messages.success(
+        request,
+        _("%(name)s is no longer a relay of this hub.")
+        % {"name": relay.user.full_name or relay.user.email},
+    )
     return redirect("hubs:dashboard", hub_slug=hub.slug)
 
 

@@ -15,6 +15,7 @@ from foodhub.collation import french
 from orders import pricing
 from orders.models import Basket, BasketItem, Offer, Order, OrderCycle, OrderLine
 
+from . import acting
 from .services import OrderError, check_quantities
 
 SESSION_KEY = "basket_token"
@@ -31,9 +32,13 @@ def get_basket(request, cycle: OrderCycle, *, create: bool = False) -> Basket | 
     """The visitor's basket for ``cycle``; with ``create``, make it if there is none."""
     user = request.user if request.user.is_authenticated else None
     if user is not None:
-        basket = Basket.objects.filter(cycle=cycle, user=user).first()
+        # Ordering for a household one helps: its own basket, beside one's own.
+        customer = acting.household(request, cycle.hub)
+        basket = Basket.objects.filter(cycle=cycle, user=user, customer=customer).first()
         if basket is None and create:
-            basket, _created = Basket.objects.get_or_create(cycle=cycle, user=user)
+            basket, _created = Basket.objects.get_or_create(
+                cycle=cycle, user=user, customer=customer
+            )
         return basket
     token = _token(request.session, create=create)
     if not token:
@@ -158,7 +163,9 @@ def merge_anonymous_basket(*, session, user) -> None:
     if not token:
         return
     for anonymous in Basket.objects.filter(user=None, token=token).prefetch_related("items"):
-        mine, _created = Basket.objects.get_or_create(cycle_id=anonymous.cycle_id, user=user)
+        mine, _created = Basket.objects.get_or_create(
+            cycle_id=anonymous.cycle_id, user=user, customer=None
+        )
         current = quantities_of(mine)
         for item in anonymous.items.all():
             if item.quantity > current.get(item.offer_id, 0):

@@ -59,7 +59,7 @@ class CheckoutForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, cycle, user, order=None, **kwargs):
+    def __init__(self, *args, cycle, user, order=None, for_household=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.order = order
         choices = []
@@ -82,8 +82,12 @@ class CheckoutForm(forms.Form):
             del self.fields["email"]
             self.fields["full_name"].initial = order.full_name if order else user.full_name
             self.fields["phone"].initial = order.phone if order else user.phone
+        if for_household is not None:
+            # Its record holds who it is; it pays at pickup (or with its credit).
+            for name in ("email", "full_name", "phone", "payment_method"):
+                self.fields.pop(name, None)
         if order is not None:
-            del self.fields["payment_method"]
+            self.fields.pop("payment_method", None)
             self.fields["slot"].initial = order.slot_id
             self.fields["note"].initial = order.note
         for name in ("full_name", "phone"):

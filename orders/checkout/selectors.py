@@ -177,7 +177,9 @@ def live_order_of(cycle: OrderCycle, user) -> Order | None:
 
 def order_for_page(**lookup) -> Order:
     return (
-        Order.objects.select_related("cycle__hub", "cycle_pickup__pickup_point", "slot", "user")
+        Order.objects.select_related(
+            "cycle__hub", "cycle_pickup__pickup_point", "slot", "user", "placed_by"
+        )
         .prefetch_related("lines", "payments")
         .get(**lookup)
     )

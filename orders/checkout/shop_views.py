@@ -1,5 +1,7 @@
 """The hub's shop: browse the open cycle, fill the basket (htmx), check out."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -13,11 +15,12 @@ from foodhub.collation import french
 from foodhub.hubs.models import Hub
 from foodhub.inputs import redirect_next
 from foodhub.shortcuts import render_form
-from orders.models import OrderCycle
+from orders import ledger
+from orders.models import Order, OrderCycle
 from producers.models import Producer
 
+from . import acting, ownership, services
 from . import basket as baskets
-from . import ownership, services
 from .forms import CheckoutForm, ShopFilterForm
 from .selectors import available_credit, current_cycle, live_order_of, shop_filters, shop_offers
 
@@ -44,12 +47,18 @@ def _basket_context(request, cycle, basket=None):
         "basket_amounts": amounts,
         "basket_rows": baskets.rows_of(items, amounts),
         "basket_count": sum(item.quantity for item in items),
+        "ordering_for": acting.household(request, cycle.hub),
     }
 
 
 def _ensure_editing_live_order(request, cycle, basket):
-    """A household with an order in this cycle changes it through its basket."""
-    order = live_order_of(cycle, request.user)
+    """A household with an order in this cycle changes it through its basket (and so does
+    whoever orders for it)."""
+    customer = acting.household(request, cycle.hub)
+    if customer is not None:
+        order = Order.objects.live().filter(cycle=cycle, customer=customer).first()
+    else:
+        order = live_order_of(cycle, request.user)
     if order is not None and (basket is None or basket.order_id != order.pk):
         basket = basket or baskets.get_basket(request, cycle, create=True)
         baskets.start_editing(basket=basket, order=order)
@@ -176,11 +185,13 @@ def checkout(request, hub_slug):
         messages.info(request, _("Your basket is empty."))
         return redirect("hub_public", hub_slug=hub.slug)
 
+    customer = context["ordering_for"]
     form = CheckoutForm(
         request.POST if request.method == "POST" else None,
         cycle=cycle,
         user=request.user,
         order=order,
+        for_household=customer,
     )
     context.update(form=form, order=order)
     if request.method != "POST" or not form.is_valid():
@@ -188,7 +199,10 @@ def checkout(request, hub_slug):
     data = form.cleaned_data
     context["slot_label"] = dict(form.fields["slot"].choices)[data["slot"]]
     if "confirm" not in request.POST:
-        credit = available_credit(request.user, hub, order)
+        if customer is not None:
+            credit = max(customer.balance, Decimal(0)) + (ledger.credit_used(order) if order else 0)
+        else:
+            credit = available_credit(request.user, hub, order)
         context["credit"] = min(credit, context["basket_amounts"].total)
         context["left_to_pay"] = context["basket_amounts"].total - context["credit"]
         return render(request, "orders/review.html", context)
@@ -204,6 +218,22 @@ def checkout(request, hub_slug):
                 by=request.user if request.user.is_authenticated else None,
             )
             messages.success(request, _("Your order %(number)s is changed.") % {"number": order})
+        elif customer is not None:
+            order = services.place_order(
+                cycle=cycle,
+                items=items,
+                email="",
+                full_name="",
+                slot=data["slot"],
+                note=data["note"],
+                customer=customer,
+                placed_by=request.user,
+            )
+            messages.success(
+                request,
+                _("The order %(number)s of %(name)s is placed.")
+                % {"number": order, "name": customer.full_name},
+            )
         else:
             user = request.user if request.user.is_authenticated else None
             with transaction.atomic():
@@ -224,6 +254,13 @@ def checkout(request, hub_slug):
                 request, _("Thank you! Your order %(number)s is placed.") % {"number": order}
             )
     except services.AlreadyOrdered as exc:
+        if customer is not None:
+            messages.info(
+                request,
+                _("%(name)s already has an order in this cycle (%(number)s): change it instead.")
+                % {"name": customer.full_name, "number": exc.order.number},
+            )
+            return redirect("relays:order", number=exc.order.number)
         if ownership.has_proved(request, exc.order):
             messages.info(
                 request,
@@ -239,6 +276,9 @@ def checkout(request, hub_slug):
         context["shortages"] = getattr(exc, "shortages", [])
         return render(request, "orders/review.html", context, status=409)
     baskets.empty(basket)
+    if customer is not None:
+        acting.stop(request, hub)
+        return redirect("relays:order", number=order.number)
     if order.status == order.Status.AWAITING_PAYMENT:
         return redirect(reverse("payments:pay", kwargs={"token": order.access_token}))
     return redirect(order.get_secret_url())

@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from foodhub.hubs.models import Hub
 from orders.checkout import services
-from orders.models import BalanceEntry, Customer, Order, OrderCycle, WeeklyBasket
+from orders.models import (
+    BalanceEntry,
+    Customer,
+    Order,
+    OrderCycle,
+    OrderEvent,
+    OrderingRight,
+    WeeklyBasket,
+)
 from orders.printouts.documents import csv_bytes
 from orders.stock import OrderError
 
@@ -44,8 +52,13 @@ def _orders(user):
     return (
         Order.objects.filter(user=user)
         .select_related("cycle__hub", "cycle_pickup__pickup_point", "slot")
-        .select_related("invoice")
-        .prefetch_related("lines", "payments", "credit_notes")
+        .select_related("invoice", "placed_by")
+        .prefetch_related(
+            "lines",
+            "payments",
+            "credit_notes",
+            Prefetch("events", OrderEvent.objects.select_related("by")),
+        )
         .order_by("placed_at", "pk")
     )
 
@@ -59,6 +72,17 @@ def export(user) -> dict:
             "cycle": order.cycle.name,
             "status": order.status,
             "placed_at": order.placed_at,
+            # Who ordered for the household, and who did each change.
+            "placed_by": order.placed_by and (order.placed_by.full_name or order.placed_by.email),
+            "history": [
+                {
+                    "date": event.at,
+                    "what": event.kind,
+                    "by": event.by and (event.by.full_name or event.by.email),
+                    "detail": event.detail,
+                }
+                for event in order.events.all()
+            ],
             "cancelled_at": order.cancelled_at,
             "collected_at": order.collected_at,
             "name": order.full_name,
@@ -144,6 +168,16 @@ def export(user) -> dict:
                 "phone": customer.phone,
                 "since": customer.created_at,
                 "balance": customer.balance,
+                "people_who_may_order_for_me": [
+                    {
+                        "name": right.user.full_name or right.user.email,
+                        "how": right.origin,
+                        "consent": right.consent,
+                        "since": right.created_at,
+                        "withdrawn_at": right.withdrawn_at,
+                    }
+                    for right in customer.ordering_rights.all()
+                ],
                 "balance_entries": [
                     {
                         "date": entry.created_at,
@@ -168,6 +202,7 @@ def export(user) -> dict:
             for customer in user.customers.select_related("hub")
             .prefetch_related(
                 Prefetch("balance_entries", BalanceEntry.objects.select_related("order")),
+                Prefetch("ordering_rights", OrderingRight.objects.select_related("user")),
                 "payments",
             )
             .order_by("pk")

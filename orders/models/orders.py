@@ -341,6 +341,10 @@ class Basket(models.Model):
         related_name="baskets",
     )
     token = models.CharField(max_length=64, db_index=True, blank=True)
+    # The household ``user`` orders for (a relay, a person it named); empty for one's own.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -350,8 +354,13 @@ class Basket(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "user"],
-                condition=Q(user__isnull=False),
+                condition=Q(user__isnull=False, customer__isnull=True),
                 name="one_basket_per_user_and_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "user", "customer"],
+                condition=Q(customer__isnull=False),
+                name="one_basket_per_household_helped_and_cycle",
             ),
             models.UniqueConstraint(
                 fields=["cycle", "token"],

@@ -7,14 +7,9 @@ from django.shortcuts import get_object_or_404
 
 from foodhub.hubs.models import Hub
 from orders.models import Customer, Order, OrderingRight
+from orders.ordering_rights import live_rights, relay_hubs, right_for
 
-
-def relay_hubs(user) -> QuerySet[Hub]:
-    """The hubs where ``user`` may make households' records and order for them: those it
-    is a relay of, and those it manages."""
-    if not user.is_authenticated:
-        return Hub.objects.none()
-    return Hub.objects.filter(Q(relays__user=user) | Q(memberships__user=user)).distinct()
+__all__ = ["live_rights", "relay_hubs", "right_for"]  # the pages use them from here too
 
 
 def get_relay_hub(user, slug: str) -> Hub:
@@ -22,34 +17,16 @@ def get_relay_hub(user, slug: str) -> Hub:
     return get_object_or_404(relay_hubs(user), slug=slug)
 
 
-def live_rights(user) -> QuerySet[OrderingRight]:
-    if not user.is_authenticated:
-        return OrderingRight.objects.none()
-    return OrderingRight.objects.filter(user=user, withdrawn_at__isnull=True)
-
-
 def helped_households(user, hub: Hub | None = None) -> QuerySet[Customer]:
-    """The households ``user`` may order for (of ``hub``, if given)."""
-    households = Customer.objects.filter(
-        ordering_rights__in=live_rights(user).values("pk")
-    ).select_related("hub")
+    """The households ``user`` may order for (of ``hub``, if given): those that named it,
+    and those it made a record of as a relay of their hub (while it still is one)."""
+    rights = live_rights(user).filter(
+        Q(origin=OrderingRight.Origin.GRANTED) | Q(customer__hub__in=relay_hubs(user))
+    )
+    households = Customer.objects.filter(pk__in=rights.values("customer_id"))
     if hub is not None:
         households = households.filter(hub=hub)
     return households
-
-
-def right_for(user, customer: Customer) -> OrderingRight | None:
-    """``user``'s live right to order for ``customer``; a relay must still be one (a relay
-    removed from the hub loses the households it helped)."""
-    right = live_rights(user).filter(customer=customer).first()
-    if right is None:
-        return None
-    if (
-        right.origin == OrderingRight.Origin.RELAY
-        and not relay_hubs(user).filter(pk=customer.hub_id).exists()
-    ):
-        return None
-    return right
 
 
 def helped_household_or_404(user, hub: Hub, pk) -> Customer:
