@@ -70,6 +70,7 @@ class Account:
     member_of: str = ""  # a producer's slug
     volunteers_at: str = ""  # a pickup point's slug
     household: bool = False  # orders in the demo cycles
+    relay_of: str = ""  # a hub's slug: orders there for households without e-mail
 
 
 _people = read("people.toml")
@@ -83,6 +84,21 @@ DEMO_ACCOUNTS = list(ACCOUNTS.values())
 ADMIN, MANAGER, MANAGER_VDA = ACCOUNTS["admin"], ACCOUNTS["manager"], ACCOUNTS["manager_vda"]
 PRODUCER_MEMBER = ACCOUNTS["producer_member"]
 HOUSEHOLD_NAMES: list[str] = _people["households"]
+RELAY = ACCOUNTS["relay"]
+
+
+@dataclass(frozen=True)
+class HelpedHousehold:
+    full_name: str
+    phone: str
+    consent: str  # "in_person" or "by_phone"
+    orders: bool = False  # the relay orders for it in this week's cycle
+
+
+HELPED_HOUSEHOLDS = [
+    build(HelpedHousehold, row, f"people.toml: helped_households[{n}]")
+    for n, row in enumerate(_people["helped_households"])
+]
 
 
 def household_email(full_name: str) -> str:

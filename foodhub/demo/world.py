@@ -34,6 +34,7 @@ from producers.services import refresh_search_texts
 
 from . import files
 from .cycles import load_demo_cycles
+from .inclusion import load_inclusion
 from .settled import load_settled_week
 
 
@@ -74,6 +75,8 @@ def load_demo_data(*, stdout: TextIO | None = None, now: datetime | None = None)
     5. For each hub, a closed cycle ready to distribute and an open one, with orders
        (``cycles.py``), as the worker would have left them at ``now`` (the clock's
        time unless given): the first tick has nothing to do for the past cycle.
+    6. Households far from digital tools (``inclusion.py``): a relay, the households
+       without e-mail she orders for, their orders.
     """
     summary = DemoSummary()
     categories = _create_missing_by_slug(summary, "categories", Category, _category_rows())
@@ -135,6 +138,7 @@ def load_demo_data(*, stdout: TextIO | None = None, now: datetime | None = None)
         summary=summary,
         now=now,
     )
+    load_inclusion(hubs=hubs, users=users, summary=summary, now=now)
 
     if stdout is not None:
         for line in summary.lines():

@@ -14,11 +14,13 @@ from foodhub.accounts.models import User
 from foodhub.demo.files import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
+    HELPED_HOUSEHOLDS,
     MANAGER,
     MANAGER_VDA,
     OPEN_CYCLE,
     PAST_CYCLE,
     PRODUCER_MEMBER,
+    RELAY,
     SETTLED,
     household_email,
 )
@@ -38,6 +40,7 @@ from orders.models import (
     Shortage,
 )
 from orders.models.billing import ADJUSTMENT_KINDS
+from orders.relays.selectors import helped_households
 from pickup_points.models import PickupPoint
 from producers.models import Producer, Product, StockMode, Variant, VatRate
 
@@ -324,3 +327,19 @@ def test_the_settled_week_shows_on_the_managers_and_the_households_pages(demo_wo
     response = client.get(reverse("balance:mine", args=[cycle.hub.slug]))
     assert response.status_code == 200
     assert "1,80" in response.content.decode()
+
+
+def test_a_relay_orders_for_households_without_email(demo_world, client):
+    relay = User.objects.get(email=RELAY.email)
+    assert not relay.hub_memberships.exists()  # a relay is no manager
+    helped = helped_households(relay)
+    assert sorted(helped.values_list("full_name", flat=True)) == sorted(
+        h.full_name for h in HELPED_HOUSEHOLDS
+    )
+    assert all(c.email == "" and c.user_id is None and c.phone.startswith("+33") for c in helped)
+    orders = Order.objects.live().filter(customer__in=helped)
+    assert orders.count() == sum(h.orders for h in HELPED_HOUSEHOLDS)
+    assert set(orders.values_list("placed_by", flat=True)) == {relay.pk}
+    client.force_login(relay)
+    page = client.get("/help/").content.decode()
+    assert all(h.full_name in page for h in HELPED_HOUSEHOLDS)
