@@ -62,7 +62,16 @@ from foodhub.hubs.services import invite
 from orders.billing import invoices, shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
-from orders.models import CalendarFeed, CycleDocument, Invoice, Order, OrderCycle, Weekday
+from orders.models import (
+    CalendarFeed,
+    CycleDocument,
+    Invoice,
+    Order,
+    OrderCycle,
+    PaperFormBatch,
+    Weekday,
+)
+from orders.paper_forms import services as paper_forms
 from orders.planning.schedules import add_closure, create_schedule
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
@@ -91,6 +100,7 @@ USERS = {
     "invoices:my_": ["household"],
     "invoices:by_token": ["anonymous"],
     "invoices:credit_note_by_token": ["anonymous"],
+    "paper_forms:": ["manager"],  # a hub's relays and managers (tests/orders/test_paper_forms.py)
     "pickup_points:": ["coordinator", "manager"],
     "pickup_points:my_points": ["coordinator"],
     "pickup_points:hub_points": ["manager"],
@@ -164,6 +174,7 @@ PK_OF = {
     "invoices:my_invoice": "invoice",
     "invoices:my_credit_note": "credit_note",
     "invoices:credit_note_by_token": "credit_note",
+    "paper_forms:batch": "paper_batch",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -318,6 +329,11 @@ def _build_world() -> dict:
         cycle=cycle, kind=CycleDocument.Kind.PACKING_SHEETS, status=CycleDocument.Status.DONE
     )
     document.file.save("packing-sheets.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    [paper_form] = paper_forms.print_forms(cycle_pickup=cycle_pickup, by=users["manager"], copies=1)
+    paper_batch = PaperFormBatch.objects.create(
+        cycle_pickup=cycle_pickup, status=PaperFormBatch.Status.DONE
+    )
+    paper_batch.file.save("paper-forms.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     return {
         "users": users,
         "values": {
@@ -356,6 +372,8 @@ def _build_world() -> dict:
             "feed_token": feed.token,
             "unsubscribe_token": unsubscribe_token(household.pk, hub.pk),
             "portrait_path": portrait.get_url(),
+            "code": paper_form.code,
+            "paper_batch": paper_batch.pk,
         },
     }
 
