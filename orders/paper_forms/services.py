@@ -304,8 +304,18 @@ def _read_quantity(keyed: KeyedLine, raw: str) -> None:
     keyed.quantity = 0 if keyed.error else quantity
 
 
-def priced(cycle: OrderCycle, keyed: Keyed) -> tuple[list[pricing.PricedRow], pricing.OrderAmounts]:
-    """The keyed lines priced as the order will be (fee and VAT), for the review."""
+@dataclass
+class PricedLine:
+    number: int
+    name: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    per_kg: Decimal | None
+
+
+def priced(cycle: OrderCycle, keyed: Keyed) -> tuple[list[PricedLine], pricing.OrderAmounts]:
+    """The keyed lines priced as the order will be (hub fee, VAT), for the review."""
     ordered = keyed.ordered
     amounts = pricing.price_order(
         [
@@ -321,13 +331,15 @@ def priced(cycle: OrderCycle, keyed: Keyed) -> tuple[list[pricing.PricedRow], pr
         fee_vat_rate=cycle.fee_vat_rate_decimal,
     )
     rows = [
-        pricing.PricedRow(
-            name=f"{k.line.number}. {k.line.offer.variant}",
-            producer=k.line.offer.variant.product.producer.name,
-            amounts=line_amounts,
+        PricedLine(
+            number=k.line.number,
+            name=str(k.line.offer.variant),
+            quantity=k.quantity,
+            unit_price=line.unit_price,
+            total=line.total,
             per_kg=k.line.offer.price_per_kg,
         )
-        for k, line_amounts in zip(ordered, amounts.lines, strict=True)
+        for k, line in zip(ordered, amounts.lines, strict=True)
     ]
     return rows, amounts
 

@@ -217,6 +217,11 @@ class KeyingPage:
         return render(
             self.request,
             "orders/paper_forms/review.html",
-            self.context(slot_form=slot_form, rows=rows, amounts=amounts),
+            self.context(
+                slot_form=slot_form,
+                rows=rows,
+                amounts=amounts,
+                estimated=any(row.per_kg for row in rows),
+            ),
             status=422 if place else 200,
         )
