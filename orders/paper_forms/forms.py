@@ -61,7 +61,7 @@ class HouseholdForm(forms.Form):
         label=gettext_lazy("Household"),
         queryset=None,
         required=False,
-        empty_label=gettext_lazy("A new household (fill in below)"),
+        empty_label=gettext_lazy("A new household"),
     )
     full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
@@ -120,7 +120,16 @@ class SlotForm(forms.Form):
 
     def __init__(self, *args, slots, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slot"].queryset = slots
+        field = self.fields["slot"]
+        field.queryset = slots
+        # One slot with room: chosen already, Enter places the order; else the cursor is
+        # on the slots, the arrows choose one.
+        listed = list(slots)
+        self.only_slot = listed[0] if len(listed) == 1 and listed[0].has_room_for() else None
+        if self.only_slot is not None:
+            field.initial = self.only_slot.pk
+        else:
+            field.widget.attrs["autofocus"] = True
         self.fields["slot"].label_from_instance = lambda slot: (
             (_("%(start)s–%(end)s (full)") if not slot.has_room_for() else "%(start)s–%(end)s")
             % {"start": clock(slot.starts_at), "end": clock(slot.ends_at)}

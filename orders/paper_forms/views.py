@@ -151,7 +151,8 @@ class KeyingPage:
         }
 
     def keying(self, *, jump: str = "", status: int = 200):
-        focus = None
+        # The cursor is on the first line, or the line asked for: keying starts at once.
+        focus = self.keyed.lines[0].line.number if self.keyed.lines else None
         jump = str(jump).strip()[:8]
         if jump:
             numbers = {keyed.line.number for keyed in self.keyed.lines}
