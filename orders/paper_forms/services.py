@@ -113,7 +113,9 @@ def print_forms(
         raise PaperFormError(
             _("Print between 1 and %(max)d forms at a time.") % {"max": MAX_COPIES}
         )
-    cycle = OrderCycle.objects.select_for_update().get(pk=cycle_pickup.cycle_id)
+    # FOR NO KEY UPDATE: two prints of the cycle number its offers one after the other,
+    # while orders (FOR KEY SHARE of the cycle, ``place_order``) go on being placed.
+    cycle = OrderCycle.objects.select_for_update(no_key=True).get(pk=cycle_pickup.cycle_id)
     if cycle.phase(now) not in (OrderCycle.Phase.UPCOMING, OrderCycle.Phase.OPEN):
         raise PaperFormError(_("Forms are printed only for a cycle that is not closed."))
     number_lines(cycle, now)
@@ -377,12 +379,11 @@ def place_keyed_order(
     cycle_pickup = paper_form.cycle_pickup
     cycle = cycle_pickup.cycle
     with transaction.atomic():
-        form = (
-            PaperForm.objects.select_for_update(of=("self",))
-            .select_related("order")
-            .get(pk=paper_form.pk)
-        )
-        if done := keyed_order(form):
+        # The form alone, then its order in a statement of its own: on PostgreSQL a join
+        # read with the lock would see the order row as it was before the wait (none).
+        form = PaperForm.objects.select_for_update().get(pk=paper_form.pk)
+        done = Order.objects.live().filter(pk=form.order_id).first() if form.order_id else None
+        if done is not None:
             raise FormAlreadyKeyed(done)
         if slot.cycle_pickup_id != cycle_pickup.pk:
             raise OrderError(_("Choose a pickup slot of this form's pickup point."))

@@ -257,6 +257,8 @@ def test_a_relay_keys_a_form_reviews_and_places_it_for_a_household_it_helps(
         offers["carrots"].pk: 2, offers["apples"].pk: 1,
     }  # fmt: skip
     assert order.total == Decimal("10.70")
+    # The money invariant: what the lines come to, with the fee, is what was agreed.
+    assert sum(line.final_total for line in order.lines.all()) + order.fee_total == order.total
     paper_form.refresh_from_db()
     assert paper_form.order == order
     follow = client.get(response.url)
