@@ -62,6 +62,11 @@ class HouseholdForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=gettext_lazy("A new household"),
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "This is not one of the households you help: choose one in the list."
+            )
+        },
     )
     full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)

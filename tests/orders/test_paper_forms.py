@@ -393,7 +393,7 @@ def test_a_household_of_another_hub_or_not_helped_is_refused(
             client, paper_form, {1: "1"}, action="place", household=household, slot=slot.pk
         )
         assert response.status_code == 422
-        assert "Sélectionnez un choix valide" in response.content.decode()
+        assert "n’est pas un des foyers que vous aidez" in response.content.decode()
     assert not Order.objects.exists()
     with pytest.raises(services.RelayError):
         services.place_keyed_order(
