@@ -1,6 +1,7 @@
 """The paper order form as PDF (``templates/documents/paper_form.html``): one or more
 copies of the same form, each with its own number and QR code, in large print."""
 
+import io
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from orders.models import CyclePickupPoint, PaperForm, PaperFormBatch, PaperFormLine
-from orders.printouts.documents import Header, header, render_pdf
+from orders.printouts.documents import Header, header, render_pdf, without_gc_pauses
 
 from . import services
 
@@ -66,7 +67,8 @@ def paper_forms_pdf(cycle_pickup: CyclePickupPoint, forms: list[PaperForm]) -> b
     return render_pdf("documents/paper_form.html", {"doc": form_document(cycle_pickup, forms)})
 
 
-# More copies than a request builds: the worker builds them.
+# More copies than a request builds: the worker builds them, this many at a time.
+CHUNK_COPIES = 10
 
 
 def request_batch(batch: PaperFormBatch) -> None:
@@ -85,9 +87,19 @@ def build_batch(batch_id: int) -> PaperFormBatch:
     ).get(pk=batch_id)
     if not claimed:
         return batch
+    from pypdf import PdfReader, PdfWriter  # imported when a batch is built (the worker)
+
     try:
         forms = list(batch.forms.order_by("pk"))
-        pdf = paper_forms_pdf(batch.cycle_pickup, forms)
+        # A few copies at a time, merged: memory stays bounded (as ``printouts`` does).
+        writer = PdfWriter()
+        for start in range(0, len(forms), CHUNK_COPIES):
+            with without_gc_pauses():
+                chunk = paper_forms_pdf(batch.cycle_pickup, forms[start : start + CHUNK_COPIES])
+            writer.append(PdfReader(io.BytesIO(chunk)))
+        out = io.BytesIO()
+        writer.write(out)
+        pdf = out.getvalue()
         name = f"{batch.cycle_pickup.cycle.hub.order_prefix}-forms-{batch.pk}.pdf".lower()
         batch.file.save(name, ContentFile(pdf), save=False)
         batch.status, batch.error = PaperFormBatch.Status.DONE, ""
