@@ -63,7 +63,16 @@ from foodhub.hubs.services import invite
 from orders.billing import invoices, shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
-from orders.models import CalendarFeed, CycleDocument, Invoice, Order, OrderCycle, Weekday
+from orders.models import (
+    CalendarFeed,
+    CycleDocument,
+    Invoice,
+    Order,
+    OrderCycle,
+    PaperFormBatch,
+    Weekday,
+)
+from orders.paper_forms import services as paper_forms
 from orders.planning.schedules import add_closure, create_schedule
 from orders.relays.services import create_household, grant
 from orders.weekly_baskets import weekly
@@ -93,6 +102,7 @@ USERS = {
     "invoices:my_": ["household"],
     "invoices:by_token": ["anonymous"],
     "invoices:credit_note_by_token": ["anonymous"],
+    "paper_forms:": ["manager"],  # a hub's relays and managers (tests/orders/test_paper_forms.py)
     "pickup_points:": ["coordinator", "manager"],
     "pickup_points:my_points": ["coordinator"],
     "pickup_points:hub_points": ["manager"],
@@ -170,6 +180,7 @@ PK_OF = {
     "relays:household": "helped_customer",
     "relays:start": "helped_customer",
     "orders:withdraw_right": "right",
+    "paper_forms:batch": "paper_batch",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -336,6 +347,11 @@ def _build_world() -> dict:
         cycle=cycle, kind=CycleDocument.Kind.PACKING_SHEETS, status=CycleDocument.Status.DONE
     )
     document.file.save("packing-sheets.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    [paper_form] = paper_forms.print_forms(cycle_pickup=cycle_pickup, by=users["manager"], copies=1)
+    paper_batch = PaperFormBatch.objects.create(
+        cycle_pickup=cycle_pickup, status=PaperFormBatch.Status.DONE
+    )
+    paper_batch.file.save("paper-forms.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     return {
         "users": users,
         "values": {
@@ -378,6 +394,8 @@ def _build_world() -> dict:
             "helped_number": helped_order.number,
             "right": right.pk,
             "relay_id": relay.pk,
+            "code": paper_form.code,
+            "paper_batch": paper_batch.pk,
         },
     }
 

@@ -10,7 +10,9 @@ from django.urls import reverse
 from foodhub.hubs.models import Relay
 from orders.checkout.services import place_order
 from orders.models import Customer
+from orders.paper_forms import services as paper_forms
 from orders.relays.services import create_household
+from tests import factories
 from tests.factories import HubFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +248,34 @@ def test_the_relay_list_shows_only_ones_own_households(client, relay_world, rela
         return
     assert response.status_code == ALLOWED
     assert ("Mme Dupont" in response.content.decode()) == (relay_persona == "relay")
+
+
+# Paper order forms: the hub's relays and managers; a relay of another hub sees nothing.
+PAPER_FORMS_EXPECTED = only("manager") | {"relay": ALLOWED, "other_hub_relay": HIDDEN}
+
+
+@pytest.mark.parametrize("who", [*PERSONAS, "relay", "other_hub_relay"])
+def test_paper_forms_are_for_the_hubs_relays_and_managers_only(client, world, who):
+    hub = world["hub"]
+    relay, other_hub_relay = factories.UserFactory(), factories.UserFactory()
+    Relay.objects.create(hub=hub, user=relay)
+    Relay.objects.create(hub=factories.HubFactory(), user=other_hub_relay)
+    cycle_pickup = factories.CyclePickupPointFactory(
+        cycle=factories.OrderCycleFactory(hub=hub),
+        pickup_point=factories.PickupPointFactory(owner_hub=hub),
+    )
+    [form] = paper_forms.print_forms(cycle_pickup=cycle_pickup, by=relay, copies=1)
+    users = world["users"] | {"relay": relay, "other_hub_relay": other_hub_relay}
+    if users[who]:
+        client.force_login(users[who])
+    urls = [
+        reverse("paper_forms:index", args=[hub.slug]),
+        reverse("paper_forms:find", args=[hub.slug]) + f"?number={form.code}",
+        reverse("paper_forms:key", args=[hub.slug, form.code]),
+    ]
+    expected = PAPER_FORMS_EXPECTED[who]
+    for url in urls:
+        status = client.get(url).status_code
+        assert status == (302 if expected == ALLOWED and "find" in url else expected), url
+    status = client.post(reverse("paper_forms:print", args=[hub.slug])).status_code
+    assert status == (422 if expected == ALLOWED else expected)

@@ -32,6 +32,7 @@ from .orders import (
     OrderNumberSequence,
     OrderQuerySet,
 )
+from .paper_forms import PaperForm, PaperFormBatch, PaperFormLine
 from .payments import Payment, PaymentAnomaly, StripeEvent
 from .weekly import WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun, WeeklyBasketSkip
 from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat
@@ -42,7 +43,8 @@ __all__ = [
     "Invoice", "InvoiceSequence",
     "KeepsCounters", "Offer", "OpeningAlert", "Order", "OrderCycle", "OrderEvent", "OrderLine",
     "OrderingRight",
-    "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "Payment", "PaymentAnomaly",
+    "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "PaperForm", "PaperFormBatch",
+    "PaperFormLine", "Payment", "PaymentAnomaly",
     "PickupSlot", "SchedulePickup", "ScheduleSlot", "Shortage", "StripeEvent", "Weekday",
     "WeeklyBasket",
     "WeeklyBasketLine", "WeeklyBasketRun", "WeeklyBasketSkip", "WeeklySchedule",
