@@ -89,7 +89,7 @@ def opening_alert_unsubscribe(request, token):
 # when ordering there).
 
 
-def _sms_rows(request, customers, *, posted=None, posted_form=None) -> list[dict]:
+def _sms_rows(customers, *, posted=None, posted_form=None) -> list[dict]:
     rows = []
     for customer in customers:
         form = posted_form if customer.pk == posted else None
@@ -131,7 +131,7 @@ def my_sms(request):
     return render(
         request,
         "orders/my_sms.html",
-        {"rows": _sms_rows(request, customers, posted=posted, posted_form=posted_form)},
+        {"rows": _sms_rows(customers, posted=posted, posted_form=posted_form)},
         status=status,
     )
 
