@@ -246,6 +246,21 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# SMS (orders.sms): printed in the console in development; sent through Twilio when its
+# account is set; SMS_BACKEND names another backend (tests use the in-memory one).
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
+# The sender: a Twilio number in E.164 or an alphanumeric sender ID, or a messaging service.
+TWILIO_FROM = env("TWILIO_FROM")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+SMS_BACKEND = env(
+    "SMS_BACKEND",
+    "orders.sms.backends.twilio.SmsBackend"
+    if TWILIO_ACCOUNT_SID
+    else "orders.sms.backends.console.SmsBackend",
+)
+
 # Stripe: without keys, card payment is simply not offered.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")

@@ -16,6 +16,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from foodhub.content import views as content_views
 from foodhub.hubs import views as hub_views
+from orders.sms import views as sms_views
 from orders.worker.health import health
 
 # <id:pk> (an id the database can hold, ASCII digits, else a 404) and <hub:hub_slug> are
@@ -29,6 +30,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/setlang/", content_views.set_language, name="set_language"),
     path("health/", health, name="health"),
+    # The SMS provider's webhook (replies such as STOP): no language, no session.
+    path("sms/twilio/", sms_views.twilio_inbound, name="sms_twilio"),
 ]
 
 if settings.DEBUG:
@@ -47,6 +50,9 @@ urlpatterns += i18n_patterns(
     path("hubs/<slug:hub_slug>/cycles/", include("orders.planning.cycle_urls")),
     path("hubs/<slug:hub_slug>/balances/", include("orders.billing.urls")),
     path("hubs/<slug:hub_slug>/paper-forms/", include("orders.paper_forms.urls")),
+    path("hubs/<slug:hub_slug>/sms/", sms_views.per_month, name="sms_per_month"),
+    # The link in each SMS: short (no trailing slash), no log-in.
+    path("sms/stop/<str:token>", sms_views.stop, name="sms_stop"),
     path("", include("orders.billing.weighing_urls")),
     path("", include("orders.billing.shortage_urls")),
     path("", include("orders.billing.household_urls")),

@@ -16,4 +16,5 @@ class OrdersConfig(AppConfig):
         from .billing import delivery_emails, refunds, top_ups  # noqa: F401
         from .emails import close_emails, notifications, orders, weekly  # noqa: F401
         from .planning import schedules  # noqa: F401
+        from .sms import texts  # noqa: F401  (the SMS builders and the outbox's SMS channel)
         from .weekly_baskets import weekly as weekly_baskets  # noqa: F401

@@ -6,6 +6,9 @@ transaction as the change, under a key made of the change's entry in the order's
 committed, the worker is nudged (``outbox.send_emails``) and the household gets it within
 seconds; if the queue is down, the next tick sends it. The message itself is built when it
 leaves, in the order's language, by ``orders.emails.orders.build_order_email``.
+
+A household that chose it also gets its confirmation by SMS (``orders.sms``), owed beside
+the e-mail under the same event.
 """
 
 from django.conf import settings
@@ -13,6 +16,7 @@ from django.db import transaction
 
 from . import outbox
 from .models import Order, OrderEvent
+from .sms import services as sms
 
 KIND = "order"
 ORDER_LINK = "order_link"
@@ -25,7 +29,8 @@ def key_prefix(cycle_id: int) -> str:
 
 def owe_order_email(order: Order, event: OrderEvent, kind: str, **extra) -> None:
     """Owe the household the e-mail of ``kind`` ("confirmation", "changed", "cancelled")
-    about ``event``; call it inside the transaction that writes the event."""
+    about ``event`` (and the SMS of a confirmation, if chosen); call it inside the
+    transaction that writes the event."""
     outbox.owe(
         [
             outbox.Owed(
@@ -34,7 +39,8 @@ def owe_order_email(order: Order, event: OrderEvent, kind: str, **extra) -> None
                 to=order.email,
                 params={"order_id": order.pk, "kind": kind, **extra},
                 language=order.language or settings.LANGUAGE_CODE,
-            )
+            ),
+            *(sms.confirmation(order, event) if kind == "confirmation" else []),
         ]
     )
     # robust: the change is committed; a queue that is down must not turn it into an error.

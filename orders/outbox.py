@@ -17,9 +17,15 @@ attachments, cc; ``to`` is set from the row). It runs in the row's language. Rai
 by the thousand may register a ``batch`` loader too: it gets the params of a whole batch
 and returns what their builds share (the orders with their lines, in a few queries), which
 the builder then receives as a second argument.
+
+SMS go the same way: an owed row of channel "sms" is sent to an E.164 number by the SMS
+backend (``orders.sms``, which registers its channel with ``channel``), under the same
+claims, marks and retries; its builder returns an ``SmsMessage``.
 """
 
+import functools
 import logging
+import operator
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,7 +34,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.utils import timezone, translation
 from huey.contrib.djhuey import db_task
 
@@ -44,6 +50,12 @@ RETRY_AFTER = timedelta(minutes=5)
 
 Builder = Callable[..., EmailMessage]
 BUILDERS: dict[str, tuple[Builder, Callable[[list[dict]], object] | None]] = {}
+# How each channel's messages leave: a function giving a connection (open, close; each
+# message's ``send`` uses it). E-mails through Django's mail backend; "sms" is added by
+# ``orders.sms`` when the app is ready.
+CHANNELS: dict[str, Callable[[], object]] = {
+    OutgoingEmail.Channel.EMAIL: lambda: get_connection(),  # looked up when used (tests)
+}
 
 
 class Skip(Exception):
@@ -60,15 +72,24 @@ def builder(kind: str, *, batch: Callable[[list[dict]], object] | None = None):
     return register
 
 
+def channel(name: str, connect: Callable[[], object]) -> None:
+    """Register how the messages of channel ``name`` leave (``connect()`` gives a
+    connection)."""
+    CHANNELS[name] = connect
+
+
 @dataclass(slots=True)
 class Owed:
-    """An e-mail a step owes: its unique key, kind, address, the builder's params."""
+    """An e-mail (or SMS) a step owes: its unique key, kind, address, the builder's params;
+    an SMS names the hub it is sent for."""
 
     key: str
     kind: str
     to: str
     params: dict
     language: str = ""
+    channel: str = OutgoingEmail.Channel.EMAIL
+    hub_id: int | None = None
 
 
 def one_per_order(orders, *, kind: str, key: Callable[[int], str]) -> list[Owed]:
@@ -94,14 +115,28 @@ SHOWN_STATES = {
 def counts(key_prefix: str) -> dict[str, int]:
     """How many e-mails whose key starts with ``key_prefix`` are sent, waiting, failed, or
     not known to have left."""
-    found = dict.fromkeys(("sent", "waiting", "failed", "unknown"), 0)
+    return counts_by_prefix(key_prefix)[key_prefix]
+
+
+def counts_by_prefix(*key_prefixes: str) -> dict[str, dict[str, int]]:
+    """``counts`` of each prefix (none the start of another), in one query."""
+    found = {
+        prefix: dict.fromkeys(("sent", "waiting", "failed", "unknown"), 0)
+        for prefix in key_prefixes
+    }
+    which = Case(
+        *[When(key__startswith=prefix, then=Value(prefix)) for prefix in key_prefixes],
+        output_field=CharField(),
+    )
     rows = (
-        OutgoingEmail.objects.filter(key__startswith=key_prefix)
-        .values("status")
+        OutgoingEmail.objects.filter(
+            functools.reduce(operator.or_, [Q(key__startswith=p) for p in key_prefixes])
+        )
+        .values(prefix=which, state=F("status"))
         .annotate(n=Count("pk"))
     )
     for row in rows:
-        found[SHOWN_STATES[row["status"]]] += row["n"]
+        found[row["prefix"]][SHOWN_STATES[row["state"]]] += row["n"]
     return found
 
 
@@ -113,6 +148,8 @@ def owe(emails: Iterable[Owed], *, now: datetime | None = None) -> int:
         OutgoingEmail(
             key=email.key[:200],
             kind=email.kind,
+            channel=email.channel,
+            hub_id=email.hub_id,
             to=email.to,
             params=email.params,
             language=email.language or settings.LANGUAGE_CODE,
@@ -217,13 +254,19 @@ def _send_batch(token: str, rows: list[OutgoingEmail]) -> int:
         status=OutgoingEmail.Status.SENT, error="skipped", claim=""
     )
     _failed(token, failed)
-    if not messages:
-        return 0
-    connection = get_connection()
+    sent = 0
+    for name in sorted({row.channel for row, _message in messages}):
+        sent += _send_channel(token, name, [pair for pair in messages if pair[0].channel == name])
+    return sent
+
+
+def _send_channel(token: str, name: str, messages: list[tuple[OutgoingEmail, object]]) -> int:
+    """Send the built messages of one channel through one connection."""
     try:
+        connection = CHANNELS[name]()
         connection.open()
     except Exception:
-        logger.exception("Could not reach the mail server; the e-mails wait")
+        logger.exception("Could not reach the %s server; the messages wait", name)
         # Never tried: back to waiting, this attempt not counted against them.
         OutgoingEmail.objects.filter(pk__in=[row.pk for row, _m in messages], claim=token).update(
             status=OutgoingEmail.Status.PENDING,
@@ -244,7 +287,7 @@ def _send_batch(token: str, rows: list[OutgoingEmail]) -> int:
             try:
                 message.send()
             except Exception as exc:
-                logger.exception("Could not send e-mail %s", row.key)
+                logger.exception("Could not send %s %s", name, row.key)
                 _failed(token, [(row, f"{type(exc).__name__}: {exc}")])
                 continue
             left = row.pk
@@ -254,7 +297,7 @@ def _send_batch(token: str, rows: list[OutgoingEmail]) -> int:
         try:
             connection.close()
         except Exception:
-            logger.exception("Could not close the connection to the mail server")
+            logger.exception("Could not close the connection to the %s server", name)
     return sent
 
 

@@ -1,5 +1,5 @@
 """Households' pages: my orders, an order by its secret link, change and cancel; the
-calendar of pickups and the "the shop is open" e-mail."""
+calendar of pickups, the "the shop is open" e-mail and the SMS chosen."""
 
 from django.urls import path
 
@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("calendar/<str:token>.ics", notification_views.calendar_feed, name="calendar_feed"),
     path("alerts/<slug:hub_slug>/", notification_views.opening_alert, name="opening_alert"),
+    path("sms/", notification_views.my_sms, name="my_sms"),
     path(
         "alerts/unsubscribe/<str:token>/",
         notification_views.opening_alert_unsubscribe,

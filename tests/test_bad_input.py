@@ -75,6 +75,7 @@ from orders.models import (
 from orders.paper_forms import services as paper_forms
 from orders.planning.schedules import add_closure, create_schedule
 from orders.relays.services import create_household, grant
+from orders.sms.services import set_sms_choices, stop_token
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
 from tests import bad_input, dbcache, factories
@@ -115,6 +116,8 @@ USERS = {
     "orders:receipt_by_token": ["anonymous"],
     "orders:calendar_feed": ["anonymous"],
     "orders:opening_alert_unsubscribe": ["anonymous"],
+    "sms_per_month": ["manager"],
+    "sms_stop": ["anonymous"],  # the link of each SMS
     "payments:": ["anonymous"],
     "account_": ["anonymous", "household"],
     "spaces": ["household"],
@@ -147,6 +150,9 @@ NOT_SWEPT = {
     "the same session (allauth's own form and checks)",
     "account_set_password": "allauth's form for accounts without a password; every persona "
     "has one (allauth's own form)",
+    "sms_twilio": "the SMS provider's webhook: no page posts to it, and without a signature "
+    "it refuses everything; tests/orders/test_sms_pages.py posts forged, replayed, unsigned "
+    "and bad replies to it",
 }
 
 # Addresses no persona can reach in the world, whose arguments are still swept, with why.
@@ -188,6 +194,7 @@ TOKEN_OF = {
     "invitation": "invitation_token",
     "orders:calendar_feed": "feed_token",
     "orders:opening_alert_unsubscribe": "unsubscribe_token",
+    "sms_stop": "sms_stop_token",
     "invoices:by_token": "invoiced_token",
     "invoices:credit_note_by_token": "invoiced_token",
 }
@@ -277,6 +284,11 @@ def _build_world() -> dict:
         slot=slot, notify=False,
     )  # fmt: skip
     Order.objects.filter(pk=card_order.pk).update(payment_method=Order.PaymentMethod.CARD)
+    # The household gave its mobile number: its SMS choices can be swept.
+    order.customer.phone = "+33612345678"
+    order.customer.save()
+    set_sms_choices(order.customer, confirmation=True, reminder=False, shop_open=False,
+                    by=household)  # fmt: skip
     payment = order_services.record_payment(
         order=order, method="cash", amount="1.00", by=users["coordinator"]
     )
@@ -389,6 +401,7 @@ def _build_world() -> dict:
             "invitation_token": invitation.token,
             "feed_token": feed.token,
             "unsubscribe_token": unsubscribe_token(household.pk, hub.pk),
+            "sms_stop_token": stop_token(order.customer_id),
             "portrait_path": portrait.get_url(),
             "helped_customer": helped.pk,
             "helped_number": helped_order.number,

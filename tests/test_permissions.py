@@ -119,6 +119,7 @@ def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
         reverse("hubs:settings", args=[hub]),
         reverse("pickup_points:hub_points", args=[hub]),
         reverse("pickup_points:point_create", args=[hub]),
+        reverse("sms_per_month", args=[hub]),
     ]
     for url in urls:
         assert client.get(url).status_code == HUB_EXPECTED[persona], url
@@ -135,6 +136,23 @@ def test_producer_team_is_for_its_members_and_its_hubs_managers(client, world, p
 def test_public_pages_are_open_to_everyone(client, world, persona):
     assert client.get(reverse("home")).status_code == 200
     assert client.get(world["hub"].get_absolute_url()).status_code == 200
+
+
+def test_a_households_sms_choices_need_an_account(client, world, persona):
+    """Every account sees its own choices (none for a person who never ordered)."""
+    response = client.get(reverse("orders:my_sms"))
+    if persona == "anonymous":
+        assert response.status_code == LOGIN
+        assert response.url.startswith(reverse("account_login"))
+    else:
+        assert response.status_code == ALLOWED
+        assert list(response.context["rows"]) == []
+
+
+def test_the_sms_stop_link_and_webhook_need_no_account_but_their_secret(client, world, persona):
+    assert client.get(reverse("sms_stop", args=["1-forged00"])).status_code == 400
+    reply = {"From": "+33612345678", "Body": "STOP"}
+    assert client.post(reverse("sms_twilio"), reply).status_code in (403, 404)
 
 
 def test_my_spaces_needs_an_account(client):

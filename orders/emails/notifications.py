@@ -11,6 +11,9 @@ live in that app, and ``orders`` does not import it).
 
 Households choose the "the shop is open" e-mail of a hub (``OpeningAlert``), and leave it
 from the e-mail itself with a signed link that needs no log-in.
+
+Households that chose SMS get "the shop is open" and the reminder by SMS too, owed in the
+same step (``orders.sms``).
 """
 
 import time
@@ -31,6 +34,7 @@ from orders.households import ical
 from orders.households.alerts import unsubscribe_url
 from orders.models import CyclePickupPoint, Offer, OpeningAlert, Order, OrderCycle
 from orders.money import payments
+from orders.sms import services as sms
 from producers.templatetags.money import clock, day, moment
 
 # The pickup point team's role whose members receive the volunteer list (a string: orders
@@ -67,13 +71,14 @@ def _one_each(users, *, key: str, kind: str, params: dict) -> list[outbox.Owed]:
 
 
 def opening_emails(cycle: OrderCycle) -> list[outbox.Owed]:
-    """One "the shop is open" e-mail per household that asked for the hub's."""
+    """One "the shop is open" e-mail per household that asked for the hub's, and one SMS
+    per household that chose it."""
     return _one_each(
         _users().filter(opening_alerts__hub=cycle.hub_id),
         key=f"open:{cycle.pk}",
         kind="shop_open",
         params={"cycle_id": cycle.pk},
-    )
+    ) + sms.opening(cycle)
 
 
 class _SmallCache:
@@ -224,7 +229,8 @@ def build_shop_open(params: dict, loaded: tuple[dict, dict]) -> EmailMessage:
 
 
 def reminder_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
-    """One reminder per live order to collect at this pickup."""
+    """One reminder per live order to collect at this pickup, and an SMS for the
+    households that chose it."""
     orders = (
         Order.objects.live()
         .filter(cycle_pickup=cycle_pickup)
@@ -232,7 +238,7 @@ def reminder_emails(cycle_pickup: CyclePickupPoint) -> list[outbox.Owed]:
     )
     return outbox.one_per_order(
         orders, kind="pickup_reminder", key=lambda pk: f"remind:{pk}:{cycle_pickup.pickup_date}"
-    )
+    ) + sms.reminders(orders, cycle_pickup.pickup_date)
 
 
 @outbox.builder("pickup_reminder")

@@ -1,11 +1,13 @@
 """A household's notification choices: the "the shop is open" e-mail of a hub (on, off, and
-off from the e-mail's link), and its private calendar of pickups."""
+off from the e-mail's link), the SMS it chose with each hub, and its private calendar of
+pickups."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,8 +15,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from foodhub.hubs.models import Hub
-from orders.models import CalendarFeed, OpeningAlert
+from foodhub.phones import display
+from orders.models import CalendarFeed, Customer, OpeningAlert
 from orders.models.households import new_feed_token
+from orders.sms import services as sms
+from orders.sms.forms import SmsChoicesForm
 
 from . import alerts, ical
 
@@ -77,6 +82,57 @@ def opening_alert_unsubscribe(request, token):
         request,
         "orders/opening_alert_unsubscribe.html",
         {"hub": hub, "subscribed": subscribed, "done": done, "token": token},
+    )
+
+
+# The SMS: with each hub the household is a customer of (its number is the one it gave
+# when ordering there).
+
+
+def _sms_rows(customers, *, posted=None, posted_form=None) -> list[dict]:
+    rows = []
+    for customer in customers:
+        form = posted_form if customer.pk == posted else None
+        rows.append({
+            "customer": customer,
+            "phone": display(customer.phone),
+            "mobile": bool(sms.sms_number(customer)),
+            "form": form or SmsChoicesForm.for_customer(customer, prefix=f"c{customer.pk}"),
+        })  # fmt: skip
+    return rows
+
+
+@login_required
+def my_sms(request):
+    """Which SMS the household gets from each of its hubs; a POST saves one hub's choice
+    (naming the customer, which must be the account's own)."""
+    customers = list(Customer.objects.filter(user=request.user).select_related("hub"))
+    status = 200
+    posted = posted_form = None
+    if request.method == "POST":
+        raw = request.POST.get("customer", "")
+        customer = next((c for c in customers if raw.isascii() and str(c.pk) == raw), None)
+        if customer is None:
+            raise Http404
+        posted = customer.pk
+        posted_form = SmsChoicesForm(request.POST, prefix=f"c{customer.pk}")
+        if posted_form.is_valid():
+            try:
+                sms.set_sms_choices(customer, **posted_form.cleaned_data, by=request.user)
+            except ValidationError as error:
+                posted_form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("Your SMS choices for %(hub)s are saved.") % {"hub": customer.hub.name},
+                )
+                return redirect("orders:my_sms")
+        status = 400
+    return render(
+        request,
+        "orders/my_sms.html",
+        {"rows": _sms_rows(customers, posted=posted, posted_form=posted_form)},
+        status=status,
     )
 
 

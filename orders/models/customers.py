@@ -38,9 +38,34 @@ class Customer(models.Model):
         _("balance (€)"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The language of the SMS the household gets (empty: its account's, else French).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="",
+        db_default="",
+    )  # fmt: skip
+    # The SMS the household chose (``orders.sms``), by itself or through a relay (who and
+    # when recorded); none until chosen. A number that replied STOP (or followed the link
+    # of an SMS) gets none until the household itself chooses SMS again.
+    sms_confirmation = models.BooleanField(
+        _("SMS: order confirmation"), default=False, db_default=False
+    )
+    sms_reminder = models.BooleanField(
+        _("SMS: reminder the day before pickup"), default=False, db_default=False
+    )
+    sms_shop_open = models.BooleanField(_("SMS: the shop is open"), default=False, db_default=False)
+    sms_chosen_at = models.DateTimeField(null=True, blank=True)
+    sms_chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sms_stopped_at = models.DateTimeField(_("SMS stopped at"), null=True, blank=True)
 
     class Meta:
         ordering = [french("full_name"), "pk"]
+        indexes = [models.Index(fields=["phone"], name="customer_phone")]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [

@@ -96,9 +96,15 @@ class WorkerHeartbeat(models.Model):
 
 
 class OutgoingEmail(models.Model):
-    """An e-mail the scheduler owes someone (``orders.outbox``), written in the same
-    transaction as the step that owes it, under a unique key: a step done twice owes it
-    once. It is claimed ("sending") before it leaves, so it never leaves twice."""
+    """An e-mail (or an SMS: ``channel``) the scheduler owes someone (``orders.outbox``),
+    written in the same transaction as the step that owes it, under a unique key: a step
+    done twice owes it once. It is claimed ("sending") before it leaves, so it never leaves
+    twice. An SMS goes to an E.164 number (``to``) and names the hub it is sent for, which
+    counts its SMS per month."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
@@ -109,7 +115,13 @@ class OutgoingEmail(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40)
-    to = models.EmailField()
+    channel = models.CharField(
+        max_length=5, choices=Channel.choices, default=Channel.EMAIL, db_default=Channel.EMAIL
+    )
+    to = models.EmailField()  # an e-mail address, or an E.164 number for an SMS
+    hub = models.ForeignKey(
+        "hubs.Hub", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     language = models.CharField(max_length=10, blank=True)
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -122,7 +134,10 @@ class OutgoingEmail(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["status", "not_before"])]
+        indexes = [
+            models.Index(fields=["status", "not_before"]),
+            models.Index(fields=["hub", "channel", "sent_at"], name="outbox_hub_channel_sent"),
+        ]
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
 

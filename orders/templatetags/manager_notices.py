@@ -5,7 +5,8 @@
   on the hub's dashboard (which lives in foodhub.hubs and does not import orders: the
   template asks for it).
 - The households' e-mails about their orders (confirmations, changes, cancellations): how
-  many left, wait, failed or may not have left.
+  many left, wait, failed or may not have left; and the cycle's SMS (confirmations,
+  reminders, "the shop is open") alike.
 """
 
 from datetime import timedelta
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from orders import order_emails, outbox
 from orders.models import PaymentAnomaly
+from orders.sms import services as sms
 
 register = template.Library()
 
@@ -36,5 +38,8 @@ def payment_anomalies(hub, cycle=None):
 
 @register.inclusion_tag("orders/manage/_order_emails.html")
 def order_email_counts(cycle):
-    counts = outbox.counts(order_emails.key_prefix(cycle.pk))
-    return {"counts": counts, "any": any(counts.values())}
+    emails, texts = order_emails.key_prefix(cycle.pk), sms.cycle_prefix(cycle.pk)
+    both = outbox.counts_by_prefix(emails, texts)
+    counts, sms_counts = both[emails], both[texts]
+    return {"counts": counts, "any": any(counts.values()), "sms": sms_counts,
+            "any_sms": any(sms_counts.values())}  # fmt: skip

@@ -71,6 +71,9 @@ def quantity(value) -> str:
 DAY_FORMAT = "l j F Y"
 FIRST_DAY_FORMAT_FR = r"l j\e\r F Y"  # "mardi 1er décembre 2026"
 CLOCK_FORMAT = "H:i"
+# SMS only (160 characters): "mardi 24 nov." / "Tuesday 24 Nov.", no year.
+SHORT_DAY_FORMAT = "l j N"
+FIRST_SHORT_DAY_FORMAT_FR = r"l j\e\r N"
 
 
 def _local(value):
@@ -87,6 +90,15 @@ def day(value) -> str:
     value = _local(value)
     french_first = value.day == 1 and (translation.get_language() or "fr").startswith("fr")
     return dateformat.format(value, FIRST_DAY_FORMAT_FR if french_first else DAY_FORMAT)
+
+
+def short_day(value) -> str:
+    """A date in few characters, for an SMS: "mardi 1er déc." / "Tuesday 1 Dec."."""
+    if not value:
+        return ""
+    value = _local(value)
+    french_first = value.day == 1 and (translation.get_language() or "fr").startswith("fr")
+    return dateformat.format(value, FIRST_SHORT_DAY_FORMAT_FR if french_first else SHORT_DAY_FORMAT)
 
 
 @register.filter
