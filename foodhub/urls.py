@@ -46,6 +46,7 @@ urlpatterns += i18n_patterns(
     path("hubs/", include("foodhub.hubs.urls")),
     path("hubs/<slug:hub_slug>/cycles/", include("orders.planning.cycle_urls")),
     path("hubs/<slug:hub_slug>/balances/", include("orders.billing.urls")),
+    path("hubs/<slug:hub_slug>/food-aid/", include("orders.allocations.urls")),
     path("", include("orders.billing.weighing_urls")),
     path("", include("orders.billing.shortage_urls")),
     path("", include("orders.billing.household_urls")),
