@@ -22,7 +22,6 @@ from orders.models import (
     BalanceEntry,
     Customer,
     EligibleProduct,
-    Order,
     OrderLine,
     PurseMovement,
 )
@@ -267,8 +266,8 @@ def _eligible_amount(order) -> Decimal:
     """What the order's lines of products its hub marks as eligible cost (as agreed)."""
     if not order.is_live:
         return ZERO
-    hub = Order.objects.filter(pk=order.pk).values("cycle__hub_id")
-    eligible = EligibleProduct.objects.filter(hub_id=hub).values("product_id")
+    eligible = EligibleProduct.objects.filter(hub__order_cycles__orders=order.pk)
+    eligible = eligible.values("product_id")
     total = OrderLine.objects.filter(order=order, variant__product_id__in=eligible).aggregate(
         sum=Sum("total")
     )["sum"]

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from foodhub import spreadsheets
@@ -107,7 +108,11 @@ def credit(request, hub_slug, pk):
     else:
         messages.success(
             request,
-            _("%(count)s household(s) credited; the others already were this month.")
+            ngettext(
+                "%(count)s household credited now (the others already were this month).",
+                "%(count)s households credited now (the others already were this month).",
+                len(written),
+            )
             % {"count": len(written)},
         )
     return redirect("allocations:programme", hub_slug=hub.slug, pk=programme.pk)
