@@ -59,6 +59,7 @@ from django.utils import timezone, translation
 
 from foodhub.content import editors
 from foodhub.hubs.services import invite
+from orders.allocations import services as allocation_services
 from orders.billing import invoices, shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
@@ -88,6 +89,7 @@ USERS = {
     "weighing:producer": ["producer_member"],
     "shortages:": ["manager"],
     "invoices:": ["manager"],
+    "allocations:": ["manager"],
     "invoices:my_": ["household"],
     "invoices:by_token": ["anonymous"],
     "invoices:credit_note_by_token": ["anonymous"],
@@ -164,6 +166,11 @@ PK_OF = {
     "invoices:my_invoice": "invoice",
     "invoices:my_credit_note": "credit_note",
     "invoices:credit_note_by_token": "credit_note",
+    "allocations:programme": "programme",
+    "allocations:credit": "programme",
+    "allocations:withdraw": "programme",
+    "allocations:report": "programme",
+    "allocations:report_csv": "programme",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -181,6 +188,7 @@ ARGUMENTS_OF = {
     "shortages:": {"cycle_pk": "closed_cycle_pk", "line_pk": "weighed_line_pk",
                    "offer_pk": "closed_offer_pk", "shortage_pk": "shortage_pk"},
     "invoices:": {"cycle_pk": "invoiced_cycle_pk"},
+    "allocations:": {"enrolment_pk": "enrolment_pk"},
 }  # fmt: skip
 
 # Values for the arguments of addresses: ids no database holds, digits Python reads as digits.
@@ -318,6 +326,16 @@ def _build_world() -> dict:
         cycle=cycle, kind=CycleDocument.Kind.PACKING_SHEETS, status=CycleDocument.Status.DONE
     )
     document.file.save("packing-sheets.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    # A food aid programme, the household enrolled and credited this month.
+    programme = allocation_services.create_programme(
+        hub=hub, name="Caisse de Fives", funder="Ville de Lille", monthly_amount=Decimal("20"),
+        first_month=today.replace(day=1), last_month=today.replace(day=1, year=today.year + 1),
+        eligible_only=True, by=users["manager"],
+    )  # fmt: skip
+    enrolment = allocation_services.enrol(
+        programme=programme, customer=order.customer, by=users["manager"]
+    )
+    allocation_services.credit_month(programme=programme)
     return {
         "users": users,
         "values": {
@@ -356,6 +374,8 @@ def _build_world() -> dict:
             "feed_token": feed.token,
             "unsubscribe_token": unsubscribe_token(household.pk, hub.pk),
             "portrait_path": portrait.get_url(),
+            "programme": programme.pk,
+            "enrolment_pk": enrolment.pk,
         },
     }
 
