@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from foodhub import inputs
+from foodhub import inputs, phones
 from foodhub.collation import french
 from foodhub.inputs import FIRST_YEAR, LAST_YEAR
 from orders.models import Customer
@@ -83,7 +83,8 @@ class EnrolForm(forms.Form):
 
 
 def _household_label(customer: Customer) -> str:
-    return " · ".join(part for part in (customer.full_name, customer.phone, customer.email) if part)
+    parts = (customer.full_name, phones.display(customer.phone), customer.email)
+    return " · ".join(part for part in parts if part)
 
 
 class EligibleForm(forms.Form):

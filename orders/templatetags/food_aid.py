@@ -3,6 +3,7 @@
 
 from django import template
 
+from foodhub import phones
 from orders import ledger
 from orders.models import AllocationPurse
 
@@ -15,3 +16,9 @@ def food_aid(customer) -> dict:
         customer_id=customer.pk, left__gt=0, programme__eligible_only=True
     ).exists()
     return {"left": ledger.allocation_left(customer), "restricted": restricted}
+
+
+@register.filter
+def phone(value: str) -> str:
+    """A phone number kept in E.164, as people read it."""
+    return phones.display(value)
