@@ -2,11 +2,14 @@
 enrolled are credited once a month, the aid is spent at the hub only, restricted aid only
 on eligible products, never paid out, and reported to the funder under pseudonyms."""
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -196,6 +199,59 @@ def test_a_run_killed_half_way_credits_the_rest_once(
     assert len(services.credit_month(programme=programme)) == 1
     assert BalanceEntry.objects.filter(kind="allocation").count() == 2
     assert PurseMovement.objects.count() == 2
+    assert_purses_add_up()
+
+
+def test_a_credit_half_written_is_not_written_at_all(hub, manager, customer, monkeypatch):
+    """The entry, the balance and the purse move in one transaction: a failure between
+    them leaves none of them moved, and the next run credits the household."""
+    programme = new_programme(hub, manager)
+    services.enrol(programme=programme, customer=customer, by=manager)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(PurseMovement.objects, "bulk_create", broken)
+        with pytest.raises(RuntimeError):
+            services.credit_month(programme=programme)
+    customer.refresh_from_db()
+    assert not BalanceEntry.objects.exists() and customer.balance == 0
+    assert purse_of(customer).left == 0
+
+    services.credit_month(programme=programme)
+    customer.refresh_from_db()
+    assert customer.balance == D("20.00") == purse_of(customer).left
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent workers are tested"
+)
+@pytest.mark.django_db(transaction=True)
+def test_workers_and_managers_crediting_at_the_same_instant_credit_once(hub, manager):
+    programme = new_programme(hub, manager)
+    households = [Customer.objects.create(hub=hub, full_name=f"Foyer {n}") for n in range(5)]
+    for household in households:
+        services.enrol(programme=programme, customer=household, by=manager)
+    barrier = threading.Barrier(6)
+
+    def work(n):
+        try:
+            barrier.wait(timeout=30)
+            if n % 2:
+                services.credit_due_months()
+            else:
+                services.credit_month(programme=programme, by=manager)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(work, range(6)))
+    assert BalanceEntry.objects.filter(kind="allocation").count() == 5
+    assert PurseMovement.objects.count() == 5
+    for household in households:
+        household.refresh_from_db()
+        assert household.balance == D("20.00")
     assert_purses_add_up()
 
 
