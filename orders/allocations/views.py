@@ -4,7 +4,6 @@ credited by hand, eligible products, and the funder's report (page and CSV)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -151,7 +150,7 @@ def report_csv(request, hub_slug, pk):
     programme = get_object_or_404(AllocationProgramme.objects.filter(hub=hub), pk=pk)
     header = [_("Month"), _("Household"), _("Credited (€)"), _("Spent (€)")]
     rows = (
-        [date_format(row.month, "Y-m"), row.household, row.credited, row.spent]
+        [row.month.isoformat()[:7], row.household, row.credited, row.spent]
         for row in selectors.report(programme).households
     )
     return spreadsheets.csv_response(

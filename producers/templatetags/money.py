@@ -71,6 +71,7 @@ def quantity(value) -> str:
 DAY_FORMAT = "l j F Y"
 FIRST_DAY_FORMAT_FR = r"l j\e\r F Y"  # "mardi 1er décembre 2026"
 CLOCK_FORMAT = "H:i"
+MONTH_FORMAT = "F Y"
 
 
 def _local(value):
@@ -87,6 +88,14 @@ def day(value) -> str:
     value = _local(value)
     french_first = value.day == 1 and (translation.get_language() or "fr").startswith("fr")
     return dateformat.format(value, FIRST_DAY_FORMAT_FR if french_first else DAY_FORMAT)
+
+
+@register.filter
+def month(value) -> str:
+    """A month (any date in it, e.g. its first day), e.g. "novembre 2026"."""
+    if not value:
+        return ""
+    return dateformat.format(_local(value), MONTH_FORMAT)
 
 
 @register.filter

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from huey.contrib.djhuey import HUEY
 
 import orders.tasks  # noqa: F401 (what the worker loads: its periodic tasks)
@@ -31,6 +31,7 @@ from orders.models import (
     Payment,
     PurseMovement,
 )
+from producers.templatetags.money import month
 from tests import bad_input, factories
 from tests.orders.test_refunds import (  # noqa: F401 (fixtures)
     _no_network,
@@ -680,3 +681,11 @@ def test_the_period_report_counts_the_aid_as_money_from_the_funder(
         reverse("billing:period_report", args=[hub.slug]), {"start": day, "end": day}
     ).content.decode()
     assert "Plus : aide alimentaire versée par les financeurs" in page
+
+
+def test_months_are_shown_one_way_in_each_language():
+    with translation.override("fr"):
+        assert month(date(2026, 12, 1)) == "décembre 2026"
+    with translation.override("en"):
+        assert month(date(2026, 12, 1)) == "December 2026"
+    assert month(None) == ""
