@@ -53,6 +53,7 @@ urlpatterns += i18n_patterns(
     path("hubs/<slug:hub_slug>/sms/", sms_views.per_month, name="sms_per_month"),
     # The link in each SMS: short (no trailing slash), no log-in.
     path("sms/stop/<str:token>", sms_views.stop, name="sms_stop"),
+    path("hubs/<slug:hub_slug>/food-aid/", include("orders.allocations.urls")),
     path("", include("orders.billing.weighing_urls")),
     path("", include("orders.billing.shortage_urls")),
     path("", include("orders.billing.household_urls")),

@@ -8,17 +8,27 @@ An entry is written once for its cause (``key``): a request or a worker run agai
 nothing twice, and gets the entry already written.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import BalanceEntry, Customer
+from orders.models import (
+    AllocationPurse,
+    BalanceEntry,
+    Customer,
+    EligibleProduct,
+    OrderLine,
+    PurseMovement,
+)
 from orders.stock import OrderError
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 # What a balance entry holds (DecimalField(max_digits=10, decimal_places=2)).
 LIMIT = Decimal("99999999.99")
 
@@ -37,12 +47,17 @@ def add_entry(
     payment=None,
     reason: str = "",
     by=None,
+    purses: dict[int, Decimal] | None = None,
+    month: date | None = None,
 ) -> BalanceEntry:
     """Add ``amount`` (what the hub owes the household after it; negative: what the
     household owes) to the customer's balance, for the cause named by ``key``.
 
     Runs in the caller's transaction when there is one (a weighing, a payment recorded:
     the entry stands or falls with it), else in its own.
+
+    ``purses``: the part of ``amount`` that is food allocation, by purse (credited, spent,
+    given back; ``month``: the month credited), moved with the entry (``_move_purses``).
     """
     entry = _new_entry(
         customer=customer, kind=kind, amount=amount, key=key, order=order, payment=payment,
@@ -59,6 +74,8 @@ def add_entry(
         entry.customer = locked
         entry.save(force_insert=True)
         Customer.objects.filter(pk=locked.pk).update(balance=_moved(amount))
+        if purses:
+            _move_purses(entry, purses, month)
     # The row was locked: its balance then, plus this entry, is what it holds now.
     customer.balance = locked.balance + amount
     return entry
@@ -74,27 +91,187 @@ def _moved(amount: Decimal):
 def use_credit(*, customer: Customer, order, up_to: Decimal, by=None) -> BalanceEntry | None:
     """Pay ``order`` with the customer's credit, up to ``up_to`` €: the entry of what was
     used (None when the balance is not positive). The balance is read under the customer's
-    lock, so two orders never spend the same credit."""
+    lock, so two orders never spend the same credit. Food allocation pays first, within
+    what its programmes allow (``credit_available``)."""
     if up_to <= 0:
         return None
     with transaction.atomic():
         balance = Customer.objects.select_for_update().values_list("balance", flat=True)
-        used = min(max(balance.get(pk=customer.pk), Decimal("0.00")), up_to)
+        used, parts = credit_available(
+            customer=customer, balance=balance.get(pk=customer.pk), order=order, up_to=up_to
+        )
         if used <= 0:
             return None
         return add_entry(
             customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=-used,
             key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by,
+            purses={pk: -part for pk, part in parts.items()},
         )  # fmt: skip
 
 
 def give_back_credit(*, customer: Customer, order, amount: Decimal, by=None) -> None:
-    """Give back ``amount`` € of the credit used for ``order`` (it costs less, or nothing)."""
-    if amount > 0:
-        add_entry(
-            customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=amount,
-            key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by,
-        )  # fmt: skip
+    """Give back ``amount`` € of the credit used for ``order`` (it costs less, or nothing):
+    the household's own credit first, then its food allocation, to the purses it came
+    from."""
+    if amount <= 0:
+        return
+    spent = _spent_on(order)
+    own = credit_used(order) - sum(spent.values(), ZERO)
+    parts = _take(spent, amount - max(own, ZERO))
+    add_entry(
+        customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=amount,
+        key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by, purses=parts,
+    )  # fmt: skip
+
+
+def release_ineligible_allocation(*, customer: Customer, order, by=None) -> Decimal:
+    """Give back to their purses the restricted allocation paying more of ``order`` than
+    its eligible lines cost now (an eligible line removed, a quantity lowered): the
+    household's other credit, or the household, pays that part. Returns what was given
+    back."""
+    spent = _spent_on(order, restricted=True)
+    if not spent:
+        return ZERO
+    over = sum(spent.values(), ZERO) - _eligible_amount(order)
+    if over <= 0:
+        return ZERO
+    add_entry(
+        customer=customer, kind=BalanceEntry.Kind.CREDIT_USED, amount=over,
+        key=next_key(f"credit_used:order:{order.pk}"), order=order, by=by,
+        purses=_take(spent, over),
+    )  # fmt: skip
+    return over
+
+
+def credit_available(
+    *, customer: Customer, balance: Decimal, order, up_to: Decimal
+) -> tuple[Decimal, dict[int, Decimal]]:
+    """What the customer's credit can pay of ``order``, at most ``up_to``, and the part of
+    it each food allocation purse pays. Read under the customer's lock by whoever writes
+    the entry.
+
+    1. The balance's food allocation (its purses, restricted ones first) pays first.
+    2. A restricted purse pays only the order's eligible lines: their amount, less what
+       restricted purses pay of the order already (the hub fee is never eligible).
+    3. The rest of the balance (the balance less every purse) pays as before.
+    """
+    up = min(max(balance, ZERO), up_to)
+    if up <= 0:
+        return ZERO, {}
+    purses = list(
+        AllocationPurse.objects.filter(customer_id=customer.pk, left__gt=0)
+        .order_by("-programme__eligible_only", "pk")
+        .values_list("pk", "left", "programme__eligible_only")
+    )
+    parts, room = {}, None
+    for pk, left, restricted in purses:
+        part = min(left, up - sum(parts.values(), ZERO))
+        if restricted:
+            if room is None:
+                room = _eligible_amount(order) - sum(
+                    _spent_on(order, restricted=True).values(), ZERO
+                )
+            part = min(part, max(room, ZERO))
+            room -= part
+        if part > 0:
+            parts[pk] = part
+    allocation = sum(parts.values(), ZERO)
+    own = max(balance - sum((left for _pk, left, _r in purses), ZERO), ZERO)
+    return allocation + min(own, up - allocation), parts
+
+
+def allocation_left(customer: Customer) -> Decimal:
+    """The food allocation part of the customer's balance: its purses' credit left, within
+    its credit (a debt is paid before the allocation is counted spendable)."""
+    left = AllocationPurse.objects.filter(customer_id=customer.pk).aggregate(sum=Sum("left"))
+    return min(Decimal(left["sum"] or 0).quantize(CENT), max(customer.balance, ZERO))
+
+
+def own_credit(customer: Customer) -> Decimal:
+    """The credit that is the household's own money: the balance less its food
+    allocation (which is never paid out)."""
+    left = AllocationPurse.objects.filter(customer_id=customer.pk).aggregate(sum=Sum("left"))
+    return max(customer.balance - Decimal(left["sum"] or 0).quantize(CENT), ZERO)
+
+
+def credit_allocation(*, purse: AllocationPurse, month: date, by=None) -> BalanceEntry:
+    """Credit a household its programme's allocation of ``month`` (the first day of it):
+    written once per programme, household and month, whoever asks and however often."""
+    programme = purse.programme
+    amount = programme.monthly_amount
+    return add_entry(
+        customer=purse.customer, kind=BalanceEntry.Kind.ALLOCATION, amount=amount,
+        key=f"allocation:{programme.pk}:{purse.customer_id}:{month:%Y-%m}",
+        reason=f"{programme.name} · {month:%m/%Y}"[:500], by=by, purses={purse.pk: amount},
+        month=month,
+    )  # fmt: skip
+
+
+def purses_of(entry: BalanceEntry) -> dict[int, Decimal]:
+    """The food allocation parts of ``entry``, by purse (to add it again the other way)."""
+    return dict(entry.purse_movements.values_list("purse_id", "amount"))
+
+
+def _move_purses(entry: BalanceEntry, purses: dict[int, Decimal], month: date | None) -> None:
+    """Move each purse with ``entry`` (its customer locked), and record why: a purse's
+    ``left`` is the sum of its movements, never below zero (a constraint)."""
+    purses = {pk: amount for pk, amount in purses.items() if amount}
+    owned = AllocationPurse.objects.filter(pk__in=purses, customer_id=entry.customer_id).count()
+    if owned != len(purses):
+        raise ValueError("a purse is another customer's")
+    moved = sum(purses.values(), ZERO)
+    if abs(moved) > abs(entry.amount) or moved * entry.amount < 0:
+        raise ValueError("a purse moves more than its entry")
+    kind = (
+        PurseMovement.Kind.CREDITED
+        if entry.kind == BalanceEntry.Kind.ALLOCATION
+        else PurseMovement.Kind.SPENT
+    )
+    month = month or timezone.localdate().replace(day=1)
+    PurseMovement.objects.bulk_create(
+        PurseMovement(purse_id=pk, entry=entry, kind=kind, amount=amount, month=month)
+        for pk, amount in purses.items()
+    )
+    for pk, amount in purses.items():
+        AllocationPurse.objects.filter(pk=pk).update(
+            left=Round(F("left") + amount, 2, output_field=AllocationPurse._meta.get_field("left"))
+        )
+
+
+def _spent_on(order, *, restricted: bool | None = None) -> dict[int, Decimal]:
+    """What each purse pays of ``order`` now (spent, less given back), purses paying
+    nothing left out."""
+    movements = PurseMovement.objects.filter(entry__order=order, kind=PurseMovement.Kind.SPENT)
+    if restricted is not None:
+        movements = movements.filter(purse__programme__eligible_only=restricted)
+    rows = movements.values("purse_id").annotate(sum=Sum("amount")).order_by("purse_id")
+    spent = {row["purse_id"]: -Decimal(row["sum"]).quantize(CENT) for row in rows}
+    return {pk: amount for pk, amount in spent.items() if amount > 0}
+
+
+def _take(spent: dict[int, Decimal], amount: Decimal) -> dict[int, Decimal]:
+    """``amount`` given back to the purses of ``spent`` (each at most what it pays), in
+    purse order: {purse: amount given back}."""
+    parts = {}
+    for pk in sorted(spent):
+        if amount <= 0:
+            break
+        part = min(spent[pk], amount)
+        parts[pk] = part
+        amount -= part
+    return parts
+
+
+def _eligible_amount(order) -> Decimal:
+    """What the order's lines of products its hub marks as eligible cost (as agreed)."""
+    if not order.is_live:
+        return ZERO
+    eligible = EligibleProduct.objects.filter(hub__order_cycles__orders=order.pk)
+    eligible = eligible.values("product_id")
+    total = OrderLine.objects.filter(order=order, variant__product_id__in=eligible).aggregate(
+        sum=Sum("total")
+    )["sum"]
+    return Decimal(total or 0).quantize(CENT)
 
 
 def credit_used(order) -> Decimal:

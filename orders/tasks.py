@@ -9,5 +9,6 @@ module.
 
 # The refunds of credit (``billing.refunds.refund_owed_back``) are queued by services,
 # not by the tick.
+from orders.allocations import services as allocations  # noqa: F401
 from orders.billing import refunds  # noqa: F401
 from orders.worker import scheduler  # noqa: F401

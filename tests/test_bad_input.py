@@ -60,6 +60,7 @@ from django.utils import timezone, translation
 from foodhub.content import editors
 from foodhub.hubs.models import Relay
 from foodhub.hubs.services import invite
+from orders.allocations import services as allocation_services
 from orders.billing import invoices, shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
@@ -100,6 +101,7 @@ USERS = {
     "weighing:producer": ["producer_member"],
     "shortages:": ["manager"],
     "invoices:": ["manager"],
+    "allocations:": ["manager"],
     "invoices:my_": ["household"],
     "invoices:by_token": ["anonymous"],
     "invoices:credit_note_by_token": ["anonymous"],
@@ -187,6 +189,11 @@ PK_OF = {
     "relays:start": "helped_customer",
     "orders:withdraw_right": "right",
     "paper_forms:batch": "paper_batch",
+    "allocations:programme": "programme",
+    "allocations:credit": "programme",
+    "allocations:withdraw": "programme",
+    "allocations:report": "programme",
+    "allocations:report_csv": "programme",
 }
 TOKEN_OF = {
     "payments:pay": "card_token",
@@ -206,6 +213,7 @@ ARGUMENTS_OF = {
                    "offer_pk": "closed_offer_pk", "shortage_pk": "shortage_pk"},
     "invoices:": {"cycle_pk": "invoiced_cycle_pk"},
     "relays:": {"number": "helped_number"},
+    "allocations:": {"enrolment_pk": "enrolment_pk"},
 }  # fmt: skip
 
 # Values for the arguments of addresses: ids no database holds, digits Python reads as digits.
@@ -364,6 +372,16 @@ def _build_world() -> dict:
         cycle_pickup=cycle_pickup, status=PaperFormBatch.Status.DONE
     )
     paper_batch.file.save("paper-forms.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    # A food aid programme, the household enrolled and credited this month.
+    programme = allocation_services.create_programme(
+        hub=hub, name="Caisse de Fives", funder="Ville de Lille", monthly_amount=Decimal("20"),
+        first_month=today.replace(day=1), last_month=today.replace(day=1, year=today.year + 1),
+        eligible_only=True, by=users["manager"],
+    )  # fmt: skip
+    enrolment = allocation_services.enrol(
+        programme=programme, customer=order.customer, by=users["manager"]
+    )
+    allocation_services.credit_month(programme=programme)
     return {
         "users": users,
         "values": {
@@ -409,6 +427,8 @@ def _build_world() -> dict:
             "relay_id": relay.pk,
             "code": paper_form.code,
             "paper_batch": paper_batch.pk,
+            "programme": programme.pk,
+            "enrolment_pk": enrolment.pk,
         },
     }
 

@@ -22,9 +22,10 @@ import time_machine
 from django.urls import get_resolver, reverse
 from django.utils import timezone, translation
 
+from orders.allocations import services as allocations
 from orders.billing import invoices
 from orders.checkout.services import place_order, record_payment, set_collected
-from orders.models import OrderCycle
+from orders.models import AllocationProgramme, Customer, OrderCycle
 from pickup_points.models import PickupPointMembership
 from pickup_points.notifications import build_volunteer_list
 from tests import factories
@@ -151,6 +152,24 @@ def _sales_journal(client, world, personas):
     return _get("manager", "invoices:journal", _cycle_args())(client, world, personas)
 
 
+def _food_aid_report(client, world, personas):
+    """A programme of the hub, the household enrolled, credited and spending: the
+    funder's report, households under pseudonyms."""
+    cycle = world["cycle"]
+    programme = AllocationProgramme.objects.filter(hub=cycle.hub).first()
+    if programme is None:
+        month = allocations.this_month()
+        programme = allocations.create_programme(
+            hub=cycle.hub, name="Caisse", funder="Ville", monthly_amount=Decimal("20.50"),
+            first_month=month, last_month=month, eligible_only=False, by=None,
+        )  # fmt: skip
+        customer = Customer.objects.get(hub=cycle.hub, user=personas["household"])
+        allocations.enrol(programme=programme, customer=customer, by=None)
+        allocations.credit_month(programme=programme)
+    args = lambda world: [cycle.hub.slug, programme.pk]  # noqa: E731
+    return _get("manager", "allocations:report_csv", args)(client, world, personas)
+
+
 CSV = {"format": "csv"}
 EXPORTS = [
     _report("suppliers", evil=(EVIL_PRODUCT,)),
@@ -210,6 +229,7 @@ EXPORTS = [
         evil=(EVIL_NAME, "+33 6 12 34 56 78"),
     ),
     Export("sales journal", _sales_journal),
+    Export("food aid report", _food_aid_report, evil=()),
     Export(
         "catalogue",
         _get("producer_member", "producers:export", lambda world: ["ferme-du-melantois"]),
@@ -321,7 +341,7 @@ def test_every_csv_address_is_in_the_list_of_exports():
     """A new address ending in .csv must join EXPORTS (the ?format=csv documents are
     listed by hand above)."""
     covered = {"cycles:report", "producers:export", "orders:my_data_csv", "billing:export",
-               "invoices:journal"}  # fmt: skip
+               "invoices:journal", "allocations:report_csv"}  # fmt: skip
 
     def names(resolver, namespace=""):
         for pattern in resolver.url_patterns:

@@ -4,12 +4,14 @@ Pages are 404 (not 403) for people who may not see them, so nobody learns what e
 Anonymous visitors are sent to the log-in page.
 """
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from foodhub.hubs.models import Relay
 from orders.checkout.services import place_order
-from orders.models import Customer
+from orders.models import AllocationProgramme, Customer, Enrolment
 from orders.paper_forms import services as paper_forms
 from orders.relays.services import create_household
 from tests import factories
@@ -123,6 +125,34 @@ def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
     ]
     for url in urls:
         assert client.get(url).status_code == HUB_EXPECTED[persona], url
+
+
+def test_food_aid_pages_are_for_the_hubs_managers_only(client, world, persona):
+    hub = world["hub"]
+    programme = AllocationProgramme.objects.create(
+        hub=hub, name="Caisse", funder="Ville", monthly_amount="20.00",
+        first_month=date(2026, 1, 1), last_month=date(2026, 12, 1),
+    )  # fmt: skip
+    customer = Customer.objects.create(hub=hub, full_name="Mme Dupont")
+    enrolment = Enrolment.objects.create(programme=programme, customer=customer)
+    urls = [
+        reverse("allocations:programmes", args=[hub.slug]),
+        reverse("allocations:eligible", args=[hub.slug]),
+        reverse("allocations:programme", args=[hub.slug, programme.pk]),
+        reverse("allocations:report", args=[hub.slug, programme.pk]),
+        reverse("allocations:report_csv", args=[hub.slug, programme.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == HUB_EXPECTED[persona], url
+    posts = [
+        reverse("allocations:credit", args=[hub.slug, programme.pk]),
+        reverse("allocations:withdraw", args=[hub.slug, programme.pk, enrolment.pk]),
+    ]
+    expected = {**HUB_EXPECTED, "manager": 302}  # done, then back to the programme
+    for url in posts:
+        assert client.post(url).status_code == expected[persona], url
+    enrolment.refresh_from_db()
+    assert (enrolment.withdrawn_at is not None) == (persona == "manager")
 
 
 TEAM_EXPECTED = only("manager", "producer_member")

@@ -27,14 +27,29 @@ ZERO = Decimal("0.00")
 def owed_today(order: Order, *, paid: Decimal | None = None) -> dues.Owed:
     """What ``order``'s household owes at the pickup point now (``paid``: what the order
     is paid, when the caller has it)."""
-    balance = (
-        Customer.objects.values_list("balance", flat=True).get(pk=order.customer_id)
+    customer = (
+        Customer.objects.only("pk", "balance").get(pk=order.customer_id)
         if order.customer_id
-        else ZERO
+        else None
     )
     if paid is None:
         paid = checkout.paid_amount(order)
-    return dues.owed(order, paid=paid, balance=balance)
+    return _owed(order, paid, customer)[0]
+
+
+def _owed(order: Order, paid: Decimal, customer: Customer | None) -> tuple[dues.Owed, dict]:
+    """What is owed for ``order``, and the food allocation purses' parts of the credit
+    that pays it. A household's credit pays the order, within what its food allocation
+    may pay (restricted to the eligible lines: ``ledger.credit_available``)."""
+    if customer is None:
+        return dues.owed(order, paid=paid, balance=ZERO), {}
+    balance, parts = customer.balance, {}
+    if balance > 0:
+        left = dues.owed(order, paid=paid, balance=ZERO).order_left
+        balance, parts = ledger.credit_available(
+            customer=customer, balance=balance, order=order, up_to=left
+        )
+    return dues.owed(order, paid=paid, balance=balance), parts
 
 
 def record_payment(*, order: Order, method: str, amount, by, keep_change: bool = False):
@@ -48,9 +63,7 @@ def record_payment(*, order: Order, method: str, amount, by, keep_change: bool =
         if not order.is_live:
             raise BillingError(_("This order was cancelled."))
         customer = _locked_customer(order)
-        owed = dues.owed(
-            order, paid=checkout.paid_amount(order), balance=customer.balance if customer else ZERO
-        )
+        owed, parts = _owed(order, checkout.paid_amount(order), customer)
         if order.payment_method != Order.PaymentMethod.AT_PICKUP and not owed.debt:
             raise BillingError(_("This order is paid by card online."))
         shared = owed.share(amount)
@@ -61,9 +74,11 @@ def record_payment(*, order: Order, method: str, amount, by, keep_change: bool =
         if shared.change and customer is None:
             raise BillingError(_("This order has no household record to keep credit for."))
         payment = checkout.add_payment(order=order, method=method, amount=amount, by=by)
+        spent = {pk: -part for pk, part in parts.items()}
         entries = [
             ledger.add_entry(customer=customer, kind=kind, amount=value, key=f"{kind}:{payment.pk}",
-                             order=order, payment=payment, by=by)
+                             order=order, payment=payment, by=by,
+                             purses=spent if kind == BalanceEntry.Kind.CREDIT_USED else None)
             for kind, value in (
                 (BalanceEntry.Kind.CREDIT_USED, -shared.credit_used),
                 (BalanceEntry.Kind.SETTLED, shared.to_debt),
@@ -83,7 +98,7 @@ def pay_with_credit(*, order: Order, by) -> BalanceEntry | None:
         customer = _locked_customer(order)
         if customer is None:
             raise BillingError(_("This order has no household record with credit."))
-        owed = dues.owed(order, paid=checkout.paid_amount(order), balance=customer.balance)
+        owed = _owed(order, checkout.paid_amount(order), customer)[0]
         if not owed.credit_used:
             return None
         return ledger.use_credit(customer=customer, order=order, up_to=owed.credit_used, by=by)
@@ -110,6 +125,7 @@ def cancel_payment(*, payment: Payment, by) -> Payment:
                 payment=payment,
                 reason=_("payment cancelled"),
                 by=by,
+                purses={pk: -amount for pk, amount in ledger.purses_of(entry).items()},
             )
     return payment
 

@@ -2,7 +2,7 @@
 balances and what is still to collect, for a cycle or a period.
 
     sold − credit notes = received − change in balances + still to collect
-                          (+ managers' corrections)
+                          (+ managers' corrections + food allocation from funders)
 
 Each side is read on its own, from its own rows: what was sold from the order lines as
 they are after the close (weights, quantities delivered) and the hub fee; the money from
@@ -65,6 +65,11 @@ class Report:
         return self.balances.get(BalanceEntry.Kind.MANUAL, ZERO)
 
     @property
+    def funded(self) -> Decimal:
+        """Food allocation credited to households: money from the programmes' funders."""
+        return self.balances.get(BalanceEntry.Kind.ALLOCATION, ZERO)
+
+    @property
     def balance_change(self) -> Decimal:
         """How much more the hub owes households after this (credit less debts)."""
         return sum(self.balances.values(), ZERO)
@@ -76,6 +81,7 @@ class Report:
             self.received_total
             - self.balance_change
             + self.manual
+            + self.funded
             + self.to_collect
             - self.to_give_back
         )

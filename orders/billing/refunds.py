@@ -174,7 +174,8 @@ def refund_order(order: Order) -> list[Payment]:
         order = Order.objects.select_related("cycle__hub").get(pk=order.pk)
         if order.cycle.hub.money_owed_back != Hub.MoneyOwedBack.REFUND_TO_CARD:
             return []
-        amount = min(owed_back(order), customer.balance)
+        # Food allocation credit is never paid out: only the household's own credit.
+        amount = min(owed_back(order), ledger.own_credit(customer))
         if amount > 0:
             last = (
                 BalanceEntry.objects.filter(order=order, kind__in=ADJUSTMENT_KINDS)
@@ -216,6 +217,15 @@ def refund_balance(*, customer: Customer, amount, reason: str, token: str, by) -
             raise RefundError(
                 _("The household's credit is %(credit)s €: a refund cannot be larger.")
                 % {"credit": number_format(max(customer.balance, ZERO), 2)}
+            )
+        own = ledger.own_credit(customer)
+        if amount > own:
+            raise RefundError(
+                _(
+                    "Only %(own)s € of the credit is the household's own money: food aid "
+                    "credit is never paid out."
+                )
+                % {"own": number_format(own, 2)}
             )
         charges = refundable_charges(customer)
         refundable = sum((charge.refundable for charge in charges), ZERO)

@@ -504,8 +504,10 @@ def _owns_its_record(order: Order, customer) -> bool:
 
 def keep_credit_in_line(order: Order, customer=None, *, placing: bool = False):
     """Credit pays what it can of a live order whose household owns its record, and never
-    more than the order costs: given back when it costs less, or is cancelled. Returns the
-    entry of credit used now, if any.
+    more than the order costs: given back when it costs less, or is cancelled. Food
+    allocation restricted to eligible products never pays more than the order's eligible
+    lines: what it paid over them goes back to its purse, and the household's other
+    credit pays it if it can. Returns the entry of credit used now, if any.
 
     Runs in the order's transaction, the order locked (or being written).
     """
@@ -513,10 +515,17 @@ def keep_credit_in_line(order: Order, customer=None, *, placing: bool = False):
         return None
     used = pricing.ZERO if placing else ledger.credit_used(order)
     target = order.total if order.is_live else pricing.ZERO
-    if used > target:
+    gave_back = used > target
+    if gave_back:
         customer = customer or order.customer
         ledger.give_back_credit(customer=customer, order=order, amount=used - target)
-        return None
+        used = target
+    released = pricing.ZERO
+    if used > 0:
+        customer = customer or order.customer
+        released = ledger.release_ineligible_allocation(customer=customer, order=order)
+    if gave_back and not released:
+        return None  # the credit left pays the order all
     if order.is_live:
         customer = customer or order.customer
         if customer.balance > 0 and _owns_its_record(order, customer):

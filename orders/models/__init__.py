@@ -6,6 +6,13 @@ only through string foreign keys, never by importing that app's code.
 Every model is importable from ``orders.models``, as the rest of the project names them.
 """
 
+from .allocations import (
+    AllocationProgramme,
+    AllocationPurse,
+    EligibleProduct,
+    Enrolment,
+    PurseMovement,
+)
 from .billing import BalanceEntry, BalanceEntryQuerySet, Shortage
 from .customers import Customer
 from .cycles import (
@@ -38,6 +45,7 @@ from .weekly import WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun, WeeklyBaske
 from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat
 
 __all__ = [
+    "AllocationProgramme", "AllocationPurse", "EligibleProduct", "Enrolment", "PurseMovement",
     "BalanceEntry", "BalanceEntryQuerySet", "Basket", "BasketItem", "CalendarFeed",
     "CreditNote", "CycleChange", "CycleDocument", "CyclePickupPoint", "Customer", "HubClosure",
     "Invoice", "InvoiceSequence",

@@ -80,6 +80,7 @@ class BalanceEntry(models.Model):
         SETTLED = "settled", _("amount due paid")
         MANUAL = "manual", _("correction by a manager")
         CREDIT_NOTE = "credit_note", _("credit note")
+        ALLOCATION = "allocation", _("food allocation credited")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="balance_entries")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -74,6 +74,7 @@ CLOCK_FORMAT = "H:i"
 # SMS only (160 characters): "mardi 24 nov." / "Tuesday 24 Nov.", no year.
 SHORT_DAY_FORMAT = "l j N"
 FIRST_SHORT_DAY_FORMAT_FR = r"l j\e\r N"
+MONTH_FORMAT = "F Y"
 
 
 def _local(value):
@@ -99,6 +100,14 @@ def short_day(value) -> str:
     value = _local(value)
     french_first = value.day == 1 and (translation.get_language() or "fr").startswith("fr")
     return dateformat.format(value, FIRST_SHORT_DAY_FORMAT_FR if french_first else SHORT_DAY_FORMAT)
+
+
+@register.filter
+def month(value) -> str:
+    """A month (any date in it, e.g. its first day), e.g. "novembre 2026"."""
+    if not value:
+        return ""
+    return dateformat.format(_local(value), MONTH_FORMAT)
 
 
 @register.filter

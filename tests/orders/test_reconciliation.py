@@ -2,7 +2,7 @@
 random weeks driven by hypothesis, and the managers' report pages."""
 
 import contextlib
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from foodhub.hubs.models import Hub
 from orders import ledger
+from orders.allocations import services as allocations
 from orders.billing import (
     corrections,
     counter,
@@ -28,9 +29,12 @@ from orders.billing import (
 from orders.billing import top_ups as top_ups_
 from orders.checkout import services
 from orders.models import (
+    AllocationProgramme,
+    AllocationPurse,
     BalanceEntry,
     CreditNote,
     Customer,
+    EligibleProduct,
     Invoice,
     Offer,
     Order,
@@ -38,6 +42,7 @@ from orders.models import (
     OrderLine,
     Payment,
 )  # fmt: skip
+from orders.models.allocations import PurseMovement
 from orders.models.billing import ADJUSTMENT_KINDS
 from orders.money import payments, stripe_api
 from orders.stock import OrderError
@@ -98,7 +103,28 @@ def check_everything_adds_up(cycle):
         assert lines + order.fee_total == order.total - D(adjusted).quantize(D("0.01"))
     assert not Offer.objects.filter(stock_cap__lt=0).exists()
     assert not Variant.objects.filter(stock_quantity__lt=0).exists()
+    check_food_aid(cycle)
     return report
+
+
+def check_food_aid(cycle):
+    """Each purse holds the sum of its movements, never less than nothing; restricted aid
+    pays no more of an order than its eligible lines; the hub's accounts over the week
+    count the aid as the funders' money."""
+    for purse in AllocationPurse.objects.annotate(moved=Sum("movements__amount")):
+        assert purse.left == D(purse.moved or 0).quantize(D("0.01")) >= 0
+    for order in Order.objects.filter(cycle=cycle):
+        spent = PurseMovement.objects.filter(
+            entry__order=order, purse__programme__eligible_only=True
+        ).aggregate(sum=Sum("amount"))["sum"]
+        assert -D(spent or 0).quantize(D("0.01")) <= ledger._eligible_amount(order)
+    week = reconciliation.for_period(
+        cycle.hub, timezone.now() - timedelta(days=5), timezone.now() + timedelta(days=1)
+    )
+    assert week.difference == 0, week
+    assert week.funded == sum(
+        (e.amount for e in BalanceEntry.objects.filter(kind="allocation")), D("0")
+    )
 
 
 # A week by hand
@@ -166,6 +192,7 @@ before_close = st.one_of(
     st.tuples(st.just("update"), st.integers(0, HOUSEHOLDS - 1), basket),
     st.tuples(st.just("cancel"), st.integers(0, HOUSEHOLDS - 1)),
     st.tuples(st.just("manual"), st.integers(0, HOUSEHOLDS - 1), money, st.booleans()),
+    st.tuples(st.just("allocate"), st.integers(0, HOUSEHOLDS - 1), st.booleans()),
 )
 after_close = st.one_of(
     st.tuples(st.just("weigh"), st.integers(0, 20),
@@ -178,6 +205,7 @@ after_close = st.one_of(
     st.tuples(st.just("shortage"), st.sampled_from(OFFERS), st.integers(0, 8),
               st.sampled_from(["last_first", "proportional"])),
     st.tuples(st.just("correct"), st.integers(0, 20), st.integers(0, 3)),
+    st.tuples(st.just("allocate"), st.integers(0, HOUSEHOLDS - 1), st.booleans()),
 )  # fmt: skip
 
 
@@ -239,6 +267,9 @@ def _run(step, cycle, slot, offer_of, households):
                     customer=customer, kind="manual", amount=amount if credit else -amount,
                     key=f"manual:{BalanceEntry.objects.count()}", reason="test",
                 )  # fmt: skip
+            elif kind == "allocate":
+                _allocate(cycle, offer_of, Customer.objects.get(user=households[args[0]]),
+                          restricted=args[1])  # fmt: skip
             elif kind == "weigh":
                 lines = list(
                     OrderLine.objects.filter(order__cycle=cycle, price_per_kg__isnull=False)
@@ -272,6 +303,30 @@ def _run(step, cycle, slot, offer_of, households):
                     counter.cancel_payment(payment=payments[args[0] % len(payments)], by=None)
     except OrderError:
         pass  # refused, with nothing written (the invariants say so)
+
+
+def _allocate(cycle, offer_of, customer, *, restricted):
+    """A month of food aid for ``customer`` (the next month it was not credited yet), in
+    the hub's restricted programme (carrots and chickens eligible) or its open one."""
+    programme = AllocationProgramme.objects.filter(hub=cycle.hub, eligible_only=restricted).first()
+    if programme is None:
+        month = allocations.this_month()
+        programme = allocations.create_programme(
+            hub=cycle.hub, name="Caisse", funder="Ville", monthly_amount=D("7.50"),
+            first_month=month, last_month=month.replace(year=month.year + 5),
+            eligible_only=restricted, by=None,
+        )  # fmt: skip
+        for name in ("carrots", "chicken"):
+            EligibleProduct.objects.get_or_create(
+                hub=cycle.hub, product=offer_of[name].variant.product
+            )
+    allocations.enrol(programme=programme, customer=customer, by=None)
+    done = BalanceEntry.objects.filter(
+        kind="allocation", key__startswith=f"allocation:{programme.pk}:{customer.pk}:"
+    ).count()
+    month = allocations.this_month()
+    month = date(month.year + (month.month - 1 + done) // 12, (month.month - 1 + done) % 12 + 1, 1)
+    allocations.credit_month(programme=programme, month=month)
 
 
 # The pages
