@@ -79,12 +79,14 @@
     old.replaceWith(template.content.firstElementChild);
   }
 
-  function showError(row, message) {
-    let error = row.querySelector(".row-error");
+  // A message on a row: why a change was refused ("row-error"), or what the server did
+  // differently from what the phone showed ("row-note").
+  function showError(row, message, kind = "row-error") {
+    let error = row.querySelector(`.${kind}`);
     if (!error) {
       error = document.createElement("p");
-      error.className = "row-error";
-      error.setAttribute("role", "alert");
+      error.className = kind;
+      error.setAttribute("role", kind === "row-error" ? "alert" : "status");
       row.append(error);
     }
     error.textContent = message;
@@ -220,7 +222,8 @@
   }
 
   // Send the waiting changes (this account's), in the order they were made.
-  async function sync() {
+  async function sync(again = false) {
+    let retry = false;
     if (sending || !navigator.onLine) return refresh();
     const waiting = (await queue())
       .filter((action) => action.state === "waiting" && action.user === user)
@@ -240,13 +243,16 @@
           )),
         }),
       });
-      needLogin = response.type === "opaqueredirect" || response.status === 403;
+      needLogin = response.type === "opaqueredirect";
       if (response.ok) answer = await response.json();
+      else if (response.status === 403 && (await keepList())) retry = true; // a new token
+      else needLogin ||= response.status === 403;
     } catch (error) {
       // No network after all: the changes wait.
     } finally {
       sending = false;
     }
+    if (retry && !again) return sync(true);
     if (!answer) return refresh();
     const saved = await snapshot();
     for (const result of answer.results) {
@@ -265,8 +271,8 @@
     replaceCounts(answer.counts);
     if (saved) await put("lists", { ...saved, counts: answer.counts, generated_at: new Date().toISOString() });
     for (const result of answer.results) {
-      const row = result.status === "refused" && rowOf(result.order);
-      if (row) showError(row, result.message);
+      const row = result.message && rowOf(result.order);
+      if (row) showError(row, result.message, result.status === "refused" ? "row-error" : "row-note");
     }
     // Changes made while these were on their way.
     (await queue()).filter((a) => a.state === "waiting").forEach(showPending);
@@ -275,22 +281,24 @@
     if (waiting.length === 100) sync();
   }
 
+  // Keep the list as the server has it now (and a fresh CSRF token); false if it cannot.
+  async function keepList() {
+    try {
+      const response = await fetch(box.dataset.snapshot, { credentials: "same-origin", redirect: "manual" });
+      if (!response.ok) return false;
+      const fresh = await response.json();
+      csrf = fresh.csrf;
+      await put("lists", { ...fresh, list });
+      return true;
+    } catch (error) {
+      return false; // offline after all: the list kept before will do
+    }
+  }
+
   // Opening the page: keep the list (or, offline, show the last one kept).
   async function start() {
-    let saved = await snapshot();
-    if (navigator.onLine) {
-      try {
-        const response = await fetch(box.dataset.snapshot, { credentials: "same-origin", redirect: "manual" });
-        if (response.ok) {
-          const fresh = await response.json();
-          saved = { ...fresh, list };
-          csrf = fresh.csrf;
-          await put("lists", saved);
-        }
-      } catch (error) {
-        // Offline after all: the list kept before will do.
-      }
-    }
+    if (navigator.onLine) await keepList();
+    const saved = await snapshot();
     if (saved && Date.parse(saved.generated_at) > Date.parse(box.dataset.generatedAt)) {
       saved.rows.forEach((row) => replaceRow(row.order, row.html));
       replaceCounts(saved.counts);
