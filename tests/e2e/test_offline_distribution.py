@@ -107,6 +107,12 @@ def test_a_distribution_goes_on_offline_and_every_change_is_applied_once(
     assert not Payment.objects.exists()
     emile.refresh_from_db()
     assert emile.collected_at is None
+    # The search looks through the rows kept (accents ignored).
+    page.fill("#household-search", "emile")
+    expect(page.locator("#households > li.household:visible")).to_have_count(1)
+    expect(page.locator(f"#order-{emile.pk}")).to_be_visible()
+    page.fill("#household-search", "")
+    expect(page.locator("#households > li.household:visible")).to_have_count(3)
 
     # Meanwhile, upstairs with a signal: another volunteer takes Émile's money too, and
     # the hub cancels Fabien's order.

@@ -4,11 +4,14 @@ order end with."""
 
 import json
 import re
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection, connections
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
@@ -548,3 +551,39 @@ def test_the_page_loads_its_offline_script_and_still_posts_without_it(
     denis = orders["Denis Petit"]
     url = reverse("pickup_points:collected", args=[pickup_point.slug, cycle.pk, denis.pk])
     assert f'action="{url}"' in content
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent writers are tested"
+)
+@pytest.mark.django_db(transaction=True)
+def test_six_copies_of_one_payment_at_the_same_instant_record_it_once(
+    volunteer, coordinator, pickup_point, cycle, orders
+):
+    """A phone that retries while its first request is still on its way, and other tabs:
+    six connections send the same payment, and six different ticks of one order."""
+    denis = orders["Denis Petit"]
+    change = pay(denis, denis.total)
+    ticks = [action("collected", denis) for _ in range(6)]
+    barrier = threading.Barrier(6)
+
+    def work(n):
+        try:
+            barrier.wait(timeout=30)
+            by = volunteer if n % 2 else coordinator
+            return [
+                offline.apply_action(point=pickup_point, cycle=cycle, data=data, by=by)
+                for data in (change, ticks[n])
+            ]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(work, range(6)))
+
+    assert all(result.status == "applied" for pair in answers for result in pair)
+    assert sorted(pair[0].replayed for pair in answers) == [False] + [True] * 5
+    assert denis.payments.count() == 1
+    assert ClientAction.objects.filter(kind="payment").count() == 1
+    assert ClientAction.objects.filter(kind="collected").count() == 6
+    assert denis.events.filter(kind=OrderEvent.Kind.COLLECTED).count() == 1
