@@ -55,7 +55,7 @@ from django.utils.translation import gettext_lazy
 from foodhub import inputs
 from orders.billing import counter
 from orders.checkout import services as checkout
-from orders.models import Order, OrderCycle
+from orders.models import Order, OrderCycle, Payment
 from orders.stock import lock_order
 from producers.templatetags.money import clock, euros
 
@@ -77,7 +77,9 @@ class ActionForm(forms.Form):
     id = forms.UUIDField()
     kind = forms.ChoiceField(choices=Kind.choices)
     order = inputs.IntegerField(min_value=1, max_value=2**31 - 1)
-    method = forms.CharField(required=False, max_length=20)
+    method = forms.ChoiceField(
+        required=False, choices=[(m.value, m.label) for m in Payment.AT_PICKUP_METHODS]
+    )
     amount = inputs.DecimalField(
         required=False, min_value=Decimal("0.01"), max_value=Decimal("100000"),
         decimal_places=2, localize=True,
@@ -94,21 +96,28 @@ class ActionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("kind") == Kind.PAYMENT and cleaned.get("amount") is None:
-            self.add_error("amount", _("Enter an amount in euros, such as 12,50."))
+        if cleaned.get("kind") == Kind.PAYMENT:
+            if cleaned.get("amount") is None and "amount" not in self.errors:
+                self.add_error("amount", _("Enter an amount in euros, such as 12,50."))
+            if not cleaned.get("method") and "method" not in self.errors:
+                self.add_error("method", _("Choose cash, cheque or bank transfer."))
         return cleaned
 
 
 @dataclass
 class Result:
     """The answer to one change: ``applied`` or ``refused``, and what to tell the
-    volunteer. ``replayed``: the change had already been received."""
+    volunteer. ``replayed``: the change had already been received. ``code`` says why a
+    change was refused without being recorded: ``unreadable``, ``not_found`` (as a 404:
+    the order is not on this list, or does not exist), ``reused`` (its id was used for
+    another change)."""
 
     id: str
     status: str
     message: str = ""
     order: int | None = None
     replayed: bool = False
+    code: str = ""
 
     def as_json(self) -> dict:
         return {
@@ -117,6 +126,7 @@ class Result:
             "message": self.message,
             "order": self.order,
             "replayed": self.replayed,
+            "code": self.code,
         }
 
 
@@ -143,7 +153,10 @@ def apply_action(*, point: PickupPoint, cycle: OrderCycle, data, by) -> Result:
        change and record the id with its result, in one transaction.
     """
     if not isinstance(data, dict):
-        return Result(id="", status=Outcome.REFUSED, message=_("This change is unreadable."))
+        return Result(
+            id="", status=Outcome.REFUSED, message=_("This change is unreadable."),
+            code="unreadable",
+        )  # fmt: skip
     form = ActionForm(data)
     if not form.is_valid():
         errors = "; ".join(
@@ -153,6 +166,7 @@ def apply_action(*, point: PickupPoint, cycle: OrderCycle, data, by) -> Result:
             id=str(data.get("id", ""))[:40],
             status=Outcome.REFUSED,
             message=_("This change is unreadable (%(errors)s).") % {"errors": errors},
+            code="unreadable",
         )
     action = form.cleaned_data
     uid = str(action["id"])
@@ -161,10 +175,10 @@ def apply_action(*, point: PickupPoint, cycle: OrderCycle, data, by) -> Result:
         return known
     order = orders_on_list(point, cycle).filter(pk=action["order"]).first()
     if order is None:
-        return Result(id=uid, status=Outcome.REFUSED, message=str(NOT_ON_THIS_LIST))
+        return _not_found(uid)
     try:
         with transaction.atomic():
-            lock_order(order.pk)
+            order = lock_order(order.pk)  # read again: it may have changed meanwhile
             known = _known(uid, point, cycle, action)
             if known is not None:
                 return known
@@ -177,18 +191,23 @@ def apply_action(*, point: PickupPoint, cycle: OrderCycle, data, by) -> Result:
         return known
 
 
+def _not_found(uid: str) -> Result:
+    return Result(id=uid, status=Outcome.REFUSED, message=str(NOT_ON_THIS_LIST), code="not_found")
+
+
 def _known(uid: str, point, cycle, action) -> Result | None:
     """The answer already given to change ``uid``, if it was received before."""
     done = ClientAction.objects.filter(uuid=uid).first()
     if done is None:
         return None
     if not orders_on_list(point, cycle).filter(pk=done.order_id).exists():
-        return Result(id=uid, status=Outcome.REFUSED, message=str(NOT_ON_THIS_LIST))
+        return _not_found(uid)
     if (done.order_id, done.kind) != (action["order"], action["kind"]):
         return Result(
             id=uid,
             status=Outcome.REFUSED,
             message=_("This change was already sent with other details: nothing was done."),
+            code="reused",
         )
     return Result(
         id=uid, status=done.outcome, message=done.message, order=done.order_id, replayed=True
@@ -233,7 +252,6 @@ def _payload(action: dict) -> dict:
 
 def _tick(order: Order, action: dict, by, record: ClientAction) -> str:
     """Rule 1: the first tick stays."""
-    order = lock_order(order.pk)
     already = order.collected_at is not None
     order = checkout.set_collected(order=order, collected=True, by=by)
     record.collected_at = order.collected_at
@@ -244,7 +262,6 @@ def _tick(order: Order, action: dict, by, record: ClientAction) -> str:
 
 def _untick(order: Order, action: dict, by, record: ClientAction) -> str:
     """Rule 2: undo only the tick the volunteer saw."""
-    order = lock_order(order.pk)
     if order.collected_at is None:
         return ""
     seen = action["seen"]

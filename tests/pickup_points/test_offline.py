@@ -275,7 +275,7 @@ def test_a_forged_change_for_an_order_of_another_point_or_hub_is_refused(
         answers = results(
             send(client, pickup_point, cycle, action("collected", stranger), pay(stranger, "5"))
         )
-        assert [r["status"] for r in answers] == ["refused", "refused"]
+        assert [(r["status"], r["code"]) for r in answers] == [("refused", "not_found")] * 2
         assert all("pas sur cette liste" in r["message"] for r in answers)
     assert not ClientAction.objects.exists()
     assert not Payment.objects.exists()
@@ -291,7 +291,8 @@ def test_an_id_used_for_another_change_or_another_list_is_refused(
     send(client, pickup_point, cycle, first)
 
     [reused] = results(send(client, pickup_point, cycle, {**first, "order": emile.pk}))
-    assert reused["status"] == "refused" and "autres détails" in reused["message"]
+    assert (reused["status"], reused["code"]) == ("refused", "reused")
+    assert "autres détails" in reused["message"]
     emile.refresh_from_db()
     assert emile.collected_at is None
 
@@ -302,7 +303,8 @@ def test_an_id_used_for_another_change_or_another_list_is_refused(
     factories.CyclePickupPointFactory(cycle=cycle, pickup_point=elsewhere)
     client.force_login(manager)
     [foreign] = results(send(client, elsewhere, cycle, first))
-    assert foreign["status"] == "refused" and "pas sur cette liste" in foreign["message"]
+    assert (foreign["status"], foreign["code"]) == ("refused", "not_found")
+    assert "pas sur cette liste" in foreign["message"]
     assert ClientAction.objects.count() == 1
 
 
@@ -382,7 +384,8 @@ def test_unreadable_changes_are_refused_one_by_one_and_change_nothing(
         {**action("collected", denis), "kind": "delete"},
         *[{**action("collected", denis), "order": value} for value in HUGE_IDS + UNICODE_DIGITS],
         *[pay(denis, value) for value in NOT_NUMBERS + BAD_TEXT + ["0", "-3"]],
-        *[{**pay(denis, "5"), "method": value} for value in ["bitcoin", *BAD_TEXT]],
+        *[{**pay(denis, "5"), "method": value} for value in ["bitcoin", "", None, *BAD_TEXT]],
+        {**pay(denis, "5"), "amount": None},
         {**pay(denis, "5"), "due": "NaN"},
         {**action("uncollected", denis), "seen": "hier"},
         {**action("collected", denis), "made_at": "\x00"},
@@ -390,8 +393,9 @@ def test_unreadable_changes_are_refused_one_by_one_and_change_nothing(
     client.force_login(volunteer)
     answers = results(send(client, pickup_point, cycle, *bad))
     assert len(answers) == len(bad)
-    wrong = [(b, r) for b, r in zip(bad, answers, strict=True) if r["status"] != "refused"]
-    assert not wrong and all(r["message"] for r in answers)
+    wrong = [(b, r) for b, r in zip(bad, answers, strict=True) if r["code"] != "unreadable"]
+    assert not wrong and all(r["status"] == "refused" and r["message"] for r in answers)
+    assert not ClientAction.objects.exists()
     assert not Payment.objects.exists()
     denis.refresh_from_db()
     assert denis.collected_at is None
