@@ -297,9 +297,10 @@
 
   // Opening the page: keep the list (or, offline, show the last one kept).
   async function start() {
-    if (navigator.onLine) await keepList();
+    const fresh = navigator.onLine && (await keepList());
     const saved = await snapshot();
-    if (saved && Date.parse(saved.generated_at) > Date.parse(box.dataset.generatedAt)) {
+    // The page came from the phone's copy: the list kept since is newer.
+    if (!fresh && saved && Date.parse(saved.generated_at) > Date.parse(box.dataset.generatedAt)) {
       saved.rows.forEach((row) => replaceRow(row.order, row.html));
       replaceCounts(saved.counts);
       csrf = saved.csrf || csrf;
