@@ -591,3 +591,22 @@ def test_six_copies_of_one_payment_at_the_same_instant_record_it_once(
     assert ClientAction.objects.filter(kind="payment").count() == 1
     assert ClientAction.objects.filter(kind="collected").count() == 6
     assert denis.events.filter(kind=OrderEvent.Kind.COLLECTED).count() == 1
+
+
+def test_the_platform_admin_reads_what_phones_sent_and_changes_none_of_it(
+    client, volunteer, pickup_point, cycle, orders
+):
+    denis = orders["Denis Petit"]
+    client.force_login(volunteer)
+    send(client, pickup_point, cycle, action("collected", denis))
+    admin = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    record = ClientAction.objects.get()
+    listing = client.get(reverse("admin:pickup_points_clientaction_changelist"))
+    assert listing.status_code == 200 and denis.number in listing.content.decode()
+    page = client.get(reverse("admin:pickup_points_clientaction_change", args=[record.pk]))
+    assert page.status_code == 200
+    client.post(
+        reverse("admin:pickup_points_clientaction_delete", args=[record.pk]), {"post": "yes"}
+    )
+    assert ClientAction.objects.filter(pk=record.pk).exists()
