@@ -102,7 +102,9 @@
   // What a change waiting to be sent looks like on its row.
   function showPending(action) {
     const row = rowOf(action.order);
-    if (!row) return;
+    const shown = row ? row.dataset.pending || "" : "";
+    if (!row || shown.includes(action.id)) return; // once per row as the server sent it
+    row.dataset.pending = `${shown} ${action.id}`;
     if (action.kind === "collected" || action.kind === "uncollected") {
       const on = action.kind === "collected";
       const form = row.querySelector("form[data-offline=collected]");
@@ -221,39 +223,52 @@
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  // Send the waiting changes (this account's), in the order they were made.
-  async function sync(again = false) {
-    let retry = false;
+  // Send the waiting changes (this account's), in the order they were made; one sending
+  // at a time (the flag is set before anything is awaited).
+  async function sync() {
     if (sending || !navigator.onLine) return refresh();
-    const waiting = (await queue())
-      .filter((action) => action.state === "waiting" && action.user === user)
-      .slice(0, 100);
-    if (!waiting.length) return refresh();
     sending = true;
-    let answer = null;
+    let more = false;
     try {
-      const response = await fetch(box.dataset.sync, {
-        method: "POST",
-        credentials: "same-origin",
-        redirect: "manual", // a log-in page is not an answer
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({
-          actions: waiting.map(({ id, kind, order, method, amount, keep_change, due, seen, undoes, made_at }) => (
-            { id, kind, order, method, amount, keep_change, due, seen, undoes, made_at }
-          )),
-        }),
-      });
-      needLogin = response.type === "opaqueredirect";
-      if (response.ok) answer = await response.json();
-      else if (response.status === 403 && (await keepList())) retry = true; // a new token
-      else needLogin ||= response.status === 403;
-    } catch (error) {
-      // No network after all: the changes wait.
+      more = await send();
     } finally {
       sending = false;
     }
-    if (retry && !again) return sync(true);
-    if (!answer) return refresh();
+    if (more) sync();
+    else refresh();
+  }
+
+  function post(waiting) {
+    return fetch(box.dataset.sync, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual", // a log-in page is not an answer
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({
+        actions: waiting.map(({ id, kind, order, method, amount, keep_change, due, seen, undoes, made_at }) => (
+          { id, kind, order, method, amount, keep_change, due, seen, undoes, made_at }
+        )),
+      }),
+    });
+  }
+
+  // One batch; true when more changes wait to be sent.
+  async function send() {
+    const waiting = (await queue())
+      .filter((action) => action.state === "waiting" && action.user === user)
+      .slice(0, 100);
+    if (!waiting.length) return false;
+    let answer = null;
+    try {
+      let response = await post(waiting);
+      // Refused for its CSRF token (a log-in in another tab renews it): once more with a new one.
+      if (response.status === 403 && (await keepList())) response = await post(waiting);
+      needLogin = response.type === "opaqueredirect" || response.status === 403;
+      if (response.ok) answer = await response.json();
+    } catch (error) {
+      return false; // no network after all: the changes wait
+    }
+    if (!answer) return false; // the server could not answer: they wait too
     const saved = await snapshot();
     for (const result of answer.results) {
       const action = waiting.find((a) => a.id === result.id);
@@ -274,11 +289,12 @@
       const row = result.message && rowOf(result.order);
       if (row) showError(row, result.message, result.status === "refused" ? "row-error" : "row-note");
     }
-    // Changes made while these were on their way.
-    (await queue()).filter((a) => a.state === "waiting").forEach(showPending);
+    // Changes made while these were on their way: shown, and sent next.
+    const left = (await queue()).filter((a) => a.state === "waiting");
+    left.forEach(showPending);
     syncedAt = new Date();
-    await refresh();
-    if (waiting.length === 100) sync();
+    const answered = answer.results.some((result) => waiting.some((a) => a.id === result.id));
+    return answered && left.some((a) => a.user === user);
   }
 
   // Keep the list as the server has it now (and a fresh CSRF token); false if it cannot.
@@ -317,7 +333,12 @@
     // Every tap goes through the queue, online or not: one path, each change once.
     event.preventDefault();
     event.stopPropagation(); // htmx's own submit handler
-    tap(form, event.submitter).catch((error) => showError(form.closest("li"), String(error)));
+    // A double tap makes one change: money handed over once is recorded once.
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
+    tap(form, event.submitter)
+      .catch((error) => showError(form.closest("li"), String(error)))
+      .finally(() => delete form.dataset.busy);
   }, true);
 
   // Offline, the search looks through the rows on the page.
@@ -335,9 +356,9 @@
     (await queue()).filter((a) => a.state === "waiting").forEach(showPending);
   });
 
-  window.addEventListener("online", sync);
+  window.addEventListener("online", () => sync());
   window.addEventListener("offline", refresh);
-  setInterval(sync, 30000);
+  setInterval(() => sync(), 30000);
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(box.dataset.worker, { scope: box.dataset.scope })
