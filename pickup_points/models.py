@@ -203,3 +203,51 @@ class SharingRequest(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.status == self.Status.PENDING and timezone.now() < self.expires_at
+
+
+class ClientAction(models.Model):
+    """A change a volunteer made on their phone at distribution day, perhaps offline, and
+    sent later (``pickup_points.offline``).
+
+    The phone names each change with an id of its own (a UUID) before sending it. The
+    change is applied once, in the transaction that writes this row; sending the same id
+    again (a retry after a lost answer, another tab, another account on the same phone)
+    answers what the first time answered and changes nothing.
+    """
+
+    class Kind(models.TextChoices):
+        COLLECTED = "collected", _("collected")
+        UNCOLLECTED = "uncollected", _("not collected")
+        PAYMENT = "payment", _("payment")
+        CREDIT = "credit", _("paid with credit")
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        REFUSED = "refused", _("refused")
+
+    uuid = models.UUIDField(unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # What the phone sent (method, amount, what it showed...), as sent.
+    payload = models.JSONField(default=dict)
+    made_at = models.DateTimeField(null=True, blank=True)  # the phone's clock
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    message = models.TextField(blank=True)
+    payment = models.ForeignKey(
+        "orders.Payment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The order's "collected" time once a tick was applied: what a later "not collected"
+    # made on the same phone undoes.
+    collected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        verbose_name = _("change sent from a phone")
+        verbose_name_plural = _("changes sent from phones")
+
+    def __str__(self):
+        return f"{self.kind} {self.order_id} ({self.outcome})"

@@ -211,9 +211,15 @@ def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order
     )
 
 
-def households(point: PickupPoint, cycle: OrderCycle, *, search: str = "") -> list[Household]:
-    """Every household with an order here, sorted by name (French order)."""
-    orders = list(distribution_orders(point, cycle))
+def households(
+    point: PickupPoint, cycle: OrderCycle, *, search: str = "", only=None
+) -> list[Household]:
+    """Every household with an order here, sorted by name (French order); with ``only``,
+    those of these orders' ids."""
+    orders = distribution_orders(point, cycle)
+    if only is not None:
+        orders = orders.filter(pk__in=only)
+    orders = list(orders)
     if search:
         # In Python, not SQL: "emile" finds "Émile" on SQLite and PostgreSQL alike (a
         # point's list is a few hundred rows at most).

@@ -6,6 +6,8 @@ app_name = "pickup_points"
 
 urlpatterns = [
     path("points/", views.my_points, name="my_points"),
+    path("points/sw.js", views.service_worker, name="service_worker"),
+    path("points/manifest.webmanifest", views.manifest, name="manifest"),
     path("points/scan/<str:number>/", views.scan, name="scan"),
     path("points/<slug:point_slug>/", views.team, name="team"),
     path("points/<slug:point_slug>/team/invite/", views.team_invite, name="team_invite"),
@@ -37,6 +39,16 @@ urlpatterns = [
         "points/<slug:point_slug>/cycles/<id:cycle_pk>/list/",
         views.distribution_list,
         name="distribution_list",
+    ),
+    path(
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/offline.json",
+        views.distribution_snapshot,
+        name="snapshot",
+    ),
+    path(
+        "points/<slug:point_slug>/cycles/<id:cycle_pk>/sync/",
+        views.distribution_sync,
+        name="sync",
     ),
     path(
         "points/<slug:point_slug>/cycles/<id:cycle_pk>/orders/<id:order_pk>/",

@@ -6,18 +6,25 @@ What changes the point (its details, its team, which hubs share it) is for its m
 only (``selectors.can_manage``): the others who see it get a 403.
 """
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from foodhub.collation import french
 from foodhub.hubs.models import Hub, Invitation
@@ -30,7 +37,7 @@ from orders.checkout import services as order_services
 from orders.models import Order, Payment
 from orders.printouts.document_views import download
 
-from . import documents, selectors, services
+from . import documents, offline, selectors, services
 from .forms import PickupPointForm, SharingRequestForm, TeamInviteForm
 from .models import PickupPointMembership, SharingRequest
 
@@ -338,7 +345,47 @@ def distribution(request, point_slug, cycle_pk):
     }
     if request.htmx and request.htmx.target == "households":
         return render(request, "pickup_points/_households.html", context)
+    context["generated_at"] = timezone.now()
+    context["offline_strings"] = offline_strings()
     return render(request, "pickup_points/distribution.html", context)
+
+
+def offline_strings() -> dict[str, str]:
+    """What js/offline.js says, in the user's language (``%(count)s``, ``%(time)s``...
+    are filled in by the script; ``_one``/``_other``: the plural forms)."""
+
+    def plural(forms):
+        # ``forms(n)`` calls ngettext with its texts written out (for makemessages).
+        return {"one": forms(1), "other": forms(2)}
+
+    return {
+        "saved": _("List kept on this phone (%(time)s)."),
+        "offline": plural(
+            lambda n: ngettext(
+                "Offline — %(count)s change waiting", "Offline — %(count)s changes waiting", n
+            )
+        ),
+        "sending": plural(
+            lambda n: ngettext(
+                "%(count)s change waiting to be sent…", "%(count)s changes waiting to be sent…", n
+            )
+        ),
+        "synced": _("Synchronised (%(time)s): every change was sent."),
+        "refused": _("Refused: %(name)s — %(message)s"),
+        "other_account": _(
+            "Changes made on this phone with another account: %(count)s. They will be sent "
+            "when that account is logged in again."
+        ),
+        "login": _("Log in again to send the changes waiting."),
+        "dismiss": _("Read"),
+        "pending": _("waiting to be sent"),
+        "collected": _("Collected"),
+        "undo": _("tap to undo"),
+        "paid": _("%(amount)s received (%(method)s)"),
+        "credit": _("paid with its credit"),
+        "bad_amount": _("Enter an amount in euros, such as 12,50."),
+        "too_much": _("That is more than the %(due)s owed today."),
+    }
 
 
 @login_required
@@ -453,6 +500,133 @@ def cancel_payment(request, point_slug, cycle_pk, order_pk, payment_pk):
         counter.cancel_payment(payment=payment, by=request.user)
     return redirect(
         "pickup_points:order", point_slug=point.slug, cycle_pk=cycle.pk, order_pk=order.pk
+    )
+
+
+# Distribution day without a network (``offline``): the list kept on the phone, the
+# changes it queued, the service worker that keeps the pages, the home-screen manifest.
+
+
+def _row_html(request, point, cycle, row) -> str:
+    return render_to_string(
+        "pickup_points/_household_row.html",
+        {"point": point, "cycle": cycle, "row": row},
+        request=request,
+    )
+
+
+def _counts_html(request, point, cycle) -> str:
+    return render_to_string(
+        "pickup_points/_counts.html", {"counts": selectors.counts(point, cycle)}, request=request
+    )
+
+
+def _private_json(data, **kwargs) -> JsonResponse:
+    """Households' names: kept by the page's script, never by a cache on the way."""
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False}, **kwargs)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def distribution_snapshot(request, point_slug, cycle_pk):
+    """The list as the page shows it, for the phone to keep (its rows' HTML, and what a
+    tap offline needs: what is due, when the order was ticked), with a fresh CSRF token
+    for sending the changes queued meanwhile."""
+    point, cycle = _distribution(request, point_slug, cycle_pk)
+    rows = selectors.households(point, cycle)
+    return _private_json(
+        {
+            "point": point.slug,
+            "cycle": cycle.pk,
+            "user": request.user.pk,
+            "generated_at": timezone.now().isoformat(),
+            "csrf": get_token(request),
+            "counts": _counts_html(request, point, cycle),
+            "rows": [
+                {
+                    "order": row.order.pk,
+                    "number": row.order.number,
+                    "name": row.order.full_name,
+                    "html": _row_html(request, point, cycle, row),
+                }
+                for row in rows
+            ],
+        }
+    )
+
+
+@login_required
+@require_POST
+def distribution_sync(request, point_slug, cycle_pk):
+    """The changes a phone queued (JSON ``{"actions": [...]}``, at most
+    ``offline.MAX_BATCH``), applied in order, once each; one answer per change, and the
+    rows they touched as they are now."""
+    point, cycle = _distribution(request, point_slug, cycle_pk)
+    try:
+        actions = json.loads(request.body)["actions"]
+    except (ValueError, TypeError, KeyError):
+        actions = None
+    if not isinstance(actions, list) or len(actions) > offline.MAX_BATCH:
+        return _private_json(
+            {
+                "error": _("The changes sent are unreadable (at most %(max)s at a time).")
+                % {"max": offline.MAX_BATCH}
+            },
+            status=400,
+        )
+    results = offline.apply_actions(point=point, cycle=cycle, actions=actions, by=request.user)
+    touched = {result.order for result in results if result.order}
+    live = {row.order.pk: row for row in selectors.households(point, cycle, only=touched)}
+    return _private_json(
+        {
+            "results": [result.as_json() for result in results],
+            # An order no longer on the list (cancelled meanwhile) has an empty row.
+            "rows": {
+                pk: _row_html(request, point, cycle, live[pk]) if pk in live else ""
+                for pk in touched
+            },
+            "counts": _counts_html(request, point, cycle),
+        }
+    )
+
+
+@require_GET
+def service_worker(request):
+    """The service worker, served under /points/ so that it may keep the pages there
+    (a script under /static/ could only control /static/)."""
+    with open(finders.find("js/offline-sw.js"), encoding="utf-8") as script:
+        response = HttpResponse(script.read(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("pickup_points:my_points")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest: the volunteers' pages added to a phone's home screen."""
+    home = reverse("pickup_points:my_points")
+    icons = [
+        {"src": static(f"icons/distribution-{size}.png"), "sizes": f"{size}x{size}",
+         "type": "image/png", "purpose": "any maskable"}
+        for size in (192, 512)
+    ]  # fmt: skip
+    return JsonResponse(
+        {
+            "name": _("%(site)s — distribution day") % {"site": settings.SITE_NAME},
+            "short_name": _("Distribution"),
+            "description": _("The list of the households coming, even without a network."),
+            "lang": get_language(),
+            "start_url": home,
+            "scope": home,
+            "display": "standalone",
+            "background_color": "#fbfaf6",
+            "theme_color": "#1f6b3a",
+            "icons": icons,
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
     )
 
 
