@@ -187,6 +187,7 @@ PK_OF = {
     "invoices:credit_note_by_token": "credit_note",
     "relays:household": "helped_customer",
     "relays:start": "helped_customer",
+    "relays:sms": "helped_customer",
     "orders:withdraw_right": "right",
     "paper_forms:batch": "paper_batch",
     "allocations:programme": "programme",

@@ -298,6 +298,8 @@ def place_order(
         full_name, phone = full_name or customer.full_name, phone or customer.phone
         if payment_method == Order.PaymentMethod.CARD:
             raise OrderError(_("An order placed for a household is paid at pickup."))
+        # Its messages (e-mail, SMS, slip) in its own language, not the relay's.
+        language = language or customer.language or None
     email = (user.email if user else email).strip().lower()
     if customer is None and not email or not full_name.strip():
         raise OrderError(_("Give your name and e-mail address."))

@@ -32,6 +32,13 @@ class NewHouseholdForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of its messages"), choices=settings.LANGUAGES, initial="fr"
     )
+    sms_confirmation = forms.BooleanField(
+        label=_("the confirmation of its order"), required=False, initial=True
+    )
+    sms_reminder = forms.BooleanField(
+        label=_("a reminder the day before pickup"), required=False, initial=True
+    )
+    sms_shop_open = forms.BooleanField(label=_("a message when the shop opens"), required=False)
 
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())
@@ -44,6 +51,25 @@ class NewHouseholdForm(forms.Form):
         if not number:
             raise forms.ValidationError(_("Give the household's phone number."), code="required")
         return number
+
+
+class HouseholdSmsForm(forms.Form):
+    """The SMS a relay chooses for a household it helps (``orders.sms.set_sms_choices``)."""
+
+    confirmation = forms.BooleanField(label=_("the confirmation of its order"), required=False)
+    reminder = forms.BooleanField(label=_("a reminder the day before pickup"), required=False)
+    shop_open = forms.BooleanField(label=_("a message when the shop opens"), required=False)
+
+    @classmethod
+    def for_customer(cls, customer, data=None):
+        return cls(
+            data,
+            initial={
+                "confirmation": customer.sms_confirmation,
+                "reminder": customer.sms_reminder,
+                "shop_open": customer.sms_shop_open,
+            },
+        )
 
 
 class GrantForm(forms.Form):

@@ -4,6 +4,7 @@ Ordering itself goes through the normal checkout (``orders.checkout.services.pla
 with ``customer`` and ``placed_by``): same stock rules, same slots.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -46,7 +47,9 @@ def create_household(
         raise RelayError(" ".join(getattr(error, "messages", [str(error)]))) from None
     if not number:
         raise RelayError(_("Give the household's phone number."))
-    customer = Customer.objects.create(hub=hub, full_name=name, phone=number)
+    if language not in dict(settings.LANGUAGES):
+        raise RelayError(_("Choose the language of its messages."))
+    customer = Customer.objects.create(hub=hub, full_name=name, phone=number, language=language)
     OrderingRight.objects.create(
         customer=customer,
         user=by,

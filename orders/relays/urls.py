@@ -12,6 +12,7 @@ urlpatterns = [
     path("<slug:hub_slug>/stop/", views.stop_ordering, name="stop"),
     path("households/<id:pk>/", views.household, name="household"),
     path("households/<id:pk>/order/", views.start_ordering, name="start"),
+    path("households/<id:pk>/sms/", views.household_sms, name="sms"),
     path("orders/<str:number>/", views.order, name="order"),
     path("orders/<str:number>/change/", views.order_change, name="order_change"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),

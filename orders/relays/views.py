@@ -7,6 +7,8 @@ nothing else of the hub; anything else is 404.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,9 +21,10 @@ from orders import ledger
 from orders.checkout import acting, services
 from orders.checkout import basket as baskets
 from orders.models import Customer, Order, OrderingRight
+from orders.sms.services import set_sms_choices
 
 from . import selectors
-from .forms import GrantForm, NewHouseholdForm
+from .forms import GrantForm, HouseholdSmsForm, NewHouseholdForm
 from .services import RelayError, create_household, grant, withdraw
 
 
@@ -45,10 +48,16 @@ def new_household(request, hub_slug):
     hub = selectors.get_relay_hub(request.user, hub_slug)
     form = NewHouseholdForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        sms = {kind: data.pop(f"sms_{kind}") for kind in ("confirmation", "reminder", "shop_open")}
         try:
-            customer = create_household(hub=hub, by=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                customer = create_household(hub=hub, by=request.user, **data)
+                set_sms_choices(customer, **sms, by=request.user)
         except RelayError as error:
             form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error("phone", error)
         else:
             messages.success(
                 request,
@@ -88,8 +97,26 @@ def household(request, pk):
             "hub": hub,
             "orders": orders,
             "right": selectors.right_for(request.user, customer),
+            "sms_form": HouseholdSmsForm.for_customer(customer),
         },
     )
+
+
+@login_required
+@require_POST
+def household_sms(request, pk):
+    """The SMS the household gets, chosen by the relay for it."""
+    customer = _household(request, pk)
+    form = HouseholdSmsForm(request.POST)
+    if not form.is_valid():
+        raise Http404  # check boxes: nothing a browser sends is invalid
+    try:
+        set_sms_choices(customer, **form.cleaned_data, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The household's SMS choices are saved."))
+    return redirect("relays:household", pk=customer.pk)
 
 
 @login_required

@@ -8,8 +8,11 @@ from django.urls import reverse
 
 from foodhub.hubs import services as hub_services
 from foodhub.hubs.models import Invitation, Relay
+from orders import outbox
+from orders.checkout.services import place_order
 from orders.models import Basket, Customer, Order, OrderingRight
 from orders.relays.services import create_household, grant
+from orders.sms.backends import locmem
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -110,8 +113,6 @@ def test_a_relay_orders_for_a_household_through_the_shop(
 def test_a_relay_changes_then_cancels_the_households_order(
     client, hub, relay, dupont, offers, slot
 ):
-    from orders.checkout.services import place_order
-
     order = place_order(
         cycle=slot.cycle_pickup.cycle, items={offers["bread"].pk: 1}, email="", full_name="",
         slot=slot, customer=dupont, placed_by=relay, notify=False,
@@ -215,3 +216,67 @@ def test_a_household_account_can_be_named_by_grant(hub, household):
     person = factories.UserFactory()
     right = grant(customer=own, by=household, email=person.email)
     assert right.origin == "granted"
+
+
+# SMS chosen by the relay for the household -------------------------------------------
+
+
+@pytest.fixture
+def sms_outbox():
+    locmem.outbox.clear()
+    yield locmem.outbox
+    locmem.outbox.clear()
+
+
+def test_a_household_made_by_a_relay_gets_its_confirmation_by_sms_in_its_language(
+    client, hub, relay, offers, slot, sms_outbox, django_capture_on_commit_callbacks
+):
+    client.force_login(relay)
+    client.post(
+        reverse("relays:new_household", args=[hub.slug]),
+        {"full_name": "Mrs Smith", "phone": "07 81 22 43 90", "consent": "by_phone",
+         "language": "en", "sms_confirmation": "on", "sms_reminder": "on"},
+    )  # fmt: skip
+    customer = Customer.objects.get()
+    assert (customer.language, customer.sms_confirmation, customer.sms_reminder) == (
+        "en", True, True,
+    )  # fmt: skip
+    assert not customer.sms_shop_open and customer.sms_chosen_by == relay
+    client.post(reverse("relays:start", args=[customer.pk]))
+    add(client, hub, offers["bread"], 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("checkout", args=[hub.slug]), {"slot": slot.pk, "note": "", "confirm": "1"}
+        )
+    order = Order.objects.get()
+    assert order.language == "en"
+    outbox.send_due()
+    [sms] = sms_outbox
+    assert sms.to == ["+33781224390"] and order.number in sms.body
+    assert "Order" in sms.body  # English, the household's language
+
+
+def test_sms_for_a_landline_is_refused_and_no_household_is_made(client, hub, relay):
+    client.force_login(relay)
+    response = client.post(
+        reverse("relays:new_household", args=[hub.slug]),
+        {"full_name": "M. Fixe", "phone": "03 20 12 34 56", "consent": "in_person",
+         "language": "fr", "sms_confirmation": "on"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "Les SMS demandent un numéro de portable" in response.content.decode()
+    assert not Customer.objects.exists()
+
+
+def test_the_relay_changes_the_households_sms_choices(client, relay, dupont):
+    client.force_login(relay)
+    client.post(reverse("relays:sms", args=[dupont.pk]), {"shop_open": "on"})
+    dupont.refresh_from_db()
+    assert (dupont.sms_confirmation, dupont.sms_reminder, dupont.sms_shop_open) == (
+        False, False, True,
+    )  # fmt: skip
+    stranger = factories.UserFactory()
+    client.force_login(stranger)
+    assert client.post(reverse("relays:sms", args=[dupont.pk]), {}).status_code == 404
+    dupont.refresh_from_db()
+    assert dupont.sms_shop_open
