@@ -561,8 +561,12 @@ def checked_payment(method: str, amount) -> tuple[str, Decimal]:
     """The method and the amount (euros, "12,50" or a Decimal) of money received by hand."""
     if method not in Payment.AT_PICKUP_METHODS:
         raise OrderError(_("Choose cash, cheque or bank transfer."))
+    text = str(amount).strip().replace(",", ".")
+    # Plain digits only: Decimal also reads "1_000", "١٢" and "1e3", nobody types those.
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+        raise OrderError(_("Enter an amount in euros, such as 12,50."))
     try:
-        amount = pricing.money(Decimal(str(amount).strip().replace(",", ".")))
+        amount = pricing.money(Decimal(text))
     except (ArithmeticError, InvalidOperation, ValueError):
         raise OrderError(_("Enter an amount in euros, such as 12,50.")) from None
     if not amount.is_finite() or amount <= 0 or amount > 100_000:

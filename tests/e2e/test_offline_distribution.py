@@ -163,3 +163,12 @@ def test_a_distribution_goes_on_offline_and_every_change_is_applied_once(
         expect(shown.locator(f"#order-{denis.pk}")).not_to_have_class(re.compile("is-collected"))
         expect(shown.locator(f"#order-{fabien.pk}")).to_have_count(0)
     second.close()
+
+    # Logging out forgets the list kept on the phone (a shared phone keeps no names).
+    kept = "caches.keys().then((keys) => keys.filter((k) => k.startsWith('foodhub-')).length)"
+    assert page.evaluate(kept) >= 1
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_load_state()
+    assert page.evaluate(kept) == 0
+    databases = page.evaluate("indexedDB.databases().then((dbs) => dbs.map((db) => db.name))")
+    assert "foodhub-distribution" not in databases

@@ -51,3 +51,15 @@ def test_exactly_what_is_due_with_the_box_ticked_adds_no_entry(client, hub, cycl
     amount = f"{order.total}".replace(".", ",")
     assert pay(client, hub, cycle, order, amount=amount, keep_change="on").status_code == 302
     assert Payment.objects.count() == 1 and not BalanceEntry.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["1_000", "1e3", "١٢", "²", "NaN", "12,5,0", " ", "0x10"])
+def test_an_amount_that_is_not_plain_digits_is_refused_at_the_source(amount):
+    with pytest.raises(services.OrderError):
+        services.checked_payment("cash", amount)
+
+
+def test_plain_amounts_are_read_with_a_comma_or_a_dot():
+    assert services.checked_payment("cash", "12,50") == ("cash", Decimal("12.50"))
+    assert services.checked_payment("cheque", " 7.2 ") == ("cheque", Decimal("7.20"))
+    assert services.checked_payment("cash", Decimal("3.00")) == ("cash", Decimal("3.00"))
