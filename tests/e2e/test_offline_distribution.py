@@ -168,7 +168,7 @@ def test_a_distribution_goes_on_offline_and_every_change_is_applied_once(
     kept = "caches.keys().then((keys) => keys.filter((k) => k.startsWith('foodhub-')).length)"
     assert page.evaluate(kept) >= 1
     page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/points/" not in url)
     assert page.evaluate(kept) == 0
     databases = page.evaluate("indexedDB.databases().then((dbs) => dbs.map((db) => db.name))")
     assert "foodhub-distribution" not in databases
