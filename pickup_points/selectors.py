@@ -12,9 +12,17 @@ from django.shortcuts import get_object_or_404
 from foodhub.collation import french
 from foodhub.hubs.models import HubMembership
 from foodhub.text import folded, french_sort_key
-from orders.billing import dues
+from orders.billing import counter, dues
 from orders.checkout.selectors import paid_by_order
-from orders.models import BalanceEntry, CyclePickupPoint, Order, OrderCycle, OrderLine, Payment
+from orders.models import (
+    AllocationPurse,
+    BalanceEntry,
+    CyclePickupPoint,
+    Order,
+    OrderCycle,
+    OrderLine,
+    Payment,
+)
 from orders.models.billing import ADJUSTMENT_KINDS
 
 from .models import PickupPoint, PickupPointMembership
@@ -177,6 +185,10 @@ class Household:
         """What the household owes today: the order, after its credit, and its debt."""
         customer = self.order.customer
         balance = customer.balance if customer else Decimal("0.00")
+        if balance > 0 and (getattr(self.order, "restricted_aid", None) or 0) > 0:
+            # Food aid that pays only the products the hub marks: what it may pay of this
+            # order is counted line by line (a few queries, for these households only).
+            return counter.owed_today(self.order, paid=self.paid)
         return dues.owed(self.order, paid=self.paid, balance=balance)
 
     @property
@@ -201,12 +213,22 @@ def distribution_orders(point: PickupPoint, cycle: OrderCycle) -> QuerySet[Order
         .annotate(total=Sum("amount"))
         .values("total")
     )
+    restricted_aid = (
+        AllocationPurse.objects.filter(
+            customer=OuterRef("customer_id"), programme__eligible_only=True, left__gt=0
+        )
+        .order_by()
+        .values("customer")
+        .annotate(total=Sum("left"))
+        .values("total")
+    )
     return (
         orders_here(point, cycle)
         .select_related("slot", "collected_by", "customer")
         .annotate(
             units=Sum(Coalesce("lines__delivered_quantity", "lines__quantity")),
             adjusted=Subquery(adjustments, output_field=DecimalField()),
+            restricted_aid=Subquery(restricted_aid, output_field=DecimalField()),
         )
     )
 

@@ -31,6 +31,7 @@ from orders.models import (
     Payment,
     PurseMovement,
 )
+from pickup_points.selectors import households
 from producers.templatetags.money import month
 from tests import bad_input, factories
 from tests.orders.test_refunds import (  # noqa: F401 (fixtures)
@@ -689,3 +690,13 @@ def test_months_are_shown_one_way_in_each_language():
     with translation.override("en"):
         assert month(date(2026, 12, 1)) == "December 2026"
     assert month(None) == ""
+
+
+def test_the_volunteers_list_asks_what_the_aid_may_not_pay(
+    at_pickup, customer, pickup_point, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(12):
+        [row] = households(pickup_point, at_pickup.cycle)
+        due = row.due
+    # The aid pays the carrots only: the bread is asked for, as the counter will.
+    assert due == counter.owed_today(at_pickup).today == D("4.80")
