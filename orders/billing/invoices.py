@@ -54,7 +54,7 @@ from orders.models import (
 from orders.pricing import money
 from orders.printouts.documents import without_gc_pauses
 
-from . import dues, refunds
+from . import counter, refunds
 from .invoices_documents import buyer_of, document_pdf, invoice_content, priced, seller_of
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,8 @@ def issue_invoice(*, order: Order | int, now: datetime | None = None) -> Invoice
         content = invoice_content(order)
         if not content.lines:
             raise InvoiceError(_("Nothing of this order was delivered: nothing to invoice."))
-        owed = dues.owed(order, paid=paid_amount(order), balance=order.customer.balance)
+        # What the credit may pay of it (food aid restricted to some products included).
+        owed = counter.owed_today(order, paid=paid_amount(order))
         year = timezone.localtime(now).year
         position, number = take_number(hub, year, InvoiceSequence.Kind.INVOICE)
         invoice = Invoice(
