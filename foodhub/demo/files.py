@@ -92,13 +92,27 @@ class HelpedHousehold:
     full_name: str
     phone: str
     consent: str  # "in_person" or "by_phone"
-    orders: bool = False  # the relay orders for it in this week's cycle
+    orders: bool = False  # the relay orders for it in this week's cycle, in the shop
+    paper_form: bool = False  # ... from a paper form she keys in
 
 
 HELPED_HOUSEHOLDS = [
     build(HelpedHousehold, row, f"people.toml: helped_households[{n}]")
     for n, row in enumerate(_people["helped_households"])
 ]
+
+
+@dataclass(frozen=True)
+class FoodAid:
+    name: str
+    funder: str
+    monthly_amount: Decimal
+    eligible_categories: list[str]
+    helped: list[str]  # helped households' names
+    accounts: list[str]  # households' names (accounts)
+
+
+FOOD_AID = build(FoodAid, _people["food_aid"], "people.toml: food_aid")
 
 
 def household_email(full_name: str) -> str:

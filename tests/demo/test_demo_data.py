@@ -14,6 +14,7 @@ from foodhub.accounts.models import User
 from foodhub.demo.files import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
+    FOOD_AID,
     HELPED_HOUSEHOLDS,
     MANAGER,
     MANAGER_VDA,
@@ -29,14 +30,17 @@ from foodhub.hubs.models import Hub
 from orders import ledger
 from orders.billing import invoices, reconciliation
 from orders.models import (
+    AllocationProgramme,
     BalanceEntry,
     Customer,
+    EligibleProduct,
     Invoice,
     InvoiceSequence,
     Order,
     OrderCycle,
     OrderLine,
     OutgoingEmail,
+    PaperForm,
     Shortage,
 )
 from orders.models.billing import ADJUSTMENT_KINDS
@@ -338,8 +342,23 @@ def test_a_relay_orders_for_households_without_email(demo_world, client):
     )
     assert all(c.email == "" and c.user_id is None and c.phone.startswith("+33") for c in helped)
     orders = Order.objects.live().filter(customer__in=helped)
-    assert orders.count() == sum(h.orders for h in HELPED_HOUSEHOLDS)
+    assert orders.count() == sum(h.orders or h.paper_form for h in HELPED_HOUSEHOLDS)
+    # One was keyed in from a paper form; they get their confirmation and reminder by SMS.
+    assert PaperForm.objects.filter(order__in=orders).count() == sum(
+        h.paper_form for h in HELPED_HOUSEHOLDS
+    )
+    assert all(c.sms_confirmation and c.sms_reminder for c in helped)
     assert set(orders.values_list("placed_by", flat=True)) == {relay.pk}
     client.force_login(relay)
     page = client.get("/help/").content.decode()
     assert all(h.full_name in page for h in HELPED_HOUSEHOLDS)
+
+
+def test_a_food_aid_programme_credits_its_households_this_month(demo_world):
+    programme = AllocationProgramme.objects.get(name=FOOD_AID.name)
+    enrolled = Customer.objects.filter(allocation_enrolments__programme=programme)
+    assert enrolled.count() == len(FOOD_AID.helped) + len(FOOD_AID.accounts)
+    credits = BalanceEntry.objects.filter(kind="allocation", customer__in=enrolled)
+    assert credits.count() == enrolled.count()
+    assert {entry.amount for entry in credits} == {FOOD_AID.monthly_amount}
+    assert EligibleProduct.objects.filter(hub=programme.hub).exists()
