@@ -33,6 +33,7 @@ from .orders import (
     OrderQuerySet,
 )
 from .payments import Payment, PaymentAnomaly, StripeEvent
+from .solidarity import PriceTier, SolidarityCycle, SolidarityEntry, SolidaritySettings
 from .weekly import WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun, WeeklyBasketSkip
 from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat
 
@@ -42,7 +43,8 @@ __all__ = [
     "Invoice", "InvoiceSequence",
     "KeepsCounters", "Offer", "OpeningAlert", "Order", "OrderCycle", "OrderEvent", "OrderLine",
     "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "Payment", "PaymentAnomaly",
-    "PickupSlot", "SchedulePickup", "ScheduleSlot", "Shortage", "StripeEvent", "Weekday",
+    "PickupSlot", "PriceTier", "SchedulePickup", "ScheduleSlot", "Shortage",
+    "SolidarityCycle", "SolidarityEntry", "SolidaritySettings", "StripeEvent", "Weekday",
     "WeeklyBasket",
     "WeeklyBasketLine", "WeeklyBasketRun", "WeeklyBasketSkip", "WeeklySchedule",
     "WorkerHeartbeat",
