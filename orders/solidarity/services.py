@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import (
     Order,
+    OrderCycle,
     OrderLine,
     PriceTier,
     SolidarityCycle,
@@ -101,19 +102,23 @@ def _add(order: Order, amount: Decimal, key: str) -> SolidarityEntry | None:
 def follow_lines(changes: list[tuple[OrderLine, Decimal]], *, key: str) -> None:
     """``follow_line`` for many lines at once (a shortage over many orders): one insert.
     ``key`` is suffixed with each line's id."""
+    moved = [(line, line_fund(line) - before) for line, before in changes]
+    moved = [(line, amount) for line, amount in moved if amount]
+    if not moved:
+        return
+    cycle_ids = {line.order.cycle_id for line, _amount in moved}
+    hubs = dict(OrderCycle.objects.filter(pk__in=cycle_ids).values_list("pk", "hub_id"))
     entries = [
         SolidarityEntry(
-            hub_id=line.order.cycle.hub_id,
+            hub_id=hubs[line.order.cycle_id],
             cycle_id=line.order.cycle_id,
             order_id=line.order_id,
-            amount=line_fund(line) - before,
+            amount=amount,
             key=f"{key}:{line.pk}",
         )
-        for line, before in changes
-        if line_fund(line) != before
+        for line, amount in moved
     ]
-    if entries:
-        SolidarityEntry.objects.bulk_create(entries)
+    SolidarityEntry.objects.bulk_create(entries)
 
 
 def recorded(order: Order) -> Decimal:

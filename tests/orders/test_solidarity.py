@@ -1,0 +1,227 @@
+"""Solidarity prices (orders.solidarity, orders.pricing rule 8): a household's tier, the
+producers paid the full price, the hub's fund holding the difference, the cap per cycle."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.billing import corrections, invoices, reconciliation, shortages, weighing
+from orders.checkout import services
+from orders.models import (
+    BalanceEntry,
+    Customer,
+    Order,
+    OrderCycle,
+    OrderLine,
+    SolidarityEntry,
+    SolidaritySettings,
+)
+from orders.models.billing import ADJUSTMENT_KINDS
+from orders.pricing import LineInput, price_order, tier_price
+from orders.printouts import reports
+from orders.solidarity import services as solidarity
+from tests import factories
+from tests.orders.test_invoices import set_identity
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+@pytest.fixture
+def tiers(hub):
+    return SolidaritySettings.objects.create(hub=hub, enabled=True)
+
+
+@pytest.fixture
+def chicken_offer(cycle, producer, category):
+    """A farm chicken of about 1.5 kg at 12.00 €/kg."""
+    chicken = factories.VariantFactory(
+        product__producer=producer, product__name="Poulet fermier", product__category=category,
+        name="pièce", unit="kg", quantity_per_unit=D("1.5"), sold_by_weight=True,
+        price_per_kg=D("12.00"), price=D("1.00"), stock_quantity=40,
+    )  # fmt: skip
+    return factories.OfferFactory(cycle=cycle, variant=chicken)
+
+
+def place(cycle, slot, items, n=0, tier=None, **kwargs):
+    return services.place_order(
+        cycle=cycle, slot=slot, items=items, email=f"foyer{n}@example.org",
+        full_name=f"Foyer {n}", notify=False, price_tier=tier, **kwargs,
+    )  # fmt: skip
+
+
+def close(cycle):
+    OrderCycle.objects.filter(pk=cycle.pk).update(
+        opens_at=timezone.now() - timedelta(days=3),
+        closes_at=timezone.now() - timedelta(hours=1),
+        closed_at=timezone.now() - timedelta(minutes=50),
+    )
+    cycle.refresh_from_db()
+
+
+def fund_of(order) -> Decimal:
+    return solidarity.recorded(order)
+
+
+def check_money_identity(order):
+    """sum(line.final_total) + fee == total − adjustments, and the fund holds the tier."""
+    order.refresh_from_db()
+    adjusted = BalanceEntry.objects.filter(order=order, kind__in=ADJUSTMENT_KINDS).aggregate(
+        s=Sum("amount")
+    )["s"] or D("0")
+    adjusted = D(adjusted).quantize(D("0.01"))
+    lines = list(order.lines.all())
+    assert sum(line.final_total for line in lines) + order.fee_total == order.total - adjusted
+    expected = sum((line.final_total - line.full_final_total for line in lines), D("0"))
+    assert fund_of(order) == (expected if order.is_live else 0)
+
+
+# Pricing (rule 8)
+
+
+def test_a_tier_price_is_the_price_times_the_percentage_rounded_to_the_cent():
+    assert tier_price(D("2.45"), 70) == D("1.72")  # 1.715 half-up
+    assert tier_price(D("2.45"), 130) == D("3.19")  # 3.185 half-up
+    assert tier_price(D("2.45"), 100) == D("2.45")
+
+
+def test_the_producer_share_and_the_fee_stay_those_of_the_full_price():
+    full = price_order([LineInput(D("4.80"), D("5.5"), 2)], fee_percent=D("5"))
+    reduced = price_order([LineInput(D("4.80"), D("5.5"), 2, percent=70)], fee_percent=D("5"))
+    assert reduced.goods_total == D("6.72")  # 3.36 × 2
+    assert reduced.producers_total == full.producers_total
+    assert reduced.fee_total == full.fee_total == D("0.48")
+    assert reduced.solidarity == D("-2.88")
+    assert reduced.total == D("7.20")
+    assert sum(row.base for row in reduced.vat_rows) == reduced.total
+
+
+# Placing, changing, cancelling
+
+
+def test_an_order_at_the_reduced_price_costs_less_and_the_fund_pays_the_producer(
+    tiers, cycle, slot, offers
+):
+    order = place(cycle, slot, {offers["bread"].pk: 2, offers["carrots"].pk: 1}, tier="lower")
+    assert order.price_tier == "lower"
+    assert order.goods_total == D("3.36") * 2 + D("1.68")
+    line = order.lines.get(offer=offers["bread"])
+    assert (line.unit_price, line.total, line.price_percent) == (D("4.80"), D("9.60"), 70)
+    assert fund_of(order) == order.goods_total - D("12.00")
+    # The producers' figures are those of the full price.
+    producers = reports.overview(cycle).producers
+    assert producers[0][2] == D("12.00")
+    check_money_identity(order)
+
+
+def test_changing_the_tier_and_cancelling_move_the_fund_by_new_entries(tiers, cycle, slot, offers):
+    order = place(cycle, slot, {offers["bread"].pk: 1}, tier="upper")
+    assert fund_of(order) == D("6.24") - D("4.80")
+    order = services.update_order(order=order, items={offers["bread"].pk: 2}, price_tier="lower")
+    assert order.price_tier == "lower"
+    assert order.total == D("6.72")
+    check_money_identity(order)
+    services.cancel_order(order=order)
+    assert fund_of(order) == 0
+    assert SolidarityEntry.objects.filter(order=order).count() == 3
+    with pytest.raises(TypeError):
+        SolidarityEntry.objects.filter(order=order).delete()
+
+
+def test_without_solidarity_prices_a_tier_asked_for_is_the_normal_price(cycle, slot, offers):
+    order = place(cycle, slot, {offers["bread"].pk: 1}, tier="lower")
+    assert (order.price_tier, order.total) == ("middle", D("4.80"))
+    assert not SolidarityEntry.objects.exists()
+
+
+def test_a_tampered_tier_is_refused_and_nothing_is_written(tiers, cycle, slot, offers):
+    with pytest.raises(services.OrderError, match="three prices"):
+        place(cycle, slot, {offers["bread"].pk: 1}, tier="free")
+    assert not Order.objects.exists()
+
+
+def test_the_household_tier_is_remembered_on_its_record(tiers, cycle, slot, offers):
+    order = place(cycle, slot, {offers["bread"].pk: 1}, tier="upper")
+    assert Customer.objects.get(pk=order.customer_id).price_tier == "upper"
+
+
+# After the close
+
+
+def test_a_weighed_line_at_a_tier_settles_at_the_tier_and_the_fund_follows(
+    tiers, cycle, slot, chicken_offer
+):
+    order = place(cycle, slot, {chicken_offer.pk: 2}, tier="lower")
+    close(cycle)
+    line = order.lines.get()
+    assert line.charged_price_per_kg == D("8.40")
+    done = weighing.record_weight(line=line, weight=D("3.2"), by=None)
+    assert done.entry.amount == line.charged_total - D("26.88")  # 3.2 kg × 8.40
+    assert done.line.full_final_total == D("38.40")
+    assert done.line.final_total == D("26.88")
+    check_money_identity(order)
+
+
+def test_shortages_and_corrections_at_a_tier_keep_the_identity_and_the_fund(
+    tiers, cycle, slot, offers
+):
+    a = place(cycle, slot, {offers["bread"].pk: 3, offers["carrots"].pk: 2}, 0, tier="lower")
+    b = place(cycle, slot, {offers["bread"].pk: 2}, 1, tier="upper")
+    close(cycle)
+    shortage = shortages.record_shortage(
+        cycle=cycle, offer=offers["bread"], delivered=3, strategy="proportional", by=None
+    )
+    shortages.apply_shortage(shortage=shortage, by=None)
+    corrections.correct_line(
+        line=a.lines.get(offer=offers["carrots"]), delivered=1, reason="abîmée", by=None
+    )
+    for order in (a, b):
+        check_money_identity(order)
+    report = reconciliation.for_cycle(cycle)
+    assert report.difference == 0
+    assert report.fund_difference == 0
+    assert report.fund == fund_of(a) + fund_of(b)
+
+
+def test_an_invoice_line_carries_the_price_charged(tiers, hub, cycle, slot, offers):
+    set_identity(hub)
+    order = place(cycle, slot, {offers["bread"].pk: 2}, tier="upper")
+    close(cycle)
+    invoices.confirm_adjustments_final(cycle=cycle)
+    invoice = invoices.issue_invoice(order=order)
+    (line,) = [row for row in invoice.lines if "Pain" in row["description"]]
+    assert D(line["unit_price"]) == D("6.24")
+    assert D(line["total"]) == D("12.48")
+    assert invoice.total_incl_vat == order.total
+
+
+# The cap
+
+
+def test_the_reduced_price_is_refused_past_the_cap_then_closed_for_the_cycle(
+    tiers, cycle, slot, offers
+):
+    tiers.support_cap = D("3.00")
+    tiers.save()
+    place(cycle, slot, {offers["bread"].pk: 2}, 0, tier="lower")  # 2.88 of support
+    with pytest.raises(solidarity.TierClosed, match="reduced price is closed"):
+        place(cycle, slot, {offers["bread"].pk: 1}, 1, tier="lower")  # 1.44 more
+    assert Order.objects.count() == 1
+    assert solidarity.lower_tier_closed(cycle)
+    # Even a small basket is refused now; the normal price is not.
+    with pytest.raises(solidarity.TierClosed):
+        place(cycle, slot, {offers["carrots"].pk: 1}, 2, tier="lower")
+    assert place(cycle, slot, {offers["bread"].pk: 1}, 1, tier="middle").total == D("4.80")
+
+
+def test_an_order_at_the_reduced_price_can_still_take_less_once_closed(tiers, cycle, slot, offers):
+    order = place(cycle, slot, {offers["bread"].pk: 2}, 0, tier="lower")
+    solidarity.close_lower_tier(cycle)
+    services.update_order(order=order, items={offers["bread"].pk: 1})
+    with pytest.raises(solidarity.TierClosed):
+        services.update_order(order=order, items={offers["bread"].pk: 3})
+    assert OrderLine.objects.get(order=order).quantity == 1
