@@ -16,6 +16,7 @@ from orders.models import (
     Order,
     OrderCycle,
     OrderLine,
+    SolidarityCycle,
     SolidarityEntry,
     SolidaritySettings,
 )
@@ -24,6 +25,7 @@ from orders.pricing import LineInput, price_order, tier_price
 from orders.printouts import reports
 from orders.solidarity import services as solidarity
 from tests import factories
+from tests.orders.test_concurrency import in_parallel, postgres_only, racing_world
 from tests.orders.test_invoices import set_identity
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +227,35 @@ def test_an_order_at_the_reduced_price_can_still_take_less_once_closed(tiers, cy
     with pytest.raises(solidarity.TierClosed):
         services.update_order(order=order, items={offers["bread"].pk: 3})
     assert OrderLine.objects.get(order=order).quantity == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_checkouts_at_once_never_both_pass_the_cap():
+    cycle, slots, producer = racing_world()
+    SolidaritySettings.objects.create(hub=cycle.hub, enabled=True, support_cap=D("2.00"))
+    # One product each: the stock's row locks do not queue them.
+    offers = [
+        factories.OfferFactory(
+            cycle=cycle,
+            variant=factories.VariantFactory(
+                product__producer=producer, price=D("4.80"), stock_mode="on_demand"
+            ),
+        )
+        for _i in range(6)
+    ]
+    # The cycle's row exists already (an earlier order): its lock is what is tested.
+    SolidarityCycle.objects.create(cycle=cycle)
+
+    def checkout(i):
+        return services.place_order(
+            cycle=cycle, slot=slots[i], items={offers[i].pk: 1}, email=f"foyer{i}@example.org",
+            full_name=f"Foyer {i}", notify=False, price_tier="lower",
+        )  # fmt: skip
+
+    outcomes = in_parallel(6, checkout)
+    placed = [o for o in outcomes if isinstance(o, Order)]
+    assert len(placed) == 1, outcomes  # 1.44 of support each: a second passes 2.00
+    assert all(isinstance(o, solidarity.TierClosed) for o in outcomes if o not in placed)
+    assert solidarity.support_of(cycle) == D("1.44")
+    assert solidarity.lower_tier_closed(cycle)
