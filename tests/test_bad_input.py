@@ -62,7 +62,15 @@ from foodhub.hubs.services import invite
 from orders.billing import invoices, shortages
 from orders.checkout import services as order_services
 from orders.households.alerts import unsubscribe_token
-from orders.models import CalendarFeed, CycleDocument, Invoice, Order, OrderCycle, Weekday
+from orders.models import (
+    CalendarFeed,
+    CycleDocument,
+    Invoice,
+    Order,
+    OrderCycle,
+    SolidaritySettings,
+    Weekday,
+)
 from orders.planning.schedules import add_closure, create_schedule
 from orders.weekly_baskets import weekly
 from pickup_points.models import PickupPointMembership, SharingRequest
@@ -88,6 +96,8 @@ USERS = {
     "weighing:producer": ["producer_member"],
     "shortages:": ["manager"],
     "invoices:": ["manager"],
+    "solidarity:": ["manager"],
+    "solidarity:my_price": ["household"],
     "invoices:my_": ["household"],
     "invoices:by_token": ["anonymous"],
     "invoices:credit_note_by_token": ["anonymous"],
@@ -200,6 +210,8 @@ def _build_world() -> dict:
     producer = factories.ProducerFactory(name="Ferme du Mélantois", slug="ferme-du-melantois")
     portrait = editors.set_up_producer(producer)
     hub = factories.HubFactory(name="Drive fermier de Lille", slug="lille")
+    # Solidarity prices: the checkout asks for a price, the household's price page exists.
+    SolidaritySettings.objects.create(hub=hub, enabled=True, support_cap=Decimal("100.00"))
     hub.producers.add(producer)
     point = factories.PickupPointFactory(
         name="La Ruche de Fives", slug="ruche-fives", owner_hub=hub

@@ -210,7 +210,7 @@ def rows_of(order: Order, amounts: pricing.OrderAmounts) -> list[pricing.PricedR
             name=f"{line.product_name} — {line.variant_name}",
             producer=line.producer_name,
             amounts=amounts_line,
-            per_kg=line.price_per_kg,
+            per_kg=line.charged_price_per_kg,
         )
         for line, amounts_line in zip(order.lines.all(), amounts.lines, strict=True)
     ]

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
+from orders import outbox
 from orders.billing import corrections, invoices, reconciliation, shortages, weighing
 from orders.checkout import services
 from orders.models import (
@@ -22,13 +24,17 @@ from orders.models import (
 )
 from orders.models.billing import ADJUSTMENT_KINDS
 from orders.pricing import LineInput, price_order, tier_price
-from orders.printouts import reports
+from orders.printouts import documents, reports
 from orders.solidarity import services as solidarity
 from tests import factories
+from tests.bad_input import NUMERIC
 from tests.orders.test_concurrency import in_parallel, postgres_only, racing_world
 from tests.orders.test_invoices import set_identity
 
 pytestmark = pytest.mark.django_db
+
+# A NUL is refused before any page (foodhub's middleware, tests/test_refuse_nul.py).
+TYPED = [value for value in NUMERIC if "\x00" not in value]
 
 D = Decimal
 
@@ -259,3 +265,159 @@ def test_two_checkouts_at_once_never_both_pass_the_cap():
     assert all(isinstance(o, solidarity.TierClosed) for o in outcomes if o not in placed)
     assert solidarity.support_of(cycle) == D("1.44")
     assert solidarity.lower_tier_closed(cycle)
+
+
+# The checkout
+
+
+def _checkout(client, hub, slot, offer, **extra):
+    client.post(reverse("basket_set", args=[hub.slug, offer.pk]), {"quantity": 2})
+    data = {"email": "foyer@example.org", "full_name": "Foyer", "phone": "", "slot": slot.pk,
+            "payment_method": "at_pickup", "note": "", **extra}  # fmt: skip
+    return client.post(reverse("checkout", args=[hub.slug]), data), data
+
+
+def test_a_household_chooses_its_price_at_checkout_and_sees_it_on_each_line(
+    client, tiers, hub, cycle, slot, offers
+):
+    form = client.get(reverse("checkout", args=[hub.slug]))
+    review, data = _checkout(client, hub, slot, offers["bread"], price_tier="lower")
+    page = review.content.decode()
+    assert review.status_code == 200
+    assert "3,36\u00a0€" in page and "6,72\u00a0€" in page  # 4.80 × 70 %, × 2
+    assert "70\u00a0%" in page or "70 %" in page
+    response = client.post(reverse("checkout", args=[hub.slug]), {**data, "confirm": "1"})
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.price_tier, order.total) == ("lower", D("6.72"))
+    detail = client.get(order.get_secret_url()).content.decode()
+    assert "6,72\u00a0€" in detail and "70" in detail
+    assert form.status_code == 302 or 'name="price_tier"' in form.content.decode()
+
+
+def test_a_tampered_tier_at_checkout_is_refused_clearly(client, tiers, hub, cycle, slot, offers):
+    review, _data = _checkout(client, hub, slot, offers["bread"], price_tier="gratuit")
+    assert review.status_code == 400
+    assert not Order.objects.exists()
+
+
+def test_households_see_why_the_reduced_price_is_closed(client, tiers, hub, cycle, slot, offers):
+    solidarity.close_lower_tier(cycle)
+    review, data = _checkout(client, hub, slot, offers["bread"], price_tier="lower")
+    assert review.status_code == 400
+    assert solidarity.closed_message() in review.content.decode().replace("&#x27;", "'")
+    assert not Order.objects.exists()
+
+
+def test_without_solidarity_prices_the_checkout_asks_nothing(client, hub, cycle, slot, offers):
+    client.post(reverse("basket_set", args=[hub.slug, offers["bread"].pk]), {"quantity": 1})
+    page = client.get(reverse("checkout", args=[hub.slug])).content.decode()
+    assert 'name="price_tier"' not in page
+
+
+def test_the_confirmation_email_shows_the_price_of_the_tier(tiers, cycle, slot, offers, mailoutbox):
+    order = services.place_order(
+        cycle=cycle, slot=slot, items={offers["bread"].pk: 1}, email="foyer@example.org",
+        full_name="Foyer", price_tier="upper",
+    )  # fmt: skip
+    outbox.send_due()
+    (email,) = [m for m in mailoutbox if order.number in m.body]
+    assert "6,24 €" in email.body and "130" in email.body
+
+
+def test_volunteers_lists_never_show_a_households_tier(tiers, cycle, slot, offers):
+    order = place(cycle, slot, {offers["bread"].pk: 1}, tier="lower")
+    close(cycle)
+    text = str(
+        documents.pick_list(cycle, offers["bread"].variant.product.producer, with_names=True)
+    )
+    assert "70" not in text and "lower" not in text
+    assert order.lines.get().total == D("4.80")  # what the producer's documents count
+
+
+# The managers' page
+
+
+def test_the_fund_page_shows_totals_per_cycle_in_few_queries(
+    client, manager, tiers, hub, cycle, slot, offers, django_assert_max_num_queries
+):
+    place(cycle, slot, {offers["bread"].pk: 2}, 0, tier="lower")  # −2.88
+    place(cycle, slot, {offers["bread"].pk: 1}, 1, tier="upper")  # +1.44
+    other = factories.OrderCycleFactory(hub=hub, name="Semaine 49")
+    client.force_login(manager)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("solidarity:manage", args=[hub.slug]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "1,44 €" in text and "2,88 €" in text and "-1,44 €" in text
+    assert "Foyer 0" not in text and "Foyer 1" not in text  # totals only
+    assert other.name not in text
+
+
+def test_the_hub_sets_its_percentages_and_its_cap(client, manager, hub):
+    client.force_login(manager)
+    url = reverse("solidarity:manage", args=[hub.slug])
+    data = {"enabled": "on", "lower_percent": "60", "upper_percent": "125", "support_cap": "150,50"}
+    assert client.post(url, data).status_code == 302
+    saved = SolidaritySettings.objects.get(hub=hub)
+    assert (saved.enabled, saved.lower_percent, saved.upper_percent) == (True, 60, 125)
+    assert saved.support_cap == D("150.50")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("lower_percent", "100"), ("lower_percent", "5"), ("lower_percent", "abc"),
+     ("upper_percent", "100"), ("upper_percent", "400"), ("upper_percent", "-1"),
+     ("support_cap", "-3"), ("support_cap", "NaN"), *[("lower_percent", v) for v in TYPED],
+     *[("support_cap", v) for v in TYPED]],
+)  # fmt: skip
+def test_bad_settings_are_refused_clearly_and_change_nothing(
+    client, manager, tiers, hub, field, value
+):
+    client.force_login(manager)
+    data = {"enabled": "on", "lower_percent": "70", "upper_percent": "130", "support_cap": ""}
+    response = client.post(reverse("solidarity:manage", args=[hub.slug]), {**data, field: value})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+    tiers.refresh_from_db()
+    assert (tiers.lower_percent, tiers.upper_percent, tiers.support_cap) == (70, 130, None)
+
+
+def test_the_fund_page_is_for_the_hubs_managers_only(client, hub, household, other_hub_manager):
+    url = reverse("solidarity:manage", args=[hub.slug])
+    assert client.get(url).status_code == 302
+    for user in (household, other_hub_manager):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+
+# A household's price in its account
+
+
+def test_a_household_keeps_its_price_in_its_account(
+    client, tiers, hub, cycle, slot, offers, household
+):
+    url = reverse("solidarity:my_price", args=[hub.slug])
+    assert client.get(url).status_code == 302  # log in first
+    client.force_login(household)
+    services.place_order(
+        cycle=cycle, slot=slot, items={offers["bread"].pk: 1}, email=household.email,
+        full_name="Foyer", user=household, notify=False,
+    )  # fmt: skip
+    assert client.post(url, {"price_tier": "upper"}).status_code == 302
+    assert Customer.objects.get(user=household).price_tier == "upper"
+    assert client.post(url, {"price_tier": "free"}).status_code == 400
+    assert Customer.objects.get(user=household).price_tier == "upper"
+    # It is the default at the next checkout.
+    client.post(reverse("basket_set", args=[hub.slug, offers["carrots"].pk]), {"quantity": 1})
+    page = client.get(reverse("checkout", args=[hub.slug])).content.decode()
+    assert (
+        'value="upper" checked' in page
+        or 'checked value="upper"' in page
+        or ('value="upper"' in page and "checked" in page)
+    )
+
+
+def test_the_price_page_is_404_where_the_hub_has_no_solidarity_prices(client, hub, household):
+    client.force_login(household)
+    assert client.get(reverse("solidarity:my_price", args=[hub.slug])).status_code == 404
