@@ -34,12 +34,12 @@ class SolidaritySettings(models.Model):
     hub = models.OneToOneField("hubs.Hub", on_delete=models.CASCADE, related_name="solidarity")
     enabled = models.BooleanField(_("solidarity prices on"), default=False)
     lower_percent = models.PositiveSmallIntegerField(
-        _("reduced price (% of the price)"),
+        _("reduced price (percentage of the price)"),
         default=70,
         validators=[MinValueValidator(LOWEST_PERCENT), MaxValueValidator(99)],
     )
     upper_percent = models.PositiveSmallIntegerField(
-        _("supporting price (% of the price)"),
+        _("supporting price (percentage of the price)"),
         default=130,
         validators=[MinValueValidator(101), MaxValueValidator(HIGHEST_PERCENT)],
     )

@@ -15,11 +15,11 @@ from orders.models.solidarity import HIGHEST_PERCENT, LOWEST_PERCENT
 
 class SolidaritySettingsForm(forms.ModelForm):
     lower_percent = inputs.IntegerField(
-        label=gettext_lazy("Reduced price, in % of the price"),
+        label=gettext_lazy("Reduced price, as a percentage of the price"),
         help_text=gettext_lazy("Less than 100. For example 70: they pay 7 € for 10 €."),
     )
     upper_percent = inputs.IntegerField(
-        label=gettext_lazy("Supporting price, in % of the price"),
+        label=gettext_lazy("Supporting price, as a percentage of the price"),
         help_text=gettext_lazy("More than 100. For example 130: they pay 13 € for 10 €."),
     )
     support_cap = inputs.DecimalField(

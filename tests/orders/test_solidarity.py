@@ -147,7 +147,7 @@ def test_without_solidarity_prices_a_tier_asked_for_is_the_normal_price(cycle, s
 
 
 def test_a_tampered_tier_is_refused_and_nothing_is_written(tiers, cycle, slot, offers):
-    with pytest.raises(services.OrderError, match="three prices"):
+    with pytest.raises(services.OrderError, match="trois tarifs"):
         place(cycle, slot, {offers["bread"].pk: 1}, tier="free")
     assert not Order.objects.exists()
 
@@ -216,7 +216,7 @@ def test_the_reduced_price_is_refused_past_the_cap_then_closed_for_the_cycle(
     tiers.support_cap = D("3.00")
     tiers.save()
     place(cycle, slot, {offers["bread"].pk: 2}, 0, tier="lower")  # 2.88 of support
-    with pytest.raises(solidarity.TierClosed, match="reduced price is closed"):
+    with pytest.raises(solidarity.TierClosed, match="tarif réduit est fermé"):
         place(cycle, slot, {offers["bread"].pk: 1}, 1, tier="lower")  # 1.44 more
     assert Order.objects.count() == 1
     assert solidarity.lower_tier_closed(cycle)
