@@ -178,6 +178,27 @@ def close_lower_tier(cycle, now=None) -> None:
         )
 
 
+def save_settings(settings: SolidaritySettings, *, now=None) -> SolidaritySettings:
+    """Save a hub's solidarity prices. A cap raised (or removed) opens the reduced price
+    again in the hub's cycles still open where it was closed: there is room again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        before = None
+        if settings.pk:
+            before = (
+                SolidaritySettings.objects.select_for_update()
+                .values_list("support_cap", flat=True)
+                .get(pk=settings.pk)
+            )
+        settings.save()
+        cap = settings.support_cap
+        if cap is None or (before is not None and cap > before):
+            SolidarityCycle.objects.filter(
+                cycle__hub_id=settings.hub_id, cycle__closes_at__gt=now
+            ).exclude(lower_closed_at=None).update(lower_closed_at=None)
+    return settings
+
+
 def remember_tier(customer, tier: str) -> None:
     """The household's tier becomes its default at the hub's next checkout."""
     if customer is not None and customer.price_tier != tier:

@@ -22,7 +22,7 @@ def manage(request, hub_slug):
     settings = SolidaritySettings.objects.filter(hub=hub).first() or SolidaritySettings(hub=hub)
     form = SolidaritySettingsForm(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_settings(form.save(commit=False))
         messages.success(request, _("The solidarity prices are saved."))
         return redirect("solidarity:manage", hub_slug=hub.slug)
     cycles = selectors.fund_by_cycle(hub)

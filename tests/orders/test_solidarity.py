@@ -421,3 +421,23 @@ def test_a_household_keeps_its_price_in_its_account(
 def test_the_price_page_is_404_where_the_hub_has_no_solidarity_prices(client, hub, household):
     client.force_login(household)
     assert client.get(reverse("solidarity:my_price", args=[hub.slug])).status_code == 404
+
+
+def test_raising_the_cap_opens_the_reduced_price_again(client, manager, tiers, hub, cycle):
+    tiers.support_cap = D("3.00")
+    tiers.save()
+    solidarity.close_lower_tier(cycle)
+    client.force_login(manager)
+    data = {"enabled": "on", "lower_percent": "70", "upper_percent": "130", "support_cap": "2"}
+    client.post(reverse("solidarity:manage", args=[hub.slug]), data)
+    assert solidarity.lower_tier_closed(cycle)  # lowered: still closed
+    client.post(reverse("solidarity:manage", args=[hub.slug]), {**data, "support_cap": "10"})
+    assert not solidarity.lower_tier_closed(cycle)
+
+
+def test_the_receipt_shows_the_price_charged(tiers, cycle, slot, offers):
+    order = place(cycle, slot, {offers["bread"].pk: 2}, tier="upper")
+    receipt = documents.receipt(order)
+    (row,) = receipt.rows
+    assert (row.amounts.unit_price, row.amounts.total) == (D("6.24"), D("12.48"))
+    assert receipt.amounts.total == order.total == D("12.48")
