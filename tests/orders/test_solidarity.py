@@ -12,6 +12,7 @@ from django.utils import timezone
 from orders import outbox
 from orders.billing import corrections, invoices, reconciliation, shortages, weighing
 from orders.checkout import services
+from orders.households import my_data
 from orders.models import (
     BalanceEntry,
     Customer,
@@ -441,3 +442,13 @@ def test_the_receipt_shows_the_price_charged(tiers, cycle, slot, offers):
     (row,) = receipt.rows
     assert (row.amounts.unit_price, row.amounts.total) == (D("6.24"), D("12.48"))
     assert receipt.amounts.total == order.total == D("12.48")
+
+
+def test_the_households_data_export_says_its_price(tiers, cycle, slot, offers, household):
+    services.place_order(
+        cycle=cycle, slot=slot, items={offers["bread"].pk: 1}, email=household.email,
+        full_name="Foyer", user=household, notify=False, price_tier="lower",
+    )  # fmt: skip
+    (order,) = my_data.export(household)["orders"]
+    assert order["price_tier"] == "lower"
+    assert (order["lines"][0]["unit_price"], order["lines"][0]["total"]) == (D("3.36"), D("3.36"))
