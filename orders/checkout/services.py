@@ -463,8 +463,7 @@ def _update_order(*, order, quantities, slot, note, by, price_tier, now) -> Orde
                 if line.is_by_weight:
                     line.estimated_weight = line.estimated_weight / old * line.quantity
                 line.save(update_fields=["quantity", "total", "estimated_weight"])
-        if order.price_tier != tier:
-            changed.append(f"{order.price_tier}→{tier}")
+        # The tier is private: the order's history (which volunteers read) never says it.
         order.price_tier = tier
         kept = [line for offer_id, line in lines.items() if offer_id in wanted]
         if any(line.price_percent != percent for line in kept):

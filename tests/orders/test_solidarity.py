@@ -452,3 +452,10 @@ def test_the_households_data_export_says_its_price(tiers, cycle, slot, offers, h
     (order,) = my_data.export(household)["orders"]
     assert order["price_tier"] == "lower"
     assert (order["lines"][0]["unit_price"], order["lines"][0]["total"]) == (D("3.36"), D("3.36"))
+
+
+def test_the_orders_history_never_says_its_tier(tiers, cycle, slot, offers):
+    order = place(cycle, slot, {offers["bread"].pk: 1}, tier="upper")
+    services.update_order(order=order, items={offers["bread"].pk: 1}, price_tier="lower")
+    details = " ".join(order.events.values_list("detail", flat=True))
+    assert "lower" not in details and "upper" not in details
