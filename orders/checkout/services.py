@@ -152,7 +152,7 @@ def _cycle_for_ordering(pk: int) -> OrderCycle:
         table = connection.ops.quote_name(OrderCycle._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])  # noqa: S608
-    return OrderCycle.objects.select_related("hub").get(pk=pk)
+    return OrderCycle.objects.select_related("hub", "hub__solidarity").get(pk=pk)
 
 
 def _slot_of(cycle: OrderCycle, slot: PickupSlot | int) -> PickupSlot:
@@ -352,7 +352,9 @@ def place_order(
             )
             order.save(force_insert=True)
             OrderLine.objects.bulk_create(lines)
-            solidarity.follow_order(order, key=f"order:{order.pk}:placed", lines=lines)
+            solidarity.follow_order(
+                order, key=f"order:{order.pk}:placed", lines=lines, placing=True
+            )
             if tiers is not None and price_tier:
                 solidarity.remember_tier(customer, tier)
             if customer.balance > 0 and _owns_its_record(order, customer):

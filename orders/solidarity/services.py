@@ -47,9 +47,13 @@ class TierClosed(OrderError):
 
 
 def settings_of(hub) -> SolidaritySettings | None:
-    """The hub's solidarity prices when they are on, else None."""
-    found = SolidaritySettings.objects.filter(hub=hub, enabled=True).first()
-    return found
+    """The hub's solidarity prices when they are on, else None (no query when the hub was
+    read with ``select_related("solidarity")``)."""
+    try:
+        found = hub.solidarity
+    except SolidaritySettings.DoesNotExist:
+        return None
+    return found if found.enabled else None
 
 
 def percent_of(settings: SolidaritySettings | None, tier: str) -> int:
@@ -74,14 +78,18 @@ def line_fund(line: OrderLine) -> Decimal:
     return line.final_total - line.full_final_total
 
 
-def follow_order(order: Order, *, key: str, lines=None) -> SolidarityEntry | None:
+def follow_order(
+    order: Order, *, key: str, lines=None, placing: bool = False
+) -> SolidarityEntry | None:
     """Bring ``order``'s fund entries to what its lines say (step 1): the order is locked
-    or being written by the caller's transaction."""
+    or being written by the caller's transaction (``placing``: it has no entry yet)."""
     if order.is_live:
         lines = list(order.lines.all()) if lines is None else lines
         target = sum((line_fund(line) for line in lines), ZERO)
     else:
         target = ZERO
+    if placing:
+        return _add(order, target, key) if target else None
     return _add(order, target - recorded(order), key)
 
 
