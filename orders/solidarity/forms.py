@@ -13,7 +13,7 @@ from orders.models import PriceTier, SolidaritySettings
 from orders.models.solidarity import HIGHEST_PERCENT, LOWEST_PERCENT
 
 
-class SolidaritySettingsForm(forms.ModelForm):
+class SolidaritySettingsForm(inputs.ModelForm):
     lower_percent = inputs.IntegerField(
         label=gettext_lazy("Reduced price, as a percentage of the price"),
         help_text=gettext_lazy("Less than 100. For example 70: they pay 7 € for 10 €."),
