@@ -58,6 +58,7 @@ urlpatterns += i18n_patterns(
     path("", include("orders.billing.shortage_urls")),
     path("", include("orders.billing.household_urls")),
     path("", include("orders.billing.invoices_urls")),
+    path("", include("orders.solidarity.urls")),
     path("orders/", include("orders.urls")),
     path("help/", include("orders.relays.urls")),
     path("", include("pickup_points.urls")),

@@ -20,6 +20,14 @@ All prices are in euros, VAT included (French retail). Every amount is a ``Decim
    cent), and rules 1 to 6 apply to that estimate. Once weighed, the line costs its weight
    (kg, to the gram) × the price per kg, rounded half-up to the cent (``weighed_price``);
    the difference is settled through the household's balance, not by changing the order.
+8. Solidarity prices (``orders.solidarity``): a household may pay a percentage of the
+   price (its tier: 70 %, 100 %, 130 % by default). Its unit price is the price × the
+   percentage, rounded half-up to the cent (``tier_price``; the price per kg likewise), and
+   rules 1, 2, 5 and 7 apply to that price: it is what the household is charged and
+   invoiced. The producer's share stays that of the full price (rule 6), and the hub fee's
+   percentage part is taken on the goods at full price (rule 3), so neither the producers
+   nor the hub gain or lose by a tier: the whole difference (the line at its tier price less
+   the line at full price) goes to or comes from the hub's solidarity fund.
 """
 
 from collections import defaultdict
@@ -49,6 +57,13 @@ def weighed_price(weight: Decimal, price_per_kg: Decimal) -> Decimal:
     return money(Decimal(weight) * Decimal(price_per_kg))
 
 
+def tier_price(price: Decimal, percent: int) -> Decimal:
+    """A unit price (or a price per kg) at a solidarity tier of ``percent`` % (rule 8)."""
+    if percent == 100:
+        return Decimal(price)
+    return money(Decimal(price) * Decimal(percent) / HUNDRED)
+
+
 def to_cents(amount: Decimal) -> int:
     """Integer cents, for Stripe only."""
     return int(money(amount) * 100)
@@ -60,20 +75,28 @@ def from_cents(cents: int) -> Decimal:
 
 @dataclass(frozen=True)
 class LineInput:
-    unit_price: Decimal
+    unit_price: Decimal  # the full price (the producer's share is taken on it)
     vat_rate: Decimal
     quantity: int
+    percent: int = 100  # the household's solidarity tier (rule 8)
 
 
 @dataclass(frozen=True)
 class LineAmounts:
-    unit_price: Decimal
+    unit_price: Decimal  # what the household pays for one (at its tier)
     vat_rate: Decimal
     quantity: int
-    total: Decimal
+    total: Decimal  # what the household pays for the line (at its tier)
     vat: Decimal
     producer_share: Decimal
     fee_share: Decimal
+    percent: int = 100
+    full_total: Decimal = ZERO  # the line at full price
+
+    @property
+    def solidarity(self) -> Decimal:
+        """What the line gives to the solidarity fund (negative: what it receives)."""
+        return self.total - self.full_total
 
 
 @dataclass(frozen=True)
@@ -108,6 +131,17 @@ class OrderAmounts:
     fee_vat_rate: Decimal
     total: Decimal
     vat_rows: list[VatRow] = field(default_factory=list)
+    full_goods_total: Decimal = ZERO  # the goods at full price (rule 8)
+
+    @property
+    def solidarity(self) -> Decimal:
+        """What the order gives to the solidarity fund (negative: what it receives)."""
+        return self.goods_total - self.full_goods_total
+
+    @property
+    def percent(self) -> int:
+        """The order's solidarity tier (100 when it pays the full price)."""
+        return self.lines[0].percent if self.lines else 100
 
     @property
     def vat_total(self) -> Decimal:
@@ -124,16 +158,19 @@ class OrderAmounts:
 
 
 def price_line(line: LineInput, *, fee_percent: Decimal = ZERO) -> LineAmounts:
-    total = Decimal(line.unit_price) * line.quantity
-    vat = vat_included(total, line.vat_rate)
+    full_total = Decimal(line.unit_price) * line.quantity
+    unit_price = tier_price(line.unit_price, line.percent)
+    total = unit_price * line.quantity
     return LineAmounts(
-        unit_price=Decimal(line.unit_price),
+        unit_price=unit_price,
         vat_rate=Decimal(line.vat_rate),
         quantity=line.quantity,
         total=total,
-        vat=vat,
-        producer_share=total - vat,
-        fee_share=money(total * Decimal(fee_percent) / HUNDRED),
+        vat=vat_included(total, line.vat_rate),
+        producer_share=full_total - vat_included(full_total, line.vat_rate),
+        fee_share=money(full_total * Decimal(fee_percent) / HUNDRED),
+        percent=line.percent,
+        full_total=full_total,
     )
 
 
@@ -144,10 +181,11 @@ def price_order(
     fee_fixed: Decimal = ZERO,
     fee_vat_rate: Decimal = Decimal("20.0"),
 ) -> OrderAmounts:
-    """Apply rules 1–6 to an order's lines and its cycle's fee."""
+    """Apply rules 1–6 and 8 to an order's lines and its cycle's fee."""
     priced = [price_line(line, fee_percent=fee_percent) for line in lines]
     goods_total = sum((line.total for line in priced), ZERO)
-    fee_percent_part = money(goods_total * Decimal(fee_percent) / HUNDRED)
+    full_goods_total = sum((line.full_total for line in priced), ZERO)
+    fee_percent_part = money(full_goods_total * Decimal(fee_percent) / HUNDRED)
     fee_fixed = Decimal(fee_fixed) if priced else ZERO
     fee_total = fee_percent_part + fee_fixed
 
@@ -170,4 +208,5 @@ def price_order(
         fee_vat_rate=Decimal(fee_vat_rate),
         total=goods_total + fee_total,
         vat_rows=vat_rows,
+        full_goods_total=full_goods_total,
     )

@@ -71,6 +71,7 @@ from orders.models import (
     Order,
     OrderCycle,
     PaperFormBatch,
+    SolidaritySettings,
     Weekday,
 )
 from orders.paper_forms import services as paper_forms
@@ -102,6 +103,8 @@ USERS = {
     "shortages:": ["manager"],
     "invoices:": ["manager"],
     "allocations:": ["manager"],
+    "solidarity:": ["manager"],
+    "solidarity:my_price": ["household"],
     "invoices:my_": ["household"],
     "invoices:by_token": ["anonymous"],
     "invoices:credit_note_by_token": ["anonymous"],
@@ -234,6 +237,8 @@ def _build_world() -> dict:
     producer = factories.ProducerFactory(name="Ferme du Mélantois", slug="ferme-du-melantois")
     portrait = editors.set_up_producer(producer)
     hub = factories.HubFactory(name="Drive fermier de Lille", slug="lille")
+    # Solidarity prices: the checkout asks for a price, the household's price page exists.
+    SolidaritySettings.objects.create(hub=hub, enabled=True, support_cap=Decimal("100.00"))
     hub.producers.add(producer)
     point = factories.PickupPointFactory(
         name="La Ruche de Fives", slug="ruche-fives", owner_hub=hub

@@ -122,6 +122,7 @@ def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
         reverse("pickup_points:hub_points", args=[hub]),
         reverse("pickup_points:point_create", args=[hub]),
         reverse("sms_per_month", args=[hub]),
+        reverse("solidarity:manage", args=[hub]),
     ]
     for url in urls:
         assert client.get(url).status_code == HUB_EXPECTED[persona], url

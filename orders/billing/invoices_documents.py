@@ -106,12 +106,12 @@ def invoice_rows(order: Order) -> list[dict]:
                 continue
             description = f"{line.product_name} — {line.variant_name} ({line.producer_name})"
             if line.actual_weight is not None:
-                quantity, unit, unit_price = line.actual_weight, "kg", line.price_per_kg
+                quantity, unit, unit_price = line.actual_weight, "kg", line.charged_price_per_kg
                 description += " — " + _("weighed, %(count)s piece(s)") % {
                     "count": line.final_quantity
                 }
             else:
-                quantity, unit, unit_price = line.final_quantity, "piece", line.unit_price
+                quantity, unit, unit_price = line.final_quantity, "piece", line.charged_unit_price
             rows.append({
                 "description": description, "quantity": quantity, "unit": unit,
                 "unit_price": unit_price, "vat_rate": line.vat_rate, "total": line.final_total,

@@ -11,6 +11,13 @@ entries; what is still to collect from each order's price less what paid it. Whe
 not add up, a balance entry does not match a change of its order's lines (or a payment
 was changed by hand): the report says by how much.
 
+At solidarity prices (``orders.solidarity``) the households pay their tier's price and
+the producers the full price: the hub's solidarity fund holds the difference, so
+
+    sold = sold at full price + what the fund received
+
+(``fund_difference`` is zero when its entries follow the lines).
+
 A cycle's report counts its orders, their payments and the entries naming them. A
 period's counts the orders of the cycles that closed in it, and the money that names no
 order (credit topped up by card, managers' corrections) recorded in it.
@@ -32,6 +39,7 @@ from orders.models import (
     OrderCycle,
     OrderLine,
     Payment,
+    SolidarityEntry,
 )  # fmt: skip
 
 ZERO = Decimal("0.00")
@@ -54,6 +62,13 @@ class Report:
     balances: dict[str, Decimal] = field(default_factory=dict)  # entries' sums, by kind
     to_collect: Decimal = ZERO  # of the orders' prices, not paid yet
     to_give_back: Decimal = ZERO  # paid more than the order costs (a card refund owed)
+    sold_at_full_price: Decimal = ZERO  # the same lines at full price (what producers get)
+    fund: Decimal = ZERO  # what the solidarity fund received from them (− what it gave)
+
+    @property
+    def fund_difference(self) -> Decimal:
+        """Zero when the solidarity fund holds what the tiers moved."""
+        return self.sold - self.sold_at_full_price - self.fund
 
     @property
     def received_total(self) -> Decimal:
@@ -136,10 +151,16 @@ def _report(orders) -> Report:
     live = {row["pk"] for row in order_rows if row["status"] != Order.Status.CANCELLED}
     report.orders = sum(1 for row in order_rows if row["status"] == Order.Status.PLACED)
     report.sold = sum((row["fee_total"] for row in order_rows if row["pk"] in live), ZERO)
+    report.sold_at_full_price = report.sold
     lines = OrderLine.objects.filter(order__in=live).only(
-        "quantity", "delivered_quantity", "unit_price", "total", "price_per_kg", "actual_weight"
-    )
-    report.sold += sum((line.final_total for line in lines.iterator(chunk_size=2000)), ZERO)
+        "quantity", "delivered_quantity", "unit_price", "total", "price_per_kg", "actual_weight",
+        "price_percent",
+    )  # fmt: skip
+    for line in lines.iterator(chunk_size=2000):
+        report.sold += line.final_total
+        report.sold_at_full_price += line.full_final_total
+    fund = SolidarityEntry.objects.filter(order__in=orders).aggregate(total=Sum("amount"))
+    report.fund = _cents(fund["total"])
     invoiced = Invoice.objects.filter(order__in=orders).aggregate(
         total=Sum("total_incl_vat"), count=Count("pk")
     )

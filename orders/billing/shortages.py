@@ -60,6 +60,7 @@ from orders.models import (
     Shortage,
 )
 from orders.printouts import documents
+from orders.solidarity import services as solidarity
 
 EMAIL_KIND = "delivery_changed"
 
@@ -370,6 +371,7 @@ def write_changes(changes: list[Change], *, kind: str, key: str, by, now, reason
     # gives most of them the same few quantities); the weights cleared by another.
     same = defaultdict(list)
     unweighed = []
+    fund_before = [(change.line, solidarity.line_fund(change.line)) for change in changes]
     for change in changes:
         line, changed = change.line, with_delivered(change.line, change.after)
         same[changed.delivered_quantity].append(line.pk)
@@ -393,6 +395,9 @@ def write_changes(changes: list[Change], *, kind: str, key: str, by, now, reason
             if change.amount
         ]
     )  # fmt: skip
+    # At a solidarity price the producer is paid what is delivered at full price: the
+    # fund follows each line (the lines are locked).
+    solidarity.follow_lines(fund_before, key=key)
     # Each order's history says what changed, who did it and when (the volunteers' page
     # shows it), as a change by its household does: "3→1 Pain de campagne — 1 kg".
     details = defaultdict(list)

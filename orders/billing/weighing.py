@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from orders import ledger
 from orders.ledger import BillingError
 from orders.models import BalanceEntry, Order, OrderCycle, OrderLine
+from orders.solidarity import services as solidarity
 
 GRAM = Decimal("0.001")
 MAX_WEIGHT = Decimal("999.999")  # kg: what a line's weight holds
@@ -89,21 +90,25 @@ def record_weight(
             return Weighed(line, needs_confirmation=True)
         if line.actual_weight == weight:
             return Weighed(line)
-        before = line.final_total
+        before, fund_before = line.final_total, solidarity.line_fund(line)
         line.actual_weight, line.weighed_at, line.weighed_by = weight, now, by
         line.save(update_fields=["actual_weight", "weighed_at", "weighed_by"])
         difference = before - line.final_total
         entry = None
+        # The line is locked: its weighings are numbered one after the other.
+        key = ledger.next_key(f"weight:{line.pk}")
         if difference:
-            # The line is locked: its weighings are numbered one after the other.
             entry = ledger.add_entry(
                 customer=line.order.customer,
                 kind=BalanceEntry.Kind.WEIGHT,
                 amount=difference,
-                key=ledger.next_key(f"weight:{line.pk}"),
+                key=key,
                 order=line.order,
                 by=by,
             )
+        # At a solidarity price the producer is paid the weight at full price: the fund
+        # follows (under the same line lock).
+        solidarity.follow_line(line, fund_before, key=key)
     return Weighed(line, entry)
 
 

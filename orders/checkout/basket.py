@@ -67,14 +67,18 @@ def quantities_of(basket: Basket | None) -> dict[int, int]:
     return dict(basket.items.values_list("offer_id", "quantity"))
 
 
-def amounts_of(cycle: OrderCycle, items: list[BasketItem]) -> pricing.OrderAmounts:
-    """The basket priced like an order would be (server-side prices of the cycle)."""
+def amounts_of(
+    cycle: OrderCycle, items: list[BasketItem], percent: int = 100
+) -> pricing.OrderAmounts:
+    """The basket priced like an order would be (server-side prices of the cycle), at a
+    solidarity tier of ``percent`` %."""
     return pricing.price_order(
         [
             pricing.LineInput(
                 unit_price=item.offer.price,
                 vat_rate=item.offer.variant.vat_rate_decimal,
                 quantity=item.quantity,
+                percent=percent,
             )
             for item in items
         ],
@@ -90,7 +94,11 @@ def rows_of(items: list[BasketItem], amounts: pricing.OrderAmounts) -> list[pric
             name=f"{item.offer.variant.product.name} — {item.offer.variant.name}",
             producer=item.offer.variant.product.producer.name,
             amounts=line,
-            per_kg=item.offer.price_per_kg,
+            per_kg=(
+                pricing.tier_price(item.offer.price_per_kg, line.percent)
+                if item.offer.price_per_kg is not None
+                else None
+            ),
         )
         for item, line in zip(items, amounts.lines, strict=True)
     ]

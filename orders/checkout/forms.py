@@ -3,7 +3,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from foodhub import inputs
-from orders.models import Order
+from orders.models import Customer, Order, PriceTier
+from orders.solidarity import services as solidarity
+from orders.solidarity.forms import tier_choices
 from producers.templatetags.money import clock, day
 
 from .selectors import pickups_with_slots
@@ -98,3 +100,39 @@ class CheckoutForm(forms.Form):
                 }[name]
         if "email" in self.fields:
             self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self._add_price_tier(cycle, user, order, for_household)
+
+    def _add_price_tier(self, cycle, user, order, for_household=None) -> None:
+        """With the hub's solidarity prices, the household chooses its price (private);
+        its last choice is the default."""
+        self.cycle, self.tiers = cycle, solidarity.settings_of(cycle.hub)
+        self.lower_closed = self.tiers is not None and solidarity.lower_tier_closed(cycle)
+        if self.tiers is None:
+            return
+        if order is not None:
+            initial = order.price_tier
+        elif for_household is not None:  # its own choice, not the relay's
+            initial = for_household.price_tier
+        elif user.is_authenticated:
+            customers = Customer.objects.filter(hub=cycle.hub, user=user)
+            initial = customers.values_list("price_tier", flat=True).first()
+        else:
+            initial = None
+        self.fields["price_tier"] = forms.ChoiceField(
+            label=_("Its price") if for_household is not None else _("Your price"),
+            widget=forms.RadioSelect,
+            choices=tier_choices(self.tiers),
+            initial=initial or PriceTier.MIDDLE,
+        )
+
+    def clean_price_tier(self):
+        tier = self.cleaned_data["price_tier"]
+        kept = self.order is not None and self.order.price_tier == PriceTier.LOWER
+        if tier == PriceTier.LOWER and self.lower_closed and not kept:
+            raise forms.ValidationError(solidarity.closed_message())
+        return tier
+
+    @property
+    def percent(self) -> int:
+        """The percentage of the price the chosen tier pays (100 without a choice)."""
+        return solidarity.percent_of(self.tiers, self.cleaned_data.get("price_tier", ""))

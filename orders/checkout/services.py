@@ -33,9 +33,11 @@ from orders.models import (
     OrderNumberSequence,
     Payment,
     PickupSlot,
+    PriceTier,
 )
 from orders.money import payments
 from orders.order_emails import owe_order_email, owe_order_link_email
+from orders.solidarity import services as solidarity
 from orders.stock import (
     InsufficientStock,
     OrderError,
@@ -150,7 +152,7 @@ def _cycle_for_ordering(pk: int) -> OrderCycle:
         table = connection.ops.quote_name(OrderCycle._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [pk])  # noqa: S608
-    return OrderCycle.objects.select_related("hub").get(pk=pk)
+    return OrderCycle.objects.select_related("hub", "hub__solidarity").get(pk=pk)
 
 
 def _slot_of(cycle: OrderCycle, slot: PickupSlot | int) -> PickupSlot:
@@ -183,7 +185,10 @@ def next_order_number(cycle: OrderCycle, now: datetime | None = None) -> str:
 def _line_inputs(lines) -> list[pricing.LineInput]:
     return [
         pricing.LineInput(
-            unit_price=line.unit_price, vat_rate=line.vat_rate, quantity=line.quantity
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            quantity=line.quantity,
+            percent=line.price_percent,
         )
         for line in lines
     ]
@@ -205,7 +210,7 @@ def rows_of(order: Order, amounts: pricing.OrderAmounts) -> list[pricing.PricedR
             name=f"{line.product_name} — {line.variant_name}",
             producer=line.producer_name,
             amounts=amounts_line,
-            per_kg=line.price_per_kg,
+            per_kg=line.charged_price_per_kg,
         )
         for line, amounts_line in zip(order.lines.all(), amounts.lines, strict=True)
     ]
@@ -223,7 +228,7 @@ def _save_totals(order: Order) -> None:
     order.save(update_fields=["goods_total", "fee_total", "total", "updated_at"])
 
 
-def _new_line(order: Order, offer: Offer, quantity: int) -> OrderLine:
+def _new_line(order: Order, offer: Offer, quantity: int, percent: int = 100) -> OrderLine:
     variant = offer.variant
     return OrderLine(
         order=order,
@@ -237,6 +242,7 @@ def _new_line(order: Order, offer: Offer, quantity: int) -> OrderLine:
         unit_price=offer.price,
         vat_rate=variant.vat_rate_decimal,
         total=offer.price * quantity,
+        price_percent=percent,
         **_weight_estimate(offer, quantity),
     )
 
@@ -267,6 +273,7 @@ def place_order(
     language: str | None = None,
     customer=None,
     placed_by=None,
+    price_tier: str | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Place a household's order: allocate stock, snapshot prices, number it, confirm it.
@@ -284,6 +291,9 @@ def place_order(
        except with ``charge_later``: a weekly basket's order is placed at once and its
        saved card charged when the cycle closes (``orders.weekly_baskets.weekly.charge_at_close``).
     4. The confirmation e-mail is owed in the same transaction (the worker sends it).
+    5. With the hub's solidarity prices, the lines cost the household's ``price_tier``'s
+       percentage; the reduced price is refused past the cycle's cap, and the difference
+       with the full price goes to the hub's fund (``orders.solidarity.services``).
     """
     _check_open(cycle, now)
     quantities = {k: v for k, v in check_quantities(items).items() if v}
@@ -312,6 +322,8 @@ def place_order(
             # A second live order of the household is refused by the unique constraint
             # (below); checking first would cost every order a query.
             slot = _slot_of(cycle, slot)
+            tiers = solidarity.settings_of(cycle.hub)
+            tier = solidarity.checked_tier(tiers, price_tier)
             offers = apply_stock_changes(quantities, cycle=cycle)
             card = payment_method == Order.PaymentMethod.CARD
             if customer is None:
@@ -343,15 +355,25 @@ def place_order(
                 ),
                 note=note.strip()[:1000],
                 language=language or translation.get_language() or settings.LANGUAGE_CODE,
+                price_tier=tier,
                 placed_at=now or timezone.now(),
             )
+            percent = solidarity.percent_of(tiers, tier)
             lines = [
-                _new_line(order, offers[offer_id], quantity)
+                _new_line(order, offers[offer_id], quantity, percent)
                 for offer_id, quantity in sorted(quantities.items())
             ]
             _set_totals(order, lines)
+            solidarity.check_support(
+                order=order, settings=tiers, support=_support(lines), before=pricing.ZERO
+            )
             order.save(force_insert=True)
             OrderLine.objects.bulk_create(lines)
+            solidarity.follow_order(
+                order, key=f"order:{order.pk}:placed", lines=lines, placing=True
+            )
+            if tiers is not None and price_tier:
+                solidarity.remember_tier(customer, tier)
             if customer.balance > 0 and _owns_its_record(order, customer):
                 used = keep_credit_in_line(order, customer, placing=True)
                 if card and not charge_later and used and -used.amount == order.total:
@@ -370,6 +392,9 @@ def place_order(
             Order.objects.filter(pk=order.pk).update(number=order.number)
             if notify and not card:
                 owe_order_email(order, event, "confirmation")
+    except solidarity.TierClosed:
+        solidarity.close_lower_tier(cycle)
+        raise
     except (IntegrityError, InsufficientStock, SlotFull):
         # The household has a live order already (a second submission, or a race between
         # two): the unique constraint kept one, and that is what to say, not what the
@@ -390,14 +415,27 @@ def update_order(
     slot: PickupSlot | int | None = None,
     note: str | None = None,
     by=None,
+    price_tier: str | None = None,
     now: datetime | None = None,
 ) -> Order:
-    """Change an order until the cycle closes: quantities (0 removes), new items, slot, note.
+    """Change an order until the cycle closes: quantities (0 removes), new items, slot, note,
+    solidarity tier (``price_tier``; None keeps the order's).
 
     ``items`` is the whole new content of the order. The order row is locked first, so two
     edits of the same order run one after the other and each sees the other's result.
     """
     quantities = check_quantities(items)
+    try:
+        return _update_order(
+            order=order, quantities=quantities, slot=slot, note=note, by=by,
+            price_tier=price_tier, now=now,
+        )  # fmt: skip
+    except solidarity.TierClosed:
+        solidarity.close_lower_tier(order.cycle)
+        raise
+
+
+def _update_order(*, order, quantities, slot, note, by, price_tier, now) -> Order:
     with transaction.atomic():
         order = lock_order(order.pk)
         cycle = order.cycle
@@ -422,6 +460,14 @@ def update_order(
             slot = None
         # New items are checked to be of this cycle as their offers are locked; slots are
         # locked after offers (see orders.stock for the order of locks).
+        tiers = solidarity.settings_of(cycle.hub)
+        tier = solidarity.checked_tier(
+            tiers, order.price_tier if price_tier is None else price_tier
+        )
+        percent = solidarity.percent_of(tiers, tier)
+        support_before = (
+            -solidarity.recorded(order) if order.price_tier == PriceTier.LOWER else pricing.ZERO
+        )
         offers = apply_stock_changes(deltas, cycle=cycle)
         if slot is not None:
             move_slot(order.slot_id, slot.pk)
@@ -440,17 +486,31 @@ def update_order(
                 if line.is_by_weight:
                     line.estimated_weight = line.estimated_weight / old * line.quantity
                 line.save(update_fields=["quantity", "total", "estimated_weight"])
-        new_lines = [_new_line(order, offers[i], wanted[i]) for i in sorted(new_offer_ids)]
+        # The tier is private: the order's history (which volunteers read) never says it.
+        order.price_tier = tier
+        kept = [line for offer_id, line in lines.items() if offer_id in wanted]
+        if any(line.price_percent != percent for line in kept):
+            # The order's lines stand for its tier as the hub sets it now.
+            OrderLine.objects.filter(order=order).update(price_percent=percent)
+            for line in kept:
+                line.price_percent = percent
+        new_lines = [_new_line(order, offers[i], wanted[i], percent) for i in sorted(new_offer_ids)]
         OrderLine.objects.bulk_create(new_lines)
         changed += [f"+{line}" for line in new_lines]
         if note is not None:
             order.note = note.strip()[:1000]
-        order.save(update_fields=["slot", "cycle_pickup", "note", "updated_at"])
+        order.save(update_fields=["slot", "cycle_pickup", "note", "price_tier", "updated_at"])
         _save_totals(order)
+        solidarity.check_support(
+            order=order, settings=tiers, support=_support(kept + new_lines), before=support_before
+        )
         keep_credit_in_line(order)
         event = OrderEvent.objects.create(
             order=order, kind=OrderEvent.Kind.CHANGED, by=by, detail="; ".join(changed)
         )
+        solidarity.follow_order(order, key=f"order:{order.pk}:event:{event.pk}")
+        if tiers is not None and price_tier:
+            solidarity.remember_tier(order.customer, tier)
         if order.status == Order.Status.PLACED:
             owe_order_email(order, event, "changed")
         if order.payment_method == Order.PaymentMethod.CARD:
@@ -488,11 +548,18 @@ def cancel_order(
         event = OrderEvent.objects.create(
             order=order, kind=OrderEvent.Kind.CANCELLED, by=by, detail=reason[:500]
         )
+        # Its fund entries are undone by one more, never removed.
+        solidarity.follow_order(order, key=f"order:{order.pk}:event:{event.pk}")
         if notify:
             owe_order_email(order, event, "cancelled", reason=str(reason))
         if order.payment_method == Order.PaymentMethod.CARD:
             payments.refund_card_payments_on_commit(order)
     return order
+
+
+def _support(lines) -> Decimal:
+    """What the lines take from the solidarity fund (positive at the reduced price)."""
+    return -sum((solidarity.line_fund(line) for line in lines), pricing.ZERO)
 
 
 def _owns_its_record(order: Order, customer) -> bool:

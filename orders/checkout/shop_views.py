@@ -17,6 +17,7 @@ from foodhub.inputs import redirect_next
 from foodhub.shortcuts import render_form
 from orders import ledger
 from orders.models import Order, OrderCycle
+from orders.solidarity import services as solidarity
 from producers.models import Producer
 
 from . import acting, ownership, services
@@ -198,6 +199,10 @@ def checkout(request, hub_slug):
         return render_form(request, "orders/checkout.html", context)
     data = form.cleaned_data
     context["slot_label"] = dict(form.fields["slot"].choices)[data["slot"]]
+    if form.percent != 100:  # the basket at the household's solidarity price
+        amounts = baskets.amounts_of(cycle, context["basket_items"], form.percent)
+        context["basket_amounts"] = amounts
+        context["basket_rows"] = baskets.rows_of(context["basket_items"], amounts)
     if "confirm" not in request.POST:
         if customer is not None:
             credit = max(customer.balance, Decimal(0)) + (ledger.credit_used(order) if order else 0)
@@ -216,6 +221,7 @@ def checkout(request, hub_slug):
                 slot=data["slot"],
                 note=data["note"],
                 by=request.user if request.user.is_authenticated else None,
+                price_tier=data.get("price_tier"),
             )
             messages.success(request, _("Your order %(number)s is changed.") % {"number": order})
         elif customer is not None:
@@ -228,6 +234,7 @@ def checkout(request, hub_slug):
                 note=data["note"],
                 customer=customer,
                 placed_by=request.user,
+                price_tier=data.get("price_tier"),
             )
             messages.success(
                 request,
@@ -247,6 +254,7 @@ def checkout(request, hub_slug):
                     payment_method=data["payment_method"],
                     note=data["note"],
                     user=user,
+                    price_tier=data.get("price_tier"),
                 )
                 # Written with the order: a second click already running finds it.
                 ownership.remember(request, order, save_now=True)
@@ -272,6 +280,10 @@ def checkout(request, hub_slug):
         services.send_order_link(order=exc.order)
         return render(request, "orders/already_ordered.html", context, status=409)
     except services.OrderError as exc:
+        if isinstance(exc, solidarity.TierClosed):
+            # Refused past the cap: closed for the rest of the cycle (the order's own
+            # transaction, which would have said so, was undone with this view's).
+            solidarity.close_lower_tier(cycle)
         context["order_error"] = str(exc)
         context["shortages"] = getattr(exc, "shortages", [])
         return render(request, "orders/review.html", context, status=409)

@@ -97,15 +97,18 @@ def export(user) -> dict:
             "goods_total": order.goods_total,
             "fee_total": order.fee_total,
             "total": order.total,
+            "price_tier": order.price_tier,
             "lines": [
                 {
                     "producer": line.producer_name,
                     "product": line.product_name,
                     "variant": line.variant_name,
                     "quantity": line.quantity,
-                    "unit_price": line.unit_price,
+                    # What the household pays, at its solidarity price.
+                    "unit_price": line.charged_unit_price,
+                    "price_percent": line.price_percent,
                     "vat_rate": line.vat_rate,
-                    "total": line.total,
+                    "total": line.charged_total,
                     "quantity_delivered": line.final_quantity,
                     "weight_kg": line.actual_weight,
                     "final_total": line.final_total,
@@ -226,7 +229,7 @@ def export_csv(user) -> bytes:
         [
             order.placed_at, order.number, order.cycle.hub.name,
             order.cycle_pickup.pickup_point.name, line.producer_name, line.product_name,
-            line.variant_name, line.quantity, line.total, order.get_status_display(),
+            line.variant_name, line.quantity, line.charged_total, order.get_status_display(),
         ]
         for order in _orders(user)
         for line in order.lines.all()

@@ -41,6 +41,7 @@ from .orders import (
 )
 from .paper_forms import PaperForm, PaperFormBatch, PaperFormLine
 from .payments import Payment, PaymentAnomaly, StripeEvent
+from .solidarity import PriceTier, SolidarityCycle, SolidarityEntry, SolidaritySettings
 from .weekly import WeeklyBasket, WeeklyBasketLine, WeeklyBasketRun, WeeklyBasketSkip
 from .worker import CycleDocument, OutgoingEmail, WorkerHeartbeat
 
@@ -53,7 +54,8 @@ __all__ = [
     "OrderingRight",
     "OrderNumberSequence", "OrderQuerySet", "OutgoingEmail", "PaperForm", "PaperFormBatch",
     "PaperFormLine", "Payment", "PaymentAnomaly",
-    "PickupSlot", "SchedulePickup", "ScheduleSlot", "Shortage", "StripeEvent", "Weekday",
+    "PickupSlot", "PriceTier", "SchedulePickup", "ScheduleSlot", "Shortage",
+    "SolidarityCycle", "SolidarityEntry", "SolidaritySettings", "StripeEvent", "Weekday",
     "WeeklyBasket",
     "WeeklyBasketLine", "WeeklyBasketRun", "WeeklyBasketSkip", "WeeklySchedule",
     "WorkerHeartbeat",

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from foodhub.collation import french
 
+from .solidarity import PriceTier
+
 
 class Customer(models.Model):
     hub = models.ForeignKey("hubs.Hub", on_delete=models.PROTECT, related_name="customers")
@@ -36,6 +38,16 @@ class Customer(models.Model):
     # the household (negative: what it owes the hub). Changed only with its entries.
     balance = models.DecimalField(
         _("balance (€)"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+    # The solidarity tier the household chose last with this hub (its default at the next
+    # checkout; empty until it chooses). Private: shown to the household only.
+    price_tier = models.CharField(
+        _("price tier"),
+        max_length=10,
+        choices=PriceTier.choices,
+        blank=True,
+        default="",
+        db_default="",  # rows are inserted by hand too (orders.customers)
     )
     created_at = models.DateTimeField(default=timezone.now)
     # The language of the SMS the household gets (empty: its account's, else French).

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from foodhub.collation import french
 
-from ..pricing import ZERO, money, weighed_price
+from ..pricing import ZERO, money, tier_price, weighed_price
 from .customers import Customer
 from .cycles import CyclePickupPoint, Offer, OrderCycle, PickupSlot
+from .solidarity import PriceTier
 
 
 def new_access_token() -> str:
@@ -89,7 +90,13 @@ class Order(models.Model):
     note = models.TextField(_("note for the hub"), blank=True, max_length=1000)
     # The language of the page the order was placed on: its later e-mails are written in it.
     language = models.CharField(_("language"), max_length=8, blank=True)
-    # Totals computed by orders.pricing from the lines (never sent by the browser).
+    # The solidarity tier the household chose (private: shown to the household only);
+    # its lines keep the percentage it stood for (``OrderLine.price_percent``).
+    price_tier = models.CharField(
+        _("price tier"), max_length=10, choices=PriceTier.choices, default=PriceTier.MIDDLE
+    )
+    # Totals computed by orders.pricing from the lines (never sent by the browser), at the
+    # household's tier: what it is charged.
     goods_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
     fee_total = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
     total = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=ZERO)
@@ -177,9 +184,13 @@ class OrderLine(models.Model):
     producer_name = models.CharField(max_length=150)
     product_name = models.CharField(max_length=150)
     variant_name = models.CharField(max_length=100)
+    # The full price (what the producer is paid): ``unit_price``, ``total`` and
+    # ``price_per_kg``; the household pays them × ``price_percent`` % (its solidarity tier,
+    # ``orders.pricing`` rule 8): ``charged_unit_price``, ``charged_total``, ``final_total``.
     unit_price = models.DecimalField(max_digits=8, decimal_places=2)
     vat_rate = models.DecimalField(max_digits=4, decimal_places=2)
     total = models.DecimalField(max_digits=10, decimal_places=2)
+    price_percent = models.PositiveSmallIntegerField(_("price tier (%)"), default=100)
     # Sold by weight: the price per kg and the estimated weight of the whole line (kg) when
     # ordered, ``unit_price`` and ``total`` being the estimate; after the close the line is
     # weighed (``actual_weight``, kg) and costs ``final_total``. The difference with the
@@ -209,6 +220,9 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "offer"], name="one_line_per_offer"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(price_percent__gt=0), name="line_price_percent_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(price_per_kg__isnull=True, estimated_weight__isnull=True)
                 | Q(
@@ -259,25 +273,59 @@ class OrderLine(models.Model):
         return scaled.quantize(Decimal("0.001"))
 
     @property
+    def charged_unit_price(self) -> Decimal:
+        """What the household pays for one, at its tier (the estimate when sold by weight)."""
+        return tier_price(self.unit_price, self.price_percent)
+
+    @property
+    def charged_price_per_kg(self) -> Decimal | None:
+        if self.price_per_kg is None:
+            return None
+        return tier_price(self.price_per_kg, self.price_percent)
+
+    @property
+    def charged_total(self) -> Decimal:
+        """What the household pays for the line as ordered, at its tier."""
+        if self.price_percent == 100:
+            return self.total
+        return self.charged_unit_price * self.quantity
+
+    @property
     def final_estimate(self) -> Decimal:
         """What the quantity delivered costs at the unit price (for a line sold by weight,
-        the estimate its weight is compared with)."""
+        the estimate its weight is compared with), at the household's tier."""
+        if self.delivered_quantity is None:
+            return self.charged_total
+        return money(self.charged_unit_price * self.final_quantity)
+
+    @property
+    def final_total(self) -> Decimal:
+        """What the line costs the household, at its tier: nothing when nothing of it
+        comes; its weighed price once weighed (the weight is that of what was delivered);
+        else its unit price times the quantity delivered (for a line sold by weight, the
+        estimate of what is delivered)."""
+        return self._final(self.charged_unit_price, self.charged_price_per_kg, self.charged_total)
+
+    @property
+    def full_final_total(self) -> Decimal:
+        """``final_total`` at full price: what the producer is paid for the line."""
+        return self._final(self.unit_price, self.price_per_kg, self.total)
+
+    @property
+    def full_final_estimate(self) -> Decimal:
+        """``final_estimate`` at full price."""
         if self.delivered_quantity is None:
             return self.total
         return money(self.unit_price * self.final_quantity)
 
-    @property
-    def final_total(self) -> Decimal:
-        """What the line costs: nothing when nothing of it comes; its weighed price once
-        weighed (the weight is that of what was delivered); else its unit price times the
-        quantity delivered (for a line sold by weight, the estimate of what is delivered)."""
+    def _final(self, unit_price: Decimal, price_per_kg: Decimal | None, whole: Decimal) -> Decimal:
         if self.final_quantity == 0:
             return ZERO
         if self.actual_weight is not None:
-            return weighed_price(self.actual_weight, self.price_per_kg)
+            return weighed_price(self.actual_weight, price_per_kg)
         if self.delivered_quantity is None:
-            return self.total
-        return money(self.unit_price * self.final_quantity)
+            return whole
+        return money(unit_price * self.final_quantity)
 
 
 class OrderEvent(models.Model):

@@ -74,7 +74,7 @@ class _Rows:
             quantity, kg, estimate = line.quantity, line.estimated_weight, line.total
         else:
             quantity, kg = line.delivered_quantity, line.final_estimated_weight
-            estimate = line.final_estimate
+            estimate = line.full_final_estimate
         what = escape(
             self.unit[1 if quantity == 1 else 2]
             % {"quantity": quantity, "estimate": self.weight(kg)}
@@ -86,7 +86,7 @@ class _Rows:
         elif weighed:
             status = escape(
                 self.weighed
-                % {"price": self.euros(line.final_total), "estimate": self.euros(estimate)}
+                % {"price": self.euros(line.full_final_total), "estimate": self.euros(estimate)}
             )
         else:
             status = escape(self.estimate % {"estimate": self.euros(estimate)})

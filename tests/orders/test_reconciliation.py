@@ -41,10 +41,12 @@ from orders.models import (
     OrderCycle,
     OrderLine,
     Payment,
+    SolidaritySettings,
 )  # fmt: skip
 from orders.models.allocations import PurseMovement
 from orders.models.billing import ADJUSTMENT_KINDS
 from orders.money import payments, stripe_api
+from orders.solidarity import services as solidarity
 from orders.stock import OrderError
 from producers.models import Variant
 from tests import factories
@@ -95,12 +97,18 @@ def close(cycle):
 def check_everything_adds_up(cycle):
     report = reconciliation.for_cycle(cycle)
     assert report.difference == 0, report
+    assert report.fund_difference == 0, report
     assert ledger.recount() == []
     for order in Order.objects.filter(cycle=cycle).exclude(status=Order.Status.CANCELLED):
         adjustments = BalanceEntry.objects.filter(order=order, kind__in=ADJUSTMENT_KINDS)
         adjusted = adjustments.aggregate(sum=Sum("amount"))["sum"] or 0
         lines = sum((line.final_total for line in order.lines.all()), D("0"))
         assert lines + order.fee_total == order.total - D(adjusted).quantize(D("0.01"))
+        # The solidarity fund holds what the order's tier moved, no more, no less.
+        moved = sum((solidarity.line_fund(line) for line in order.lines.all()), D("0"))
+        assert solidarity.recorded(order) == moved
+    for order in Order.objects.filter(cycle=cycle, status=Order.Status.CANCELLED):
+        assert solidarity.recorded(order) == 0
     assert not Offer.objects.filter(stock_cap__lt=0).exists()
     assert not Variant.objects.filter(stock_quantity__lt=0).exists()
     check_food_aid(cycle)
@@ -207,6 +215,18 @@ after_close = st.one_of(
     st.tuples(st.just("correct"), st.integers(0, 20), st.integers(0, 3)),
     st.tuples(st.just("allocate"), st.integers(0, HOUSEHOLDS - 1), st.booleans()),
 )  # fmt: skip
+# Solidarity prices: each household's tier, and the hub's percentages.
+household_tiers = st.lists(
+    st.sampled_from(["lower", "middle", "upper"]), min_size=HOUSEHOLDS, max_size=HOUSEHOLDS
+)
+percents = st.tuples(st.integers(10, 99), st.integers(101, 300))
+
+
+def _solidarity_prices(hub, percents):
+    SolidaritySettings.objects.update_or_create(
+        hub=hub,
+        defaults={"enabled": True, "lower_percent": percents[0], "upper_percent": percents[1]},
+    )
 
 
 @examples(
@@ -220,17 +240,22 @@ after_close = st.one_of(
     ),
     week=st.lists(before_close, max_size=8),
     after=st.lists(after_close, min_size=1, max_size=14),
+    tiers=household_tiers,
+    percents=percents,
 )
-def test_any_week_adds_up(cycle, slot, offers, chicken_offer, households, first, week, after):
+def test_any_week_adds_up(
+    cycle, slot, offers, chicken_offer, households, first, week, after, tiers, percents
+):
     offer_of = {**offers, "chicken": chicken_offer}
     with transaction.atomic():
         cycle.fee_percent, cycle.fee_fixed = D("5"), D("0.30")
         cycle.save()
+        _solidarity_prices(cycle.hub, percents)
         for n, (items, logged_in) in enumerate(first):
             _run(("order", n, {k: v for k, v in items.items() if v}, logged_in), cycle, slot,
-                 offer_of, households)  # fmt: skip
+                 offer_of, households, tiers)  # fmt: skip
         for step in week:
-            _run(step, cycle, slot, offer_of, households)
+            _run(step, cycle, slot, offer_of, households, tiers)
         close(cycle)
         for step in after:
             _run(step, cycle, slot, offer_of, households)
@@ -243,7 +268,7 @@ def _order_of(cycle, user) -> Order | None:
     return Order.objects.filter(cycle=cycle, user=user).exclude(status="cancelled").first()
 
 
-def _run(step, cycle, slot, offer_of, households):
+def _run(step, cycle, slot, offer_of, households, tiers=None):
     kind, *args = step
     try:
         with transaction.atomic():
@@ -254,6 +279,7 @@ def _run(step, cycle, slot, offer_of, households):
                     cycle=cycle, slot=slot, email=user.email, full_name=user.full_name,
                     items={offer_of[name].pk: qty for name, qty in items.items()},
                     user=user if logged_in else None, notify=False,
+                    price_tier=tiers[n] if tiers else None,
                 )  # fmt: skip
             elif kind == "update" and (order := _order_of(cycle, households[args[0]])):
                 items = {offer_of[name].pk: qty for name, qty in args[1].items()}
@@ -415,10 +441,12 @@ after_final = st.one_of(
     after=st.lists(after_close, max_size=8),
     final=st.lists(after_final, max_size=5),
     refund_to_card=st.booleans(),
+    tiers=household_tiers,
+    percents=percents,
 )
 def test_any_week_with_cards_adds_up(
     monkeypatch, stripe_keys, hub, cycle, slot, offers, chicken_offer, households, manager,
-    first, top_ups, after, final, refund_to_card,
+    first, top_ups, after, final, refund_to_card, tiers, percents,
 ):  # fmt: skip
     offer_of = {**offers, "chicken": chicken_offer}
     with transaction.atomic():
@@ -431,6 +459,7 @@ def test_any_week_with_cards_adds_up(
             money_owed_back="refund_to_card" if refund_to_card else "keep_as_credit",
         )  # fmt: skip
         cycle.refresh_from_db()
+        _solidarity_prices(hub, percents)
         for n, (items, by_card) in enumerate(first):
             user = households[n]
             try:
@@ -438,6 +467,7 @@ def test_any_week_with_cards_adds_up(
                     cycle=cycle, slot=slot, email=user.email, full_name=user.full_name,
                     user=user, items={offer_of[k].pk: v for k, v in items.items() if v},
                     notify=False, payment_method="card" if by_card else "at_pickup",
+                    price_tier=tiers[n],
                 )  # fmt: skip
             except OrderError:
                 continue  # sold out
