@@ -31,6 +31,7 @@ from producers.models import Product, Variant
 
 from . import files
 from .files import CYCLES, WEEKS
+from .inclusion import tier_of
 
 
 def _at(day, moment: files.Moment) -> datetime:
@@ -176,7 +177,7 @@ def _place_orders(cycle, households, rng, *, at, now) -> None:
         return
     orders = WEEKS.orders
     least, most = orders.quantity
-    for user in households[:: orders.households_every]:
+    for n, user in enumerate(households[:: orders.households_every], start=1):
         items = {
             offer.pk: rng.randint(least, most) for offer in rng.sample(offers, k=orders.offers)
         }
@@ -189,6 +190,7 @@ def _place_orders(cycle, households, rng, *, at, now) -> None:
                 slot=rng.choice(slots),
                 user=user,
                 notify=False,  # demo households have no mailbox
+                price_tier=tier_of(cycle.hub, n),
                 now=at,
             )
         except services.OrderError:

@@ -115,6 +115,18 @@ class FoodAid:
 FOOD_AID = build(FoodAid, _people["food_aid"], "people.toml: food_aid")
 
 
+@dataclass(frozen=True)
+class Solidarity:
+    lower_percent: int
+    upper_percent: int
+    support_cap: Decimal
+    upper_every: int
+    lower_every: int
+
+
+SOLIDARITY = build(Solidarity, _people["solidarity"], "people.toml: solidarity")
+
+
 def household_email(full_name: str) -> str:
     """``"Jérôme Da Silva"`` → ``jerome.da-silva@demo.foodhub.test``."""
     first, last = full_name.split(" ", 1)

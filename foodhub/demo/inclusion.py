@@ -1,17 +1,25 @@
 """The demo's households far from digital tools, at Lille-Sud: a relay, the households
 without e-mail she orders for (with their consent, their SMS choices), their orders of
-this week (one keyed in from a paper form), and a food aid programme crediting some
-households each month."""
+this week (one keyed in from a paper form), a food aid programme crediting some
+households each month, and solidarity prices (some of the weeks' orders choose a tier)."""
 
 from foodhub.accounts.models import User
 from foodhub.hubs.models import Relay
 from orders.allocations import services as food_aid
 from orders.checkout import services
 from orders.customers import customer_for
-from orders.models import AllocationProgramme, Customer, OrderCycle, PickupSlot
+from orders.models import (
+    AllocationProgramme,
+    Customer,
+    OrderCycle,
+    PickupSlot,
+    PriceTier,
+    SolidaritySettings,
+)
 from orders.paper_forms import services as paper_forms
 from orders.relays.services import create_household
 from orders.sms.services import set_sms_choices
+from orders.solidarity import services as solidarity
 from producers.models import Product
 
 from . import files
@@ -107,3 +115,34 @@ def _food_aid(hub, users, helped, summary, now) -> None:
         food_aid.enrol(programme=programme, customer=customer, by=manager)
     food_aid.credit_month(programme=programme, month=month, by=manager)
     summary.record("food aid programmes", created=1, existing=0)
+
+
+def enable_solidarity_prices(*, hubs: dict, summary) -> None:
+    """Solidarity prices at Lille-Sud, before its cycles' orders are placed (``cycles.py``
+    gives some of them a tier)."""
+    plan, hub = files.SOLIDARITY, hubs[files.RELAY.relay_of]
+    if SolidaritySettings.objects.filter(hub=hub).exists():
+        summary.record("solidarity prices", created=0, existing=1)
+        return
+    solidarity.save_settings(
+        SolidaritySettings(
+            hub=hub,
+            enabled=True,
+            lower_percent=plan.lower_percent,
+            upper_percent=plan.upper_percent,
+            support_cap=plan.support_cap,
+        )  # fmt: skip
+    )
+    summary.record("solidarity prices", created=1, existing=0)
+
+
+def tier_of(hub, n: int) -> str | None:
+    """The solidarity tier of the ``n``-th order of the demo's week at ``hub`` (1-based)."""
+    if solidarity.settings_of(hub) is None:
+        return None
+    plan = files.SOLIDARITY
+    if n % plan.upper_every == 0:
+        return PriceTier.UPPER
+    if n % plan.lower_every == 0:
+        return PriceTier.LOWER
+    return None

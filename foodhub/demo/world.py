@@ -34,7 +34,7 @@ from producers.services import refresh_search_texts
 
 from . import files
 from .cycles import load_demo_cycles
-from .inclusion import load_inclusion
+from .inclusion import enable_solidarity_prices, load_inclusion
 from .settled import load_settled_week
 
 
@@ -132,6 +132,7 @@ def load_demo_data(*, stdout: TextIO | None = None, now: datetime | None = None)
         summary=summary,
         now=now,
     )
+    enable_solidarity_prices(hubs=hubs, summary=summary)
     load_demo_cycles(
         hubs=[hubs[row["slug"]] for row in files.HUBS],
         households=households,

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ from orders.models import (
     OutgoingEmail,
     PaperForm,
     Shortage,
+    SolidarityEntry,
 )
 from orders.models.billing import ADJUSTMENT_KINDS
 from orders.relays.selectors import helped_households
@@ -196,7 +198,7 @@ def test_demo_hubs_have_a_closed_cycle_to_distribute_and_an_open_one_with_orders
         for cycle in cycles:
             assert Order.objects.filter(cycle=cycle, status="placed").count() >= 10
             for order in cycle.orders.all():
-                assert order.total == sum(line.total for line in order.lines.all()) + (
+                assert order.total == sum(line.charged_total for line in order.lines.all()) + (
                     order.fee_total
                 )
             # Chickens, cheese by the piece or meat parcels: weighed once the cycle closes.
@@ -362,3 +364,16 @@ def test_a_food_aid_programme_credits_its_households_this_month(demo_world):
     assert credits.count() == enrolled.count()
     assert {entry.amount for entry in credits} == {FOOD_AID.monthly_amount}
     assert EligibleProduct.objects.filter(hub=programme.hub).exists()
+
+
+def test_lille_sud_has_solidarity_prices_and_a_fund_that_adds_up(demo_world):
+    hub = Hub.objects.get(slug="lille-sud")
+    assert hub.solidarity.enabled
+    cycle = OrderCycle.objects.get(hub=hub, name=OPEN_CYCLE)
+    tiers = set(cycle.orders.live().values_list("price_tier", flat=True))
+    assert {"upper", "lower"} <= tiers
+    fund = SolidarityEntry.objects.filter(hub=hub).aggregate(total=Sum("amount"))["total"]
+    # Each line's difference (what it paid less its full price) is in the fund, no more.
+    lines = OrderLine.objects.filter(order__cycle__hub=hub, order__status="placed")
+    assert fund == sum((line.final_total - line.full_final_total for line in lines), Decimal(0))
+    assert fund != 0
