@@ -130,7 +130,7 @@ def cycle_orders(cycle: OrderCycle) -> QuerySet[Order]:
     )
     return (
         Order.objects.filter(cycle=cycle)
-        .select_related("cycle_pickup__pickup_point", "slot")
+        .select_related("cycle_pickup__pickup_point", "slot", "placed_by")
         .annotate(
             # With the credit used for it, less the change kept and the debts settled from
             # its payments.

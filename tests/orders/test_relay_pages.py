@@ -280,3 +280,15 @@ def test_the_relay_changes_the_households_sms_choices(client, relay, dupont):
     assert client.post(reverse("relays:sms", args=[dupont.pk]), {}).status_code == 404
     dupont.refresh_from_db()
     assert dupont.sms_shop_open
+
+
+def test_the_managers_cycle_page_says_who_placed_an_order_for_a_household(
+    client, hub, manager, relay, dupont, offers, slot
+):
+    place_order(
+        cycle=slot.cycle_pickup.cycle, items={offers["bread"].pk: 1}, email="", full_name="",
+        slot=slot, customer=dupont, placed_by=relay, notify=False,
+    )  # fmt: skip
+    client.force_login(manager)
+    page = client.get(reverse("cycles:detail", args=[hub.slug, slot.cycle_pickup.cycle_id]))
+    assert "passée par Martine Relais" in page.content.decode()
