@@ -96,7 +96,7 @@ def test_a_relay_keys_a_paper_form_with_the_keyboard_alone(
     expect(page.locator("main")).to_contain_text("15,50")
     check_page(page, tmp_path, "paper-form-review")
     assert not Order.objects.exists() and not Customer.objects.exists()
-    expect(page.get_by_role("button", name="Passer la commande")).to_be_focused()
+    expect(page.get_by_role("button", name="Valider la commande")).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/paper-forms/$"))
     order = Order.objects.get()
