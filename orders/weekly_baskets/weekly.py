@@ -56,6 +56,7 @@ from orders.models import (
 )
 from orders.money import payments, stripe_api
 from orders.pricing import from_cents, to_cents
+from orders.sms import services as sms
 from orders.stock import InsufficientStock, OrderError, SlotFull, lock_order
 from producers.models import Variant
 
@@ -488,7 +489,14 @@ def _run(basket: WeeklyBasket, cycle: OrderCycle, *, skipped: bool, now: datetim
             run.status = RunStatus.PARTIAL if outcome.problems else RunStatus.PLACED
             Order.objects.filter(pk=outcome.order.pk).update(weekly_basket=basket)
         run.save(update_fields=["order", "problems", "reason", "status"])
-        outbox.owe([_placed_email(run, basket, cycle, outcome)], now=now)
+        owed = [_placed_email(run, basket, cycle, outcome)]
+        customer = outcome.order.customer if outcome.order is not None else None
+        if sms.wants(customer, "confirmation"):
+            # The household that chose SMS confirmations gets this one too (read only
+            # then: placing many baskets costs no query more).
+            placed = outcome.order.events.filter(kind=OrderEvent.Kind.PLACED).first()
+            owed += sms.confirmation(outcome.order, placed) if placed else []
+        outbox.owe(owed, now=now)
     return run.status
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from orders import clock, outbox
 from orders.checkout import services
 from orders.models import (
+    Customer,
     Order,
     OrderEvent,
     OutgoingEmail,
@@ -30,6 +31,7 @@ from orders.models import (
     WeeklyBasketRun,
 )
 from orders.money import payments, stripe_api
+from orders.sms.services import set_sms_choices
 from orders.stock import Shortage
 from orders.weekly_baskets import weekly
 from producers.models import Variant
@@ -1203,3 +1205,19 @@ def test_my_orders_links_to_the_weekly_baskets(client, household):
     client.force_login(household)
     content = client.get(reverse("orders:my_orders")).content.decode()
     assert reverse("orders:weekly_list") in content
+
+
+def test_a_basket_placed_for_a_household_that_chose_sms_owes_its_confirmation_sms(
+    basket, household, hub, cycle, slot, offers
+):
+    customer = Customer.objects.create(
+        hub=hub, user=household, email=household.email, full_name="Camille", phone="0612345678"
+    )
+    set_sms_choices(customer, confirmation=True, reminder=False, shop_open=False, by=household)
+    weekly.place_baskets(cycle)
+    order = WeeklyBasketRun.objects.get().order
+    assert order.customer == customer
+    [sms] = OutgoingEmail.objects.filter(channel="sms")
+    assert (sms.kind, sms.to, sms.params["order_id"]) == (
+        "sms_confirmation", "+33612345678", order.pk,
+    )  # fmt: skip
