@@ -13,6 +13,7 @@ import uuid
 import hypothesis
 import pytest
 
+from orders.relays.services import create_household
 from tests import factories, personas
 
 _RUN_ID = uuid.uuid4().hex  # this process's run, when xdist does not give one
@@ -115,6 +116,19 @@ def manager(hub):
 @pytest.fixture
 def other_hub_manager(db):
     return personas.other_hub_manager()
+
+
+@pytest.fixture
+def relay(hub):
+    return personas.relay(hub)
+
+
+@pytest.fixture
+def dupont(hub, relay):
+    """A household without e-mail nor account, whose record the relay made."""
+    return create_household(
+        hub=hub, by=relay, full_name="Mme  Dupont", phone="06 12 34 56 78", consent="in_person"
+    )
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 ``tests/conftest.py`` build them per test, a module's shared world (``tests/worlds.py``)
 once per module."""
 
+from foodhub.hubs.models import Relay
 from tests import factories
 
 
@@ -49,6 +50,13 @@ def other_hub_manager():
     other = factories.HubFactory(name="Drive de Roubaix", slug="roubaix")
     user = factories.UserFactory(email="roubaix@example.org", full_name="Paul Roubaix")
     factories.HubMembershipFactory(hub=other, user=user)
+    return user
+
+
+def relay(hub):
+    """A relay of ``hub``: orders for households without e-mail (not a manager)."""
+    user = factories.UserFactory(email="martine@example.org", full_name="Martine Relais")
+    Relay.objects.create(hub=hub, user=user)
     return user
 
 

@@ -85,35 +85,30 @@ def hub_settings(request, hub_slug):
     return render_form(request, "hubs/settings.html", {"hub": hub, "form": form})
 
 
-@login_required
-@require_POST
-def invite_hub_manager(request, hub_slug):
+def _invite(request, hub_slug, *, relay: bool):
     hub = get_managed_hub(request.user, hub_slug)
     form = InviteForm(request.POST)
     if form.is_valid():
         email = form.cleaned_data["email"]
         done = _("Invitation sent to %(email)s.") % {"email": email}
         with outcome_message(request, done, services.InvitationError):
-            services.invite(email=email, hub=hub, invited_by=request.user)
+            services.invite(email=email, hub=hub, invited_by=request.user, relay=relay)
     else:
         messages.error(request, _("Enter a valid e-mail address."))
     return redirect("hubs:dashboard", hub_slug=hub.slug)
+
+
+@login_required
+@require_POST
+def invite_hub_manager(request, hub_slug):
+    return _invite(request, hub_slug, relay=False)
 
 
 @login_required
 @require_POST
 def invite_relay(request, hub_slug):
     """Invite a relay: someone who will order for households of the hub that cannot."""
-    hub = get_managed_hub(request.user, hub_slug)
-    form = InviteForm(request.POST)
-    if form.is_valid():
-        email = form.cleaned_data["email"]
-        done = _("Invitation sent to %(email)s.") % {"email": email}
-        with outcome_message(request, done, services.InvitationError):
-            services.invite(email=email, hub=hub, invited_by=request.user, relay=True)
-    else:
-        messages.error(request, _("Enter a valid e-mail address."))
-    return redirect("hubs:dashboard", hub_slug=hub.slug)
+    return _invite(request, hub_slug, relay=True)
 
 
 @login_required

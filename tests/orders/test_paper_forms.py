@@ -31,24 +31,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def relay(hub):
-    user = factories.UserFactory(email="martine@example.org", full_name="Martine Relais")
-    Relay.objects.create(hub=hub, user=user)
-    return user
-
-
-@pytest.fixture
 def other_relay(db):
     user = factories.UserFactory(email="relais@roubaix.example.org")
     Relay.objects.create(hub=factories.HubFactory(name="Drive de Roubaix"), user=user)
     return user
-
-
-@pytest.fixture
-def dupont(hub, relay):
-    return create_household(
-        hub=hub, by=relay, full_name="Mme Dupont", phone="06 12 34 56 78", consent="in_person"
-    )
 
 
 @pytest.fixture

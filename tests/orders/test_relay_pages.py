@@ -11,25 +11,11 @@ from foodhub.hubs.models import Invitation, Relay
 from orders import outbox
 from orders.checkout.services import place_order
 from orders.models import Basket, Customer, Order, OrderingRight
-from orders.relays.services import create_household, grant
+from orders.relays.services import grant
 from orders.sms.backends import locmem
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def relay(hub):
-    user = factories.UserFactory(email="martine@example.org", full_name="Martine Relais")
-    Relay.objects.create(hub=hub, user=user)
-    return user
-
-
-@pytest.fixture
-def dupont(hub, relay):
-    return create_household(
-        hub=hub, by=relay, full_name="Mme Dupont", phone="0612345678", consent="by_phone"
-    )
 
 
 def add(client, hub, offer, quantity):

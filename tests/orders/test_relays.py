@@ -16,20 +16,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def relay(hub):
-    user = factories.UserFactory(email="martine@example.org", full_name="Martine Relais")
-    Relay.objects.create(hub=hub, user=user)
-    return user
-
-
-@pytest.fixture
-def dupont(hub, relay):
-    return create_household(
-        hub=hub, by=relay, full_name="Mme  Dupont", phone="06 12 34 56 78", consent="in_person"
-    )
-
-
 def place_for(customer, by, cycle, slot, items, **kwargs):
     return services.place_order(
         cycle=cycle,
