@@ -165,7 +165,9 @@ def test_our_words_are_written_in_gsm7_in_both_languages():
 def test_a_name_outside_gsm7_is_fitted(hub, cycle, slot, offers):
     hub.name = "L’Épicerie du Pâtis"
     hub.save()
-    customer = household_of(hub, confirmation=True)
+    # A small id, as on a fresh database: the stop link's length depends on it (PostgreSQL's
+    # sequences are not reset between tests), and a longer link leaves the name out.
+    customer = household_of(hub, pk=7, confirmation=True)
     order = order_for(customer, cycle, slot, offers["bread"], notify=False)
     message = texts.build_confirmation(
         {"customer_id": customer.pk, "phone": MOBILE, "order_id": order.pk}
