@@ -45,6 +45,7 @@ urlpatterns += i18n_patterns(
     path("invitations/<str:token>/", hub_views.accept_invitation, name="invitation"),
     path("producers/<slug:producer_slug>/team/", hub_views.producer_team, name="producer_team"),
     path("producers/", include("orders.printouts.urls")),
+    path("producers/", include("orders.producer_week.urls")),
     path("producers/", include("producers.urls")),
     path("hubs/", include("foodhub.hubs.urls")),
     path("hubs/<slug:hub_slug>/cycles/", include("orders.planning.cycle_urls")),

@@ -74,6 +74,7 @@ def _catalogue_urls(w):
         ("post", reverse("producers:quick_update", args=[p, variant])),
         ("get", reverse("producers:import", args=[p])),
         ("get", reverse("producers:export", args=[p])),
+        ("get", reverse("producer_this_week", args=[p])),
     ]
 
 

@@ -1,0 +1,33 @@
+"""The producer's page "this week" on a phone (360 px): axe finds nothing serious or
+critical, before the close and after it, and its table scrolls with the keyboard."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from orders.checkout.services import place_order
+from tests.e2e.browser import log_in
+from tests.e2e.test_accessibility import assert_accessible
+from tests.producers.test_this_week import close
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_this_week_is_accessible_on_a_phone(
+    page: Page, live_server, producer, producer_member, cycle, slot, offers
+):
+    page.set_viewport_size({"width": 360, "height": 740})
+    place_order(
+        cycle=cycle, slot=slot, items={offers["carrots"].pk: 2, offers["bread"].pk: 1},
+        email="a@example.org", full_name="A", notify=False,
+    )  # fmt: skip
+    log_in(page, live_server, producer_member)
+    url = live_server.url + reverse("producer_this_week", args=[producer.slug])
+    page.goto(url)
+    expect(page.locator("main")).to_contain_text("Provisoire")
+    assert_accessible(page)
+    page.screenshot(path="/tmp/week_this_week.png", full_page=True)
+    close(cycle)
+    page.goto(url)
+    expect(page.locator("main")).to_contain_text("Définitif")
+    assert_accessible(page)
