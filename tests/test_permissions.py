@@ -124,6 +124,7 @@ def test_hub_dashboard_is_for_its_managers_only(client, world, persona):
         reverse("pickup_points:point_create", args=[hub]),
         reverse("sms_per_month", args=[hub]),
         reverse("solidarity:manage", args=[hub]),
+        reverse("cycles:delivery", args=[hub, factories.OrderCycleFactory(hub=world["hub"]).pk]),
     ]
     for url in urls:
         assert client.get(url).status_code == HUB_EXPECTED[persona], url

@@ -111,6 +111,15 @@ class OrderCycle(models.Model):
         verbose_name=_("weekly schedule"),
     )
     schedule_week = models.DateField(null=True, blank=True)
+    # Where and when the producers bring what was ordered (their page "this week", their
+    # e-mails and pick lists); set by the managers (``orders.planning.deliveries``).
+    delivery_place = models.CharField(
+        _("where producers deliver"),
+        max_length=255,
+        blank=True,
+        help_text=_("Address and directions. Empty: the hub's address."),
+    )
+    delivery_at = models.DateTimeField(_("when producers deliver"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opens_at", "pk"]

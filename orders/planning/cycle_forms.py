@@ -203,3 +203,20 @@ class CancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent to every household with an order."),
     )
+
+
+class DeliveryForm(forms.Form):
+    """Where and when the producers deliver (``orders.planning.deliveries``)."""
+
+    place = forms.CharField(
+        label=_("Where producers deliver"),
+        max_length=255,
+        required=False,
+        help_text=_("Address and directions. Empty: the hub's address."),
+    )
+    at = ParisDateTimeField(
+        label=_("When producers deliver"),
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=_("Paris time."),
+    )

@@ -6,6 +6,7 @@ from orders.printouts import document_views as documents
 from orders.weekly_baskets import weekly_views
 
 from . import cycle_views as views
+from . import delivery_views
 from . import schedule_views as schedules
 
 app_name = "cycles"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("<id:pk>/offers/prices/", views.offers_update, name="offers_update"),
     path("<id:pk>/offers/<id:offer_pk>/remove/", views.offer_remove, name="offer_remove"),
     path("<id:pk>/pickups/", views.cycle_pickups, name="pickups"),
+    path("<id:pk>/delivery/", delivery_views.cycle_delivery, name="delivery"),
     path("<id:pk>/publish/", views.cycle_publish, name="publish"),
     path("<id:pk>/clone/", views.cycle_clone, name="clone"),
     path("<id:pk>/close/", views.cycle_close_now, name="close_now"),

@@ -832,7 +832,8 @@ def clone_cycle(*, cycle: OrderCycle, weeks: int, by, name: str | None = None) -
 
     1. Opening and closing keep their Europe/Paris wall-clock time (``clock.shift_weeks``);
        pickup dates move by the same number of weeks, with the same slots and capacities.
-    2. The fee and the message are copied.
+    2. The fee, the message and where the producers deliver are copied (their delivery
+       time moved like the other dates).
     3. Offers are copied for variants still on sale (active variant and product, producer
        still with the hub), **at today's catalogue price**, not the old cycle's price: the
        producer's price may have changed since, and an old special price should not come
@@ -854,6 +855,8 @@ def clone_cycle(*, cycle: OrderCycle, weeks: int, by, name: str | None = None) -
             fee_percent=source.fee_percent,
             fee_fixed=source.fee_fixed,
             fee_vat_rate=source.fee_vat_rate,
+            delivery_place=source.delivery_place,
+            delivery_at=source.delivery_at and clock.shift_weeks(source.delivery_at, weeks),
             cloned_from=source,
             created_by=by,
         )

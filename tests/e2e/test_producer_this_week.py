@@ -1,5 +1,6 @@
 """The producer's page "this week" on a phone (360 px): axe finds nothing serious or
-critical, before the close and after it, and its table scrolls with the keyboard."""
+critical, before the close and after it; and the managers' page of where and when the
+producers deliver."""
 
 import pytest
 from django.urls import reverse
@@ -31,3 +32,16 @@ def test_this_week_is_accessible_on_a_phone(
     page.goto(url)
     expect(page.locator("main")).to_contain_text("Définitif")
     assert_accessible(page)
+
+
+def test_the_delivery_page_is_accessible_on_a_phone(page: Page, live_server, manager, cycle):
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, live_server, manager)
+    page.goto(live_server.url + reverse("cycles:delivery", args=[cycle.hub.slug, cycle.pk]))
+    assert_accessible(page)
+    page.get_by_label("Lieu de livraison des producteurs").fill("Hangar B")
+    page.get_by_label("Date et heure de livraison des producteurs").fill("2020-01-01T08:00")
+    page.get_by_role("button", name="Enregistrer").press("Enter")
+    expect(page.locator("main [role=alert]").first).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path="/tmp/week_delivery.png", full_page=True)
