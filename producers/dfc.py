@@ -25,8 +25,11 @@ Foodhub's prices include VAT (DESIGN.md): the Price's value is the price includi
 ``dfc-b:VATrate`` says which rate (5.5, 10 or 20). Ids are addresses under SITE_URL built from
 the variant's primary key, which never changes for a variant.
 
-The context document is shipped in ``producers/data/`` so that expanding a document (the
-tests, the import) never reaches the network: ``document_loader`` serves it.
+The context document in ``producers/data/`` is NOT the published 1.16.0 file (this machine
+cannot reach it): it is the part of it this module relies on, written here, the ``dfc-b``,
+``dfc-m`` and ``dfc-pt`` prefixes and the properties whose values are ids (``dfc-b:hasUnit``
+...). ``document_loader`` serves it so that expanding a document (the tests, the import) never
+reaches the network. Replace it with the published file when it can be fetched.
 """
 
 import json
