@@ -36,6 +36,13 @@ class Producer(models.Model):
         _("photo"), upload_to="producers/", blank=True, validators=photo_validators
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The catalogue in DFC JSON-LD (producers/dfc.py) is open to anyone when set; otherwise
+    # it needs one of the producer's read tokens (DfcReadToken).
+    dfc_catalogue_public = models.BooleanField(
+        _("public catalogue (DFC)"),
+        default=False,
+        help_text=_("Anyone may read your catalogue in the Data Food Consortium format."),
+    )
 
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -298,3 +305,25 @@ class Variant(models.Model):
             return None
         price = self.price if price is None else price
         return (price / amount).quantize(Decimal("0.01")), reference_unit
+
+
+class DfcReadToken(models.Model):
+    """A key that lets another platform read a producer's DFC catalogue. Only the SHA-256 of
+    the key is kept: the key itself is shown once, when it is made."""
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="dfc_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("DFC read key")
+        verbose_name_plural = _("DFC read keys")
+
+    def __str__(self):
+        return f"{self.producer} — {self.name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dfc_views, views
 
 app_name = "producers"
 
@@ -28,4 +28,9 @@ urlpatterns = [
     path("<slug:producer_slug>/stock/<id:pk>/", views.quick_update, name="quick_update"),
     path("<slug:producer_slug>/import/", views.catalogue_import, name="import"),
     path("<slug:producer_slug>/export.csv", views.catalogue_export, name="export"),
+    path(
+        "<slug:producer_slug>/dfc/catalog.jsonld",
+        dfc_views.catalogue_jsonld,
+        name="dfc_catalogue",
+    ),
 ]

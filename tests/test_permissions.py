@@ -96,6 +96,18 @@ def test_catalogue_pages_are_for_the_producers_members_only(client, world, perso
                 assert response.url.startswith(reverse("account_login"))
 
 
+def test_a_producers_dfc_catalogue_is_for_its_members_a_key_or_everyone_if_public(
+    client, world, persona
+):
+    """Other platforms read it without an account: nobody is sent to log in; without the
+    producer's consent (public) or a key (tests/producers/test_dfc_export.py) it is hidden."""
+    url = reverse("producers:dfc_catalogue", args=[world["producer"].slug])
+    assert client.get(url).status_code == (ALLOWED if persona == "producer_member" else HIDDEN)
+    world["producer"].dfc_catalogue_public = True
+    world["producer"].save()
+    assert client.get(url).status_code == ALLOWED
+
+
 def test_another_producers_product_is_hidden_even_under_my_slug(
     client, world, other_producer_member, other_producer
 ):
