@@ -2,7 +2,6 @@
 helps and their orders, nothing else of the hub; a relay of one hub nothing of another."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from foodhub.hubs.models import Hub
@@ -27,18 +26,6 @@ def helped_households(user, hub: Hub | None = None) -> QuerySet[Customer]:
     if hub is not None:
         households = households.filter(hub=hub)
     return households
-
-
-def helped_household_or_404(user, hub: Hub, pk) -> Customer:
-    """The household ``pk`` of ``hub`` that ``user`` may order for, else 404."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    customer = get_object_or_404(Customer.objects.select_related("hub", "user"), pk=pk, hub=hub)
-    if right_for(user, customer) is None:
-        raise Http404
-    return customer
 
 
 def orders_of_helped(customer: Customer) -> QuerySet[Order]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from foodhub.hubs.models import Hub
+from foodhub.inputs import parse_id
 from foodhub.shortcuts import render_form
 from orders import ledger
 from orders.checkout import acting, services
@@ -78,10 +79,10 @@ def _household(request, pk):
 
 
 def _id(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = parse_id(value)
+    if pk is None:
+        raise Http404
+    return pk
 
 
 @login_required
@@ -123,9 +124,7 @@ def household_sms(request, pk):
 @require_POST
 def start_ordering(request, pk):
     """Order for this household in its hub's shop (its live order, if any, is changed)."""
-    customer = _household(request, pk)
-    if selectors.right_for(request.user, customer) is None:
-        raise Http404
+    customer = _household(request, pk)  # the right checked with it
     acting.start(request, customer)
     return redirect("hub_public", hub_slug=customer.hub.slug)
 
